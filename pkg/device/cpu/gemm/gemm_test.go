@@ -1,0 +1,221 @@
+package gemm
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// gemmRef is the naive reference product, accumulated in float64. It also
+// returns, per element of C, the magnitude bound |alpha|·Σ|a||b| + |beta·c|
+// that scales the tolerance.
+func gemmRef[T Float](transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) (want, scale []float64) {
+	want = make([]float64, m*n)
+	scale = make([]float64, m*n)
+	for i := 0; i < m; i++ {
+		for j := 0; j < n; j++ {
+			var s, abs float64
+			for p := 0; p < k; p++ {
+				var av, bv T
+				if transA {
+					av = a[p*lda+i]
+				} else {
+					av = a[i*lda+p]
+				}
+				if transB {
+					bv = b[j*ldb+p]
+				} else {
+					bv = b[p*ldb+j]
+				}
+				s += float64(av) * float64(bv)
+				abs += math.Abs(float64(av) * float64(bv))
+			}
+			w := float64(alpha) * s
+			sc := math.Abs(float64(alpha)) * abs
+			if beta != 0 {
+				w += float64(beta) * float64(c[i*ldc+j])
+				sc += math.Abs(float64(beta) * float64(c[i*ldc+j]))
+			}
+			want[i*n+j], scale[i*n+j] = w, sc
+		}
+	}
+	return want, scale
+}
+
+func randSlice[T Float](r *rand.Rand, n int) []T {
+	s := make([]T, n)
+	for i := range s {
+		s[i] = T(r.Float64()*2 - 1)
+	}
+	return s
+}
+
+type gemmCase struct {
+	transA, transB bool
+	m, n, k        int
+	pad            int
+	alpha, beta    float64
+}
+
+func (tc gemmCase) String() string {
+	return fmt.Sprintf("tA=%v,tB=%v,m=%d,n=%d,k=%d,pad=%d,alpha=%g,beta=%g", tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.pad, tc.alpha, tc.beta)
+}
+
+// checkGemm runs Gemm on random data for one case and compares with gemmRef.
+// C is poisoned with NaN when beta is 0, and its padding must stay untouched.
+func checkGemm[T Float](t *testing.T, r *rand.Rand, tc gemmCase, tol float64) {
+	t.Helper()
+	ar, ac := tc.m, tc.k
+	if tc.transA {
+		ar, ac = tc.k, tc.m
+	}
+	br, bc := tc.k, tc.n
+	if tc.transB {
+		br, bc = tc.n, tc.k
+	}
+	lda, ldb, ldc := ac+tc.pad, bc+tc.pad, tc.n+tc.pad
+	a := randSlice[T](r, max(ar*lda, 1))
+	b := randSlice[T](r, max(br*ldb, 1))
+	c := randSlice[T](r, max(tc.m*ldc, 1))
+	if tc.beta == 0 {
+		for i := range c {
+			c[i] = T(math.NaN())
+		}
+	}
+	c0 := append([]T(nil), c...)
+	want, scale := gemmRef(tc.transA, tc.transB, tc.m, tc.n, tc.k, T(tc.alpha), a, lda, b, ldb, T(tc.beta), c, ldc)
+	Gemm(tc.transA, tc.transB, tc.m, tc.n, tc.k, T(tc.alpha), a, lda, b, ldb, T(tc.beta), c, ldc)
+	for i := 0; i < tc.m; i++ {
+		for j := 0; j < ldc && i*ldc+j < len(c); j++ {
+			got := float64(c[i*ldc+j])
+			if j >= tc.n {
+				if math.Float64bits(got) != math.Float64bits(float64(c0[i*ldc+j])) {
+					t.Fatalf("%v: padding C[%d,%d] changed", tc, i, j)
+				}
+				continue
+			}
+			w := want[i*tc.n+j]
+			if math.IsNaN(got) || math.Abs(got-w) > tol*scale[i*tc.n+j]+1e-30 {
+				t.Fatalf("%v: C[%d,%d] = %v, want %v (scale %v)", tc, i, j, got, w, scale[i*tc.n+j])
+			}
+		}
+	}
+}
+
+// gemmCases lists random and edge shapes over all transpose combinations.
+func gemmCases(r *rand.Rand) []gemmCase {
+	dims := []int{0, 1, 2, 5, 6, 7, 15, 16, 17, 31, 33, 64}
+	var cs []gemmCase
+	ab := [][2]float64{{1, 0}, {1, 1}, {0.5, -1.5}, {-2, 0}, {0, 0.5}, {1, 0.25}}
+	for _, tA := range []bool{false, true} {
+		for _, tB := range []bool{false, true} {
+			for i := 0; i < 60; i++ {
+				x := ab[r.IntN(len(ab))]
+				cs = append(cs, gemmCase{tA, tB, dims[r.IntN(len(dims))], dims[r.IntN(len(dims))], dims[r.IntN(len(dims))], r.IntN(3) * 3, x[0], x[1]})
+			}
+			for _, s := range [][3]int{{128, 16, 16}, {128, 64, 64}, {10, 1024, 90}, {64, 300, 576}, {150, 40, 1000}, {13, 3100, 20}, {300, 200, 280}} {
+				x := ab[r.IntN(len(ab))]
+				cs = append(cs, gemmCase{tA, tB, s[0], s[1], s[2], r.IntN(2) * 5, x[0], x[1]})
+			}
+		}
+	}
+	return cs
+}
+
+// withPacking runs f under the default packing thresholds, with packing
+// forced wherever it is optional, and with it avoided wherever possible.
+func withPacking(t *testing.T, f func(t *testing.T)) {
+	defA, defB := packAMinFlops, packBMinRows
+	defer func() { packAMinFlops, packBMinRows = defA, defB }()
+	for _, p := range []struct {
+		name string
+		a, b int
+	}{{"default", defA, defB}, {"pack", 0, 0}, {"inplace", math.MaxInt, math.MaxInt}} {
+		packAMinFlops, packBMinRows = p.a, p.b
+		t.Run(p.name, f)
+	}
+}
+
+func TestGemmFloat32(t *testing.T) {
+	withPacking(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(1, 2))
+		for _, tc := range gemmCases(r) {
+			checkGemm[float32](t, r, tc, 1e-5)
+		}
+	})
+}
+
+func TestGemmFloat32Portable(t *testing.T) {
+	if !useAVX2 {
+		t.Skip("portable kernel already tested")
+	}
+	useAVX2 = false
+	defer func() { useAVX2 = true }()
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, tc := range gemmCases(r) {
+		checkGemm[float32](t, r, tc, 1e-5)
+	}
+}
+
+func TestGemmFloat64(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, tc := range gemmCases(r) {
+		checkGemm[float64](t, r, tc, 1e-12)
+	}
+}
+
+type namedFloat float32
+
+func TestGemmNamedType(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	checkGemm[namedFloat](t, r, gemmCase{false, true, 20, 37, 41, 2, 1.5, 0.5}, 1e-5)
+}
+
+// TestKernelsAgree compares the assembly micro-kernel with the portable one on
+// strided operands.
+func TestKernelsAgree(t *testing.T) {
+	if !useAVX2 {
+		t.Skip("no AVX2+FMA")
+	}
+	r := rand.New(rand.NewPCG(9, 10))
+	for _, k := range []int{0, 1, 3, 16, 257} {
+		for _, ab := range [][2]float32{{1, 0}, {0.75, 1}, {-1, 0.5}} {
+			rsa, csa, rsb, ldc := k+3, 1, nr+5, nr+2
+			a := randSlice[float32](r, mr*rsa+1)
+			b := randSlice[float32](r, k*rsb+nr)
+			c1 := randSlice[float32](r, mr*ldc)
+			c2 := append([]float32(nil), c1...)
+			kernel6x16AVX2(k, &a[0], rsa, csa, &b[0], rsb, &c1[0], ldc, ab[0], ab[1])
+			kernelGo(k, &a[0], rsa, csa, &b[0], rsb, &c2[0], ldc, ab[0], ab[1])
+			for i := range c1 {
+				if d := math.Abs(float64(c1[i] - c2[i])); d > 1e-5*float64(k+1) {
+					t.Fatalf("k=%d alpha=%v beta=%v: C[%d] asm %v, Go %v", k, ab[0], ab[1], i, c1[i], c2[i])
+				}
+			}
+		}
+	}
+}
+
+func TestGemmNoAllocs(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	for _, s := range [][3]int{{128, 16, 16}, {64, 1024, 576}, {200, 300, 300}} {
+		m, n, k := s[0], s[1], s[2]
+		a, b, c := randSlice[float32](r, m*k), randSlice[float32](r, k*n), make([]float32, m*n)
+		for _, tr := range [][2]bool{{false, false}, {false, true}, {true, false}} {
+			lda, ldb := k, n
+			if tr[0] {
+				lda = m
+			}
+			if tr[1] {
+				ldb = k
+			}
+			allocs := testing.AllocsPerRun(5, func() {
+				Gemm(tr[0], tr[1], m, n, k, 1, a, lda, b, ldb, 0, c, n)
+			})
+			if allocs != 0 {
+				t.Errorf("%v trans=%v: %v allocs per call", s, tr, allocs)
+			}
+		}
+	}
+}

@@ -1,0 +1,240 @@
+package gemm
+
+import (
+	"sync"
+	"unsafe"
+)
+
+// Micro-tile and cache blocking of the float32 product. kc keeps a kc×nr
+// panel of B and a mr×kc panel of A in L1, mc·kc an A block in L2 and kc·nc a
+// B block in the outer cache.
+const (
+	mr = 6
+	nr = 16
+	kc = 256
+	mc = 144
+	nc = 3072
+)
+
+// Packing thresholds: below these sizes a panel is read in place, because
+// copying it would cost more than the strided reads it saves.
+var (
+	packAMinFlops = 1 << 22
+	packBMinRows  = 48
+)
+
+// sworkspace is the per-call scratch of the float32 product.
+type sworkspace struct {
+	a, b []float32
+}
+
+var spool = sync.Pool{New: func() any { return new(sworkspace) }}
+
+// grow returns s resized to n elements, reallocating only when it is too small.
+func grow(s []float32, n int) []float32 {
+	if cap(s) < n {
+		return make([]float32, n)
+	}
+	return s[:n]
+}
+
+// operand describes where the micro-kernel reads one operand block: element
+// (i, p) of op(A) is at base + i·rs + p·cs (for B: (p, j) at base + p·rs + j).
+type operand struct {
+	s      []float32
+	rs, cs int
+	packed bool
+}
+
+func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if m == 0 || n == 0 {
+		return
+	}
+	if k == 0 || alpha == 0 {
+		scaleC(m, n, beta, c, ldc)
+		return
+	}
+	flops := m * n * k
+	packA := m < mr || flops >= packAMinFlops
+	packB := transB || n < nr || (m >= packBMinRows && flops >= packAMinFlops)
+
+	var ws *sworkspace
+	if packA || packB {
+		ws = spool.Get().(*sworkspace)
+		defer spool.Put(ws)
+	}
+
+	for jc := 0; jc < n; jc += nc {
+		nb := min(nc, n-jc)
+		for pc := 0; pc < k; pc += kc {
+			kb := min(kc, k-pc)
+			bt := beta
+			if pc > 0 {
+				bt = 1
+			}
+			var bop operand
+			if packB {
+				ws.b = grow(ws.b, (nb+nr-1)/nr*nr*kb)
+				packBPanels(transB, b, ldb, pc, kb, jc, nb, ws.b)
+				bop = operand{s: ws.b, rs: nr, packed: true}
+			} else {
+				bop = operand{s: b[pc*ldb:], rs: ldb}
+			}
+			for ic := 0; ic < m; ic += mc {
+				mb := min(mc, m-ic)
+				var aop operand
+				if packA {
+					ws.a = grow(ws.a, (mb+mr-1)/mr*mr*kb)
+					packAPanels(transA, a, lda, ic, mb, pc, kb, ws.a)
+					aop = operand{s: ws.a, rs: 1, cs: mr, packed: true}
+				} else if transA {
+					aop = operand{s: a[pc*lda:], rs: 1, cs: lda}
+				} else {
+					aop = operand{s: a[pc:], rs: lda, cs: 1}
+				}
+				sgemmBlock(m, n, ic, mb, jc, nb, kb, alpha, aop, bop, bt, c, ldc)
+			}
+		}
+	}
+}
+
+// sgemmBlock runs the micro-kernel over the mb×nb block of C at (ic, jc) with
+// a kb-deep slice of the operands. In-place operands are indexed by global
+// row/column, packed ones relative to the block.
+func sgemmBlock(m, n, ic, mb, jc, nb, kb int, alpha float32, aop, bop operand, beta float32, c []float32, ldc int) {
+	var tmp [mr * nr]float32
+	for jr := 0; jr < nb; jr += nr {
+		j0 := jc + jr
+		cols := min(nr, nb-jr)
+		// Source column of the tile and the offset of j0 inside it.
+		var bp *float32
+		offj := 0
+		if bop.packed {
+			bp = &bop.s[jr*kb]
+		} else {
+			src := j0
+			if cols < nr {
+				src = n - nr
+				offj = j0 - src
+			}
+			bp = &bop.s[src]
+		}
+		for ir := 0; ir < mb; ir += mr {
+			i0 := ic + ir
+			rows := min(mr, mb-ir)
+			var ap *float32
+			offi := 0
+			if aop.packed {
+				ap = &aop.s[ir*kb]
+			} else {
+				src := i0
+				if rows < mr {
+					src = m - mr
+					offi = i0 - src
+				}
+				ap = &aop.s[src*aop.rs]
+			}
+			if rows == mr && cols == nr {
+				kernel(kb, ap, aop.rs, aop.cs, bp, bop.rs, &c[i0*ldc+j0], ldc, alpha, beta)
+				continue
+			}
+			kernel(kb, ap, aop.rs, aop.cs, bp, bop.rs, &tmp[0], nr, alpha, 0)
+			for r := 0; r < rows; r++ {
+				t := tmp[(offi+r)*nr+offj : (offi+r)*nr+offj+cols]
+				ci := c[(i0+r)*ldc+j0 : (i0+r)*ldc+j0+cols]
+				if beta == 0 {
+					copy(ci, t)
+					continue
+				}
+				for j, v := range t {
+					ci[j] = v + beta*ci[j]
+				}
+			}
+		}
+	}
+}
+
+// packAPanels copies rows [i0, i0+mb) and columns [p0, p0+kb) of op(A) into
+// mr-row panels, each stored column by column (mr values per column),
+// zero-padding the last panel.
+func packAPanels(trans bool, a []float32, lda, i0, mb, p0, kb int, dst []float32) {
+	for ir := 0; ir < mb; ir += mr {
+		rows := min(mr, mb-ir)
+		d := dst[ir*kb : ir*kb+mr*kb]
+		if trans {
+			for p := 0; p < kb; p++ {
+				src := a[(p0+p)*lda+i0+ir : (p0+p)*lda+i0+ir+rows]
+				dp := d[p*mr : p*mr+mr]
+				copy(dp, src)
+				clear(dp[rows:])
+			}
+			continue
+		}
+		if rows < mr {
+			clear(d)
+		}
+		for r := 0; r < rows; r++ {
+			src := a[(i0+ir+r)*lda+p0 : (i0+ir+r)*lda+p0+kb]
+			for p, v := range src {
+				d[p*mr+r] = v
+			}
+		}
+	}
+}
+
+// packBPanels copies rows [p0, p0+kb) and columns [j0, j0+nb) of op(B) into
+// nr-column panels, each stored row by row (nr values per row), zero-padding
+// the last panel.
+func packBPanels(trans bool, b []float32, ldb, p0, kb, j0, nb int, dst []float32) {
+	for jr := 0; jr < nb; jr += nr {
+		cols := min(nr, nb-jr)
+		d := dst[jr*kb : jr*kb+nr*kb]
+		if !trans {
+			for p := 0; p < kb; p++ {
+				dp := d[p*nr : p*nr+nr]
+				copy(dp, b[(p0+p)*ldb+j0+jr:(p0+p)*ldb+j0+jr+cols])
+				clear(dp[cols:])
+			}
+			continue
+		}
+		if cols < nr {
+			clear(d)
+		}
+		for j := 0; j < cols; j++ {
+			src := b[(j0+jr+j)*ldb+p0 : (j0+jr+j)*ldb+p0+kb]
+			for p, v := range src {
+				d[p*nr+j] = v
+			}
+		}
+	}
+}
+
+// kernelGo is the portable micro-kernel: C[mr×nr] = alpha·A·B + beta·C, where
+// A(i, p) is at a[i·rsa + p·csa] and B(p, j) at b[p·rsb + j]; C is not read
+// when beta is 0.
+func kernelGo(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32) {
+	var acc [mr][nr]float32
+	pa, pb := unsafe.Pointer(a), unsafe.Pointer(b)
+	for p := 0; p < k; p++ {
+		bp := (*[nr]float32)(unsafe.Add(pb, p*rsb*4))
+		ap := unsafe.Add(pa, p*csa*4)
+		for i := range acc {
+			av := *(*float32)(unsafe.Add(ap, i*rsa*4))
+			row := &acc[i]
+			for j := range row {
+				row[j] += av * bp[j]
+			}
+		}
+	}
+	pc := unsafe.Pointer(c)
+	for i := range acc {
+		ci := (*[nr]float32)(unsafe.Add(pc, i*ldc*4))
+		for j, v := range acc[i] {
+			if beta == 0 {
+				ci[j] = alpha * v
+			} else {
+				ci[j] = alpha*v + beta*ci[j]
+			}
+		}
+	}
+}
