@@ -1,0 +1,110 @@
+package search
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"text/tabwriter"
+)
+
+// Row is one ranked configuration with its ratios to the baseline, the
+// record written by every output format.
+type Row struct {
+	Rank           int     `json:"rank"`
+	Objective      string  `json:"objective"`
+	Name           string  `json:"name"`
+	M              int     `json:"m"`
+	N              int     `json:"n"`
+	Params         int     `json:"params"`
+	V              float64 `json:"v"`
+	ParamsRatio    float64 `json:"params_ratio"`
+	VRatio         float64 `json:"v_ratio"`
+	BaselineName   string  `json:"baseline"`
+	BaselineParams int     `json:"baseline_params"`
+	BaselineV      float64 `json:"baseline_v"`
+}
+
+// Rows turns the first top ranked points of r into Rows (all when top ≤ 0).
+func Rows(r Result, top int) []Row {
+	pts := r.Ranked
+	if top > 0 && top < len(pts) {
+		pts = pts[:top]
+	}
+	rows := make([]Row, len(pts))
+	for i, pt := range pts {
+		rows[i] = Row{
+			Rank: i + 1, Objective: string(r.Objective), Name: BaselineName(pt.M, pt.N),
+			M: pt.M, N: pt.N, Params: pt.Params, V: pt.V,
+			ParamsRatio:  float64(pt.Params) / float64(r.Baseline.Params),
+			VRatio:       pt.V / r.Baseline.V,
+			BaselineName: BaselineName(r.Baseline.M, r.Baseline.N), BaselineParams: r.Baseline.Params, BaselineV: r.Baseline.V,
+		}
+	}
+	return rows
+}
+
+// Format is an output format of the ranked table.
+type Format string
+
+// The output formats.
+const (
+	Text Format = "text"
+	CSV  Format = "csv"
+	JSON Format = "json"
+)
+
+// Write writes rows to w in format f; JSON is one object per line.
+func Write(w io.Writer, f Format, rows []Row) error {
+	switch f {
+	case Text:
+		return writeText(w, rows)
+	case CSV:
+		return writeCSV(w, rows)
+	case JSON:
+		enc := json.NewEncoder(w)
+		for _, r := range rows {
+			if err := enc.Encode(r); err != nil {
+				return fmt.Errorf("write json: %w", err)
+			}
+		}
+		return nil
+	}
+	return fmt.Errorf("format %q: want text, csv or json", f)
+}
+
+func writeText(w io.Writer, rows []Row) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "rank\tconfig\tm\tn\tparams\tv\tparams/P0\tv/V0\t")
+	for _, r := range rows {
+		fmt.Fprintf(tw, "%d\t%s\t%d\t%d\t%d\t%.4g\t%.3f\t%.3f\t\n", r.Rank, r.Name, r.M, r.N, r.Params, r.V, r.ParamsRatio, r.VRatio)
+	}
+	if err := tw.Flush(); err != nil {
+		return fmt.Errorf("write text: %w", err)
+	}
+	return nil
+}
+
+func writeCSV(w io.Writer, rows []Row) error {
+	cw := csv.NewWriter(w)
+	rec := []string{"rank", "objective", "m", "n", "params", "v", "params_ratio", "v_ratio", "baseline", "baseline_params", "baseline_v"}
+	if err := cw.Write(rec); err != nil {
+		return fmt.Errorf("write csv: %w", err)
+	}
+	g := func(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
+	for _, r := range rows {
+		rec = []string{
+			strconv.Itoa(r.Rank), r.Objective, strconv.Itoa(r.M), strconv.Itoa(r.N), strconv.Itoa(r.Params),
+			g(r.V), g(r.ParamsRatio), g(r.VRatio), r.BaselineName, strconv.Itoa(r.BaselineParams), g(r.BaselineV),
+		}
+		if err := cw.Write(rec); err != nil {
+			return fmt.Errorf("write csv: %w", err)
+		}
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return fmt.Errorf("write csv: %w", err)
+	}
+	return nil
+}
