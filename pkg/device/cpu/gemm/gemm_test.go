@@ -146,15 +146,25 @@ func TestGemmFloat32(t *testing.T) {
 	})
 }
 
-func TestGemmFloat32Portable(t *testing.T) {
-	if !useAVX2 {
-		t.Skip("portable kernel already tested")
-	}
-	useAVX2 = false
-	defer func() { useAVX2 = true }()
-	r := rand.New(rand.NewPCG(3, 4))
-	for _, tc := range gemmCases(r) {
-		checkGemm[float32](t, r, tc, 1e-5)
+// TestGemmFloat32Kernels repeats the float32 test with each slower kernel the
+// CPU could run instead of the one in use.
+func TestGemmFloat32Kernels(t *testing.T) {
+	avx512, avx2 := useAVX512, useAVX2
+	defer func() { useAVX512, useAVX2 = avx512, avx2 }()
+	for _, k := range []struct {
+		name         string
+		avx512, avx2 bool
+	}{{"avx2", false, avx2}, {"portable", false, false}} {
+		if k.avx512 == avx512 && k.avx2 == avx2 {
+			continue
+		}
+		useAVX512, useAVX2 = k.avx512, k.avx2
+		t.Run(k.name, func(t *testing.T) {
+			r := rand.New(rand.NewPCG(3, 4))
+			for _, tc := range gemmCases(r) {
+				checkGemm[float32](t, r, tc, 1e-5)
+			}
+		})
 	}
 }
 
@@ -172,25 +182,23 @@ func TestGemmNamedType(t *testing.T) {
 	checkGemm[namedFloat](t, r, gemmCase{false, true, 20, 37, 41, 2, 1.5, 0.5}, 1e-5)
 }
 
-// TestKernelsAgree compares the assembly micro-kernel with the portable one on
+// TestKernelsAgree compares the micro-kernel in use with the portable one on
 // strided operands.
 func TestKernelsAgree(t *testing.T) {
-	if !useAVX2 {
-		t.Skip("no AVX2+FMA")
-	}
 	r := rand.New(rand.NewPCG(9, 10))
+	rows := tileRows()
 	for _, k := range []int{0, 1, 3, 16, 257} {
 		for _, ab := range [][2]float32{{1, 0}, {0.75, 1}, {-1, 0.5}} {
 			rsa, csa, rsb, ldc := k+3, 1, nr+5, nr+2
-			a := randSlice[float32](r, mr*rsa+1)
+			a := randSlice[float32](r, rows*rsa+1)
 			b := randSlice[float32](r, k*rsb+nr)
-			c1 := randSlice[float32](r, mr*ldc)
+			c1 := randSlice[float32](r, rows*ldc)
 			c2 := append([]float32(nil), c1...)
-			kernel6x16AVX2(k, &a[0], rsa, csa, &b[0], rsb, &c1[0], ldc, ab[0], ab[1])
-			kernelGo(k, &a[0], rsa, csa, &b[0], rsb, &c2[0], ldc, ab[0], ab[1])
+			kernel(k, &a[0], rsa, csa, &b[0], rsb, &c1[0], ldc, ab[0], ab[1])
+			kernelGo(rows, k, &a[0], rsa, csa, &b[0], rsb, &c2[0], ldc, ab[0], ab[1])
 			for i := range c1 {
 				if d := math.Abs(float64(c1[i] - c2[i])); d > 1e-5*float64(k+1) {
-					t.Fatalf("k=%d alpha=%v beta=%v: C[%d] asm %v, Go %v", k, ab[0], ab[1], i, c1[i], c2[i])
+					t.Fatalf("k=%d alpha=%v beta=%v: C[%d] kernel %v, Go %v", k, ab[0], ab[1], i, c1[i], c2[i])
 				}
 			}
 		}

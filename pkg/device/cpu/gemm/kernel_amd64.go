@@ -2,19 +2,39 @@ package gemm
 
 import "golang.org/x/sys/cpu"
 
-// useAVX2 selects the assembly micro-kernel.
-var useAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+// The micro-kernel in use: AVX-512 (12×16 tile) when present, else AVX2+FMA
+// (6×16), else the portable Go kernel (6×16). Tests switch them off.
+var (
+	useAVX512 = cpu.X86.HasAVX512F
+	useAVX2   = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+)
 
-// kernel6x16AVX2 is kernelGo in AVX2+FMA assembly.
+// kernel6x16AVX2 is kernelGo with 6 rows in AVX2+FMA assembly.
 //
 //go:noescape
 func kernel6x16AVX2(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32)
 
-// kernel runs the fastest micro-kernel the CPU supports.
-func kernel(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32) {
-	if useAVX2 {
-		kernel6x16AVX2(k, a, rsa, csa, b, rsb, c, ldc, alpha, beta)
-		return
+// kernel12x16AVX512 is kernelGo with 12 rows in AVX-512 assembly.
+//
+//go:noescape
+func kernel12x16AVX512(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32)
+
+// tileRows is the height of the micro-tile of the kernel in use.
+func tileRows() int {
+	if useAVX512 {
+		return 12
 	}
-	kernelGo(k, a, rsa, csa, b, rsb, c, ldc, alpha, beta)
+	return 6
+}
+
+// kernel runs the micro-kernel in use on one tileRows()×nr tile.
+func kernel(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32) {
+	switch {
+	case useAVX512:
+		kernel12x16AVX512(k, a, rsa, csa, b, rsb, c, ldc, alpha, beta)
+	case useAVX2:
+		kernel6x16AVX2(k, a, rsa, csa, b, rsb, c, ldc, alpha, beta)
+	default:
+		kernelGo(6, k, a, rsa, csa, b, rsb, c, ldc, alpha, beta)
+	}
 }

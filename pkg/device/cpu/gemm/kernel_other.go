@@ -2,10 +2,17 @@
 
 package gemm
 
-// useAVX2 is false off amd64: only the portable kernel exists.
-const useAVX2 = false
+// Off amd64 only the portable kernel exists; these mirror the amd64 switches
+// so that tests read the same everywhere.
+var (
+	useAVX512 = false
+	useAVX2   = false
+)
 
-// kernel runs the portable micro-kernel.
+// tileRows is the height of the portable kernel's tile.
+func tileRows() int { return 6 }
+
+// kernel runs the portable micro-kernel on one 6×nr tile.
 func kernel(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32) {
-	kernelGo(k, a, rsa, csa, b, rsb, c, ldc, alpha, beta)
+	kernelGo(6, k, a, rsa, csa, b, rsb, c, ldc, alpha, beta)
 }

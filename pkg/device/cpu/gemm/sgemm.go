@@ -5,12 +5,16 @@ import (
 	"unsafe"
 )
 
-// Micro-tile and cache blocking of the float32 product. kc keeps a kc×nr
-// panel of B and a mr×kc panel of A in L1, mc·kc an A block in L2 and kc·nc a
-// B block in the outer cache.
+// Micro-tile and cache blocking of the float32 product. The tile is mr×nr
+// with mr = tileRows() (6 or 12, by kernel). kc keeps a kc×nr panel of B and
+// an mr×kc panel of A in L1, mc·kc an A block in L2 and kc·nc a B block in the
+// outer cache; mc is a multiple of both tile heights.
 const (
-	mr = 6
-	nr = 16
+	mrMax = 12
+	nr    = 16
+)
+
+var (
 	kc = 256
 	mc = 144
 	nc = 3072
@@ -54,6 +58,7 @@ func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 		scaleC(m, n, beta, c, ldc)
 		return
 	}
+	mr := tileRows()
 	flops := m * n * k
 	packA := m < mr || flops >= packAMinFlops
 	packB := transB || n < nr || (m >= packBMinRows && flops >= packAMinFlops)
@@ -85,14 +90,14 @@ func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 				var aop operand
 				if packA {
 					ws.a = grow(ws.a, (mb+mr-1)/mr*mr*kb)
-					packAPanels(transA, a, lda, ic, mb, pc, kb, ws.a)
+					packAPanels(transA, a, lda, ic, mb, pc, kb, mr, ws.a)
 					aop = operand{s: ws.a, rs: 1, cs: mr, packed: true}
 				} else if transA {
 					aop = operand{s: a[pc*lda:], rs: 1, cs: lda}
 				} else {
 					aop = operand{s: a[pc:], rs: lda, cs: 1}
 				}
-				sgemmBlock(m, n, ic, mb, jc, nb, kb, alpha, aop, bop, bt, c, ldc)
+				sgemmBlock(m, n, ic, mb, jc, nb, kb, mr, alpha, aop, bop, bt, c, ldc)
 			}
 		}
 	}
@@ -101,8 +106,8 @@ func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 // sgemmBlock runs the micro-kernel over the mb×nb block of C at (ic, jc) with
 // a kb-deep slice of the operands. In-place operands are indexed by global
 // row/column, packed ones relative to the block.
-func sgemmBlock(m, n, ic, mb, jc, nb, kb int, alpha float32, aop, bop operand, beta float32, c []float32, ldc int) {
-	var tmp [mr * nr]float32
+func sgemmBlock(m, n, ic, mb, jc, nb, kb, mr int, alpha float32, aop, bop operand, beta float32, c []float32, ldc int) {
+	var tmp [mrMax * nr]float32
 	for jr := 0; jr < nb; jr += nr {
 		j0 := jc + jr
 		cols := min(nr, nb-jr)
@@ -157,7 +162,7 @@ func sgemmBlock(m, n, ic, mb, jc, nb, kb int, alpha float32, aop, bop operand, b
 // packAPanels copies rows [i0, i0+mb) and columns [p0, p0+kb) of op(A) into
 // mr-row panels, each stored column by column (mr values per column),
 // zero-padding the last panel.
-func packAPanels(trans bool, a []float32, lda, i0, mb, p0, kb int, dst []float32) {
+func packAPanels(trans bool, a []float32, lda, i0, mb, p0, kb, mr int, dst []float32) {
 	for ir := 0; ir < mb; ir += mr {
 		rows := min(mr, mb-ir)
 		d := dst[ir*kb : ir*kb+mr*kb]
@@ -209,11 +214,12 @@ func packBPanels(trans bool, b []float32, ldb, p0, kb, j0, nb int, dst []float32
 	}
 }
 
-// kernelGo is the portable micro-kernel: C[mr×nr] = alpha·A·B + beta·C, where
-// A(i, p) is at a[i·rsa + p·csa] and B(p, j) at b[p·rsb + j]; C is not read
-// when beta is 0.
-func kernelGo(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32) {
-	var acc [mr][nr]float32
+// kernelGo is the portable micro-kernel: C[rows×nr] = alpha·A·B + beta·C,
+// where A(i, p) is at a[i·rsa + p·csa] and B(p, j) at b[p·rsb + j]; C is not
+// read when beta is 0.
+func kernelGo(rows, k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32) {
+	var buf [mrMax][nr]float32
+	acc := buf[:rows]
 	pa, pb := unsafe.Pointer(a), unsafe.Pointer(b)
 	for p := 0; p < k; p++ {
 		bp := (*[nr]float32)(unsafe.Add(pb, p*rsb*4))
