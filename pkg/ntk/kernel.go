@@ -1,0 +1,73 @@
+package ntk
+
+import "fmt"
+
+// Output picks the scalar whose kernel is measured: the logit Logit, or,
+// with Trace, the trace over logits Σ_k K_k (one gradient per logit).
+type Output struct {
+	Logit int  `json:"logit"`
+	Trace bool `json:"trace"`
+}
+
+// String names the output for tables and cache keys.
+func (o Output) String() string {
+	if o.Trace {
+		return "trace"
+	}
+	return fmt.Sprintf("logit%d", o.Logit)
+}
+
+// Gram returns the Gram matrix of the rows of g, row-major: K[i·B+j] = g_i·g_j.
+func Gram(g [][]float64) []float64 {
+	b := len(g)
+	k := make([]float64, b*b)
+	addGram(k, g)
+	return k
+}
+
+// addGram adds the Gram matrix of g to k, computing each pair once.
+func addGram(k []float64, g [][]float64) {
+	b := len(g)
+	for i := range b {
+		for j := i; j < b; j++ {
+			var s float64
+			gi, gj := g[i], g[j][:len(g[i])]
+			for p, v := range gi {
+				s += v * gj[p]
+			}
+			k[i*b+j] += s
+			if i != j {
+				k[j*b+i] += s
+			}
+		}
+	}
+}
+
+// Empirical returns the empirical NTK of t at its current parameters on the
+// inputs: the B×B matrix K(x_i, x_j) of the chosen output, row-major.
+func Empirical(t *Tangent, inputs [][]float64, out Output) ([]float64, error) {
+	b := len(inputs)
+	if b == 0 {
+		return nil, fmt.Errorf("ntk: empirical kernel: no inputs")
+	}
+	for len(t.work) < b {
+		t.work = append(t.work, make([]float64, t.size))
+	}
+	logits := []int{out.Logit}
+	if out.Trace {
+		logits = logits[:0]
+		for k := range t.NumOutputs() {
+			logits = append(logits, k)
+		}
+	}
+	kern := make([]float64, b*b)
+	for _, k := range logits {
+		for i, x := range inputs {
+			if err := t.Gradient(x, k, t.work[i]); err != nil {
+				return nil, fmt.Errorf("ntk: empirical kernel, input %d: %w", i, err)
+			}
+		}
+		addGram(kern, t.work[:b])
+	}
+	return kern, nil
+}

@@ -1,0 +1,186 @@
+package ntk
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+
+	"github.com/collegium/collegium/pkg/device"
+	"github.com/collegium/collegium/pkg/engine"
+	"github.com/collegium/collegium/pkg/ops"
+)
+
+// Param is a trainable leaf of a Network and how to draw it.
+type Param struct {
+	Node *G.Node
+	// Init draws the tensor's values for the initialisation seed.
+	Init func(seed uint64) []float64
+	// Scale weighs this tensor in the kernel: K = Σ_p Scale_p·J_p·J_pᵀ
+	// (1 for the standard parameterisation, 2/fan_in for a weight in the
+	// NTK parameterisation).
+	Scale float64
+}
+
+// Fixed is a non-trainable leaf set once (BN running statistics, labels).
+type Fixed struct {
+	Node   *G.Node
+	Values []float64
+}
+
+// Network is a float64 graph for one example: Input is (1, …), Output is
+// (1, K) (the logits), and every leaf other than Input is a Param or Fixed.
+// The graph must not be differentiated yet: Compile adds the gradient of the
+// chosen output.
+type Network struct {
+	Graph  *G.ExprGraph
+	Input  *G.Node
+	Output *G.Node
+	Params []Param
+	Fixed  []Fixed
+}
+
+// Tangent is a compiled Network that computes per-example gradients of one
+// output, ∂f_k(x)/∂θ, at parameters drawn from a seed. It is not safe for
+// concurrent use: each goroutine compiles its own.
+type Tangent struct {
+	net     Network
+	plan    *engine.Plan
+	weight  *G.Node
+	grads   []*G.Node
+	onehot  []float64
+	size    int
+	inSize  int
+	offsets []int
+	// work holds one gradient per input for Empirical.
+	work [][]float64
+}
+
+// Compile adds a one-hot WeightedSum of the Output to the graph,
+// differentiates it with respect to every Param and compiles the result on
+// dev.
+func Compile(net Network, dev device.Device) (*Tangent, error) {
+	if net.Graph == nil || net.Input == nil || net.Output == nil || len(net.Params) == 0 {
+		return nil, errors.New("ntk: compile: network needs a graph, an input, an output and parameters")
+	}
+	if net.Output.Dtype() != tensor.Float64 {
+		return nil, fmt.Errorf("ntk: compile: output dtype %v: want float64", net.Output.Dtype())
+	}
+	if s := net.Output.Shape(); len(s) != 2 || s[0] != 1 {
+		return nil, fmt.Errorf("ntk: compile: output shape %v: want (1, K) for one example", s)
+	}
+	if s := net.Input.Shape(); len(s) < 1 || s[0] != 1 {
+		return nil, fmt.Errorf("ntk: compile: input shape %v: want a batch of 1", s)
+	}
+	w := G.NewMatrix(net.Graph, tensor.Float64, G.WithShape(net.Output.Shape()...), G.WithName("ntk_output_weight"))
+	f, err := ops.WeightedSum(net.Output, w)
+	if err != nil {
+		return nil, fmt.Errorf("ntk: compile: %w", err)
+	}
+	wrt := make(G.Nodes, len(net.Params))
+	t := &Tangent{net: net, weight: w, onehot: make([]float64, net.Output.Shape()[1]), inSize: net.Input.Shape().TotalSize()}
+	for i, p := range net.Params {
+		wrt[i] = p.Node
+		t.offsets = append(t.offsets, t.size)
+		t.size += p.Node.Shape().TotalSize()
+	}
+	grads, err := G.Grad(f, wrt...)
+	if err != nil {
+		return nil, fmt.Errorf("ntk: compile: gradient: %w", err)
+	}
+	t.grads = grads
+	t.plan, err = engine.Compile(net.Graph, dev, append(grads, net.Output)...)
+	if err != nil {
+		return nil, fmt.Errorf("ntk: compile: %w", err)
+	}
+	for _, fx := range net.Fixed {
+		if err := t.plan.Set(fx.Node, fx.Values); err != nil {
+			t.plan.Close()
+			return nil, fmt.Errorf("ntk: compile: set %v: %w", fx.Node, err)
+		}
+	}
+	return t, nil
+}
+
+// NumParams is the number of trainable values, the length of a gradient.
+func (t *Tangent) NumParams() int { return t.size }
+
+// NumOutputs is K, the number of logits.
+func (t *Tangent) NumOutputs() int { return len(t.onehot) }
+
+// InputSize is the number of values of one example.
+func (t *Tangent) InputSize() int { return t.inSize }
+
+// Init sets every parameter to the values drawn from seed.
+func (t *Tangent) Init(seed uint64) error {
+	for _, p := range t.net.Params {
+		if err := t.plan.Set(p.Node, p.Init(seed)); err != nil {
+			return fmt.Errorf("ntk: init %v: %w", p.Node, err)
+		}
+	}
+	return nil
+}
+
+// Gradient writes √Scale_p·∂f_k(x)/∂θ_p for every parameter tensor p, in
+// Params order, into dst (length NumParams), so that dot products of
+// gradients are kernel entries.
+func (t *Tangent) Gradient(x []float64, k int, dst []float64) error {
+	if len(x) != t.inSize || len(dst) != t.size {
+		return fmt.Errorf("ntk: gradient: input %d values (want %d), dst %d (want %d)", len(x), t.inSize, len(dst), t.size)
+	}
+	if k < 0 || k >= len(t.onehot) {
+		return fmt.Errorf("ntk: gradient: output %d of %d", k, len(t.onehot))
+	}
+	clear(t.onehot)
+	t.onehot[k] = 1
+	if err := t.plan.Set(t.weight, t.onehot); err != nil {
+		return fmt.Errorf("ntk: gradient: %w", err)
+	}
+	if err := t.plan.Set(t.net.Input, x); err != nil {
+		return fmt.Errorf("ntk: gradient: %w", err)
+	}
+	if err := t.plan.Run(); err != nil {
+		return fmt.Errorf("ntk: gradient: %w", err)
+	}
+	for i, g := range t.grads {
+		part := dst[t.offsets[i] : t.offsets[i]+g.Shape().TotalSize()]
+		if err := t.plan.Get(g, part); err != nil {
+			return fmt.Errorf("ntk: gradient: %w", err)
+		}
+		if s := t.net.Params[i].Scale; s != 1 {
+			r := math.Sqrt(s)
+			for j := range part {
+				part[j] *= r
+			}
+		}
+	}
+	return nil
+}
+
+// Output runs the network forward at x and returns the logits.
+func (t *Tangent) Output(x []float64) ([]float64, error) {
+	if len(x) != t.inSize {
+		return nil, fmt.Errorf("ntk: output: input %d values, want %d", len(x), t.inSize)
+	}
+	if err := t.plan.Set(t.net.Input, x); err != nil {
+		return nil, fmt.Errorf("ntk: output: %w", err)
+	}
+	if err := t.plan.Run(); err != nil {
+		return nil, fmt.Errorf("ntk: output: %w", err)
+	}
+	out := make([]float64, len(t.onehot))
+	if err := t.plan.Get(t.net.Output, out); err != nil {
+		return nil, fmt.Errorf("ntk: output: %w", err)
+	}
+	return out, nil
+}
+
+// Close frees the compiled plan.
+func (t *Tangent) Close() error {
+	if err := t.plan.Close(); err != nil {
+		return fmt.Errorf("ntk: close: %w", err)
+	}
+	return nil
+}
