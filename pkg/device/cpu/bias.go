@@ -1,0 +1,113 @@
+package cpu
+
+import (
+	"fmt"
+
+	"github.com/collegium/collegium/pkg/device"
+	"github.com/collegium/collegium/pkg/device/cpu/gemm"
+	"gorgonia.org/tensor"
+)
+
+// BiasAdd computes y[o,c,i] = x[o,c,i] + b[c]; y may alias x.
+func (d *Device) BiasAdd(l device.ChannelLayout, x, b, y device.Buffer) error {
+	dt, err := channelOperands("bias add", l, []device.Buffer{x, y}, []device.Buffer{b})
+	if err != nil {
+		return err
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if dt == tensor.Float32 {
+		channelRun(d.f32, biasAddSpan[float32], l, l.Outer*l.C, l.Inner, x, b, y)
+	} else {
+		channelRun(d.f64, biasAddSpan[float64], l, l.Outer*l.C, l.Inner, x, b, y)
+	}
+	return nil
+}
+
+// BiasGrad computes db[c] = Σ_{o,i} dy[o,c,i], accumulating in float64.
+func (d *Device) BiasGrad(l device.ChannelLayout, dy, db device.Buffer) error {
+	dt, err := channelOperands("bias grad", l, []device.Buffer{dy}, []device.Buffer{db})
+	if err != nil {
+		return err
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if dt == tensor.Float32 {
+		channelRun(d.f32, biasGradSpan[float32], l, l.C, l.Outer*l.Inner, dy, db)
+	} else {
+		channelRun(d.f64, biasGradSpan[float64], l, l.C, l.Outer*l.Inner, dy, db)
+	}
+	return nil
+}
+
+// channelOperands checks a per-channel kernel's operands: full tensors of
+// l.Len() elements and per-channel vectors of l.C elements.
+func channelOperands(op string, l device.ChannelLayout, full, perChannel []device.Buffer) (tensor.Dtype, error) {
+	if l.Outer < 0 || l.C < 0 || l.Inner < 0 {
+		return tensor.Dtype{}, fmt.Errorf("cpu: %s: negative layout %+v", op, l)
+	}
+	dt, err := operands(op, full...)
+	if err != nil {
+		return dt, err
+	}
+	cdt, err := operands(op, perChannel...)
+	if err != nil {
+		return dt, err
+	}
+	if cdt != dt {
+		return dt, fmt.Errorf("cpu: %s: per-channel operands have dtype %v, tensors %v", op, cdt, dt)
+	}
+	for i, b := range full {
+		if b.Len() != l.Len() {
+			return dt, fmt.Errorf("cpu: %s: tensor operand %d has %d elements, want %d for layout %+v", op, i, b.Len(), l.Len(), l)
+		}
+	}
+	for i, b := range perChannel {
+		if b.Len() != l.C {
+			return dt, fmt.Errorf("cpu: %s: per-channel operand %d has %d elements, want %d", op, i, b.Len(), l.C)
+		}
+	}
+	return dt, nil
+}
+
+// channelRun runs f over n items (rows (o, c) or channels) of perItem
+// elements each, with the layout and up to four buffers in spanArgs fields
+// x, y, z, u.
+func channelRun[T gemm.Float](e *engine[T], f func(*spanArgs[T], int, int), l device.ChannelLayout, n, perItem int, bufs ...device.Buffer) {
+	a := &e.span.a
+	a.l = l
+	fields := [...]*[]T{&a.x, &a.y, &a.z, &a.u}
+	for i, b := range bufs {
+		*fields[i] = elems[T](b)
+	}
+	e.spans(f, n, rowsPerChunk(perItem))
+}
+
+// biasAddSpan: rows r = (o, c) of x, bias y, output z.
+func biasAddSpan[T gemm.Float](a *spanArgs[T], lo, hi int) {
+	for r := lo; r < hi; r++ {
+		bc := a.y[r%a.l.C]
+		x, y := a.x[r*a.l.Inner:(r+1)*a.l.Inner], a.z[r*a.l.Inner:(r+1)*a.l.Inner]
+		for i := range y {
+			y[i] = x[i] + bc
+		}
+	}
+}
+
+// biasGradSpan: channels c of dy x, output db y.
+func biasGradSpan[T gemm.Float](a *spanArgs[T], lo, hi int) {
+	for c := lo; c < hi; c++ {
+		a.y[c] = T(channelSum(a.x, a.l, c))
+	}
+}
+
+// channelSum is Σ_{o,i} x[o,c,i] in float64.
+func channelSum[T gemm.Float](x []T, l device.ChannelLayout, c int) float64 {
+	var s float64
+	for o := range l.Outer {
+		for _, v := range x[(o*l.C+c)*l.Inner : (o*l.C+c+1)*l.Inner] {
+			s += float64(v)
+		}
+	}
+	return s
+}

@@ -1,0 +1,22 @@
+package cpu_test
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/collegium/collegium/pkg/device/cpu"
+	"github.com/collegium/collegium/pkg/device/devicetest"
+	"gorgonia.org/tensor"
+)
+
+func TestConformance(t *testing.T) {
+	for _, workers := range []int{1, 3} {
+		dev := cpu.New(workers)
+		for _, dt := range []tensor.Dtype{tensor.Float32, tensor.Float64} {
+			t.Run(fmt.Sprintf("workers=%d/%v", workers, dt), func(t *testing.T) { devicetest.Run(t, dev, dt) })
+		}
+		if err := dev.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

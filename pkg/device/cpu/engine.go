@@ -1,0 +1,66 @@
+package cpu
+
+import (
+	"github.com/collegium/collegium/pkg/device"
+	"github.com/collegium/collegium/pkg/device/cpu/gemm"
+)
+
+// engine holds the per-dtype state of a Device: reusable task values and
+// per-worker scratch, so that steady-state kernel calls allocate nothing.
+type engine[T gemm.Float] struct {
+	pool    *pool
+	scratch [][]T // per worker, grown on demand and kept
+	accum   [][]T // per worker accumulators (conv backward filter)
+	span    spanTask[T]
+	gemm    gemmTask[T]
+	conv    convTask[T]
+	bn      bnTask[T]
+}
+
+func newEngine[T gemm.Float](p *pool) *engine[T] {
+	return &engine[T]{pool: p, scratch: make([][]T, p.workers), accum: make([][]T, p.workers)}
+}
+
+// grow returns s resized to n elements, reallocating only when too small.
+func grow[T gemm.Float](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	return s[:n]
+}
+
+// spanArgs are the operands of a span function; each function documents
+// which fields it reads.
+type spanArgs[T gemm.Float] struct {
+	x, y, z, u []T
+	acc        [][]T
+	s          [spanScalars]float64
+	l          device.ChannelLayout
+}
+
+// spanScalars is the number of scalar parameters a span function can take.
+const spanScalars = 8
+
+// spanTask runs f over [lo, hi) chunks of n items.
+type spanTask[T gemm.Float] struct {
+	f        func(a *spanArgs[T], lo, hi int)
+	a        spanArgs[T]
+	n, chunk int
+}
+
+func (t *spanTask[T]) run(_, i int) {
+	lo := i * t.chunk
+	t.f(&t.a, lo, min(lo+t.chunk, t.n))
+}
+
+// spans runs f on e.span.a over n items in chunks of at least chunk items.
+func (e *engine[T]) spans(f func(a *spanArgs[T], lo, hi int), n, chunk int) {
+	if n == 0 {
+		return
+	}
+	chunk = max(chunk, 1)
+	e.span.f, e.span.n, e.span.chunk = f, n, chunk
+	e.pool.run(&e.span, (n+chunk-1)/chunk)
+	e.span.f = nil
+	e.span.a = spanArgs[T]{}
+}

@@ -1,0 +1,114 @@
+package cpu
+
+import (
+	"fmt"
+
+	"github.com/collegium/collegium/pkg/device"
+	"github.com/collegium/collegium/pkg/device/cpu/gemm"
+	"gorgonia.org/tensor"
+)
+
+// Gemm computes the strided batched product of p. Products are split into
+// blocks of rows and columns of C so that even a single large product keeps
+// every worker busy; each block is one call of gemm.Gemm.
+func (d *Device) Gemm(p device.GemmParams) error {
+	if err := p.Validate(); err != nil {
+		return fmt.Errorf("cpu: %w", err)
+	}
+	dt, err := operands("gemm", p.A, p.B, p.C)
+	if err != nil {
+		return err
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if dt == tensor.Float32 {
+		runGemm(d.f32, p)
+	} else {
+		runGemm(d.f64, p)
+	}
+	return nil
+}
+
+// Block sizes for splitting one product: multiples of the micro-kernel tile
+// sizes, large enough that packing costs stay small.
+const (
+	gemmMinRows = 64
+	gemmMinCols = 128
+	gemmTasks   = 4 // tasks per worker wanted for load balance
+)
+
+// gemmTask is a strided batched product split into rowBlocks × colBlocks
+// blocks per batch item.
+type gemmTask[T gemm.Float] struct {
+	p                    device.GemmParams
+	a, b, c              []T
+	alpha, beta          T
+	rowBlock, colBlock   int
+	rowBlocks, colBlocks int
+}
+
+func runGemm[T gemm.Float](e *engine[T], p device.GemmParams) {
+	if p.Batch == 0 || p.M == 0 || p.N == 0 {
+		return
+	}
+	t := &e.gemm
+	*t = gemmTask[T]{p: p, a: elems[T](p.A), b: elems[T](p.B), c: elems[T](p.C), alpha: T(p.Alpha), beta: T(p.Beta)}
+	want := gemmTasks * e.pool.workers
+	t.rowBlocks, t.colBlocks = 1, 1
+	if e.pool.workers > 1 && p.Batch < want {
+		split := (want + p.Batch - 1) / p.Batch
+		t.colBlocks = min(split, max(p.N/gemmMinCols, 1))
+		t.rowBlocks = min((split+t.colBlocks-1)/t.colBlocks, max(p.M/gemmMinRows, 1))
+	}
+	t.colBlock = roundUp((p.N+t.colBlocks-1)/t.colBlocks, 16)
+	t.rowBlock = roundUp((p.M+t.rowBlocks-1)/t.rowBlocks, 8)
+	t.colBlocks = (p.N + t.colBlock - 1) / t.colBlock
+	t.rowBlocks = (p.M + t.rowBlock - 1) / t.rowBlock
+	e.pool.run(t, p.Batch*t.rowBlocks*t.colBlocks)
+	*t = gemmTask[T]{}
+}
+
+func roundUp(n, m int) int { return (n + m - 1) / m * m }
+
+func (t *gemmTask[T]) run(_, i int) {
+	p := &t.p
+	cb := i % t.colBlocks
+	i /= t.colBlocks
+	rb := i % t.rowBlocks
+	bi := i / t.rowBlocks
+	i0, j0 := rb*t.rowBlock, cb*t.colBlock
+	m, n := min(t.rowBlock, p.M-i0), min(t.colBlock, p.N-j0)
+	offA := p.OffA + bi*p.StrideA
+	if p.TransA {
+		offA += i0
+	} else {
+		offA += i0 * p.LDA
+	}
+	offB := p.OffB + bi*p.StrideB
+	if p.TransB {
+		offB += j0 * p.LDB
+	} else {
+		offB += j0
+	}
+	offC := p.OffC + bi*p.StrideC + i0*p.LDC + j0
+	if p.K == 0 {
+		scaleRows(t.c[offC:], m, n, p.LDC, t.beta)
+		return
+	}
+	gemm.Gemm(p.TransA, p.TransB, m, n, p.K, t.alpha, t.a[offA:], p.LDA, t.b[offB:], p.LDB, t.beta, t.c[offC:], p.LDC)
+}
+
+// scaleRows sets the m×n matrix c (row stride ldc) to beta·c, without
+// reading c when beta is 0.
+func scaleRows[T gemm.Float](c []T, m, n, ldc int, beta T) {
+	for i := range m {
+		row := c[i*ldc : i*ldc+n]
+		if beta == 0 {
+			clear(row)
+			continue
+		}
+		for j := range row {
+			row[j] *= beta
+		}
+	}
+}

@@ -1,0 +1,71 @@
+package cpu
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/collegium/collegium/pkg/device"
+	"github.com/collegium/collegium/pkg/device/cpu/gemm"
+)
+
+// SGDUpdate applies one SGD step with momentum (see device.SGDParams).
+func (d *Device) SGDUpdate(p device.SGDParams, param, grad, velocity device.Buffer) error {
+	s := [spanScalars]float64{p.LR, p.Momentum, p.WeightDecay, flag(p.Nesterov)}
+	return d.vec("sgd update", s, sgdSpan[float32], sgdSpan[float64], param, grad, velocity)
+}
+
+// AdamUpdate applies one Adam step (see device.AdamParams). The bias
+// corrections are folded into the step size and eps:
+// θ −= lr·√bc2/bc1 · m/(√v + eps·√bc2).
+func (d *Device) AdamUpdate(p device.AdamParams, param, grad, m, v device.Buffer) error {
+	if p.Step < 1 {
+		return fmt.Errorf("cpu: adam update: step %d must be at least 1", p.Step)
+	}
+	bc1 := 1 - math.Pow(p.Beta1, float64(p.Step))
+	bc2 := 1 - math.Pow(p.Beta2, float64(p.Step))
+	s := [spanScalars]float64{p.LR * math.Sqrt(bc2) / bc1, p.Beta1, p.Beta2, p.Eps * math.Sqrt(bc2), p.WeightDecay, p.LR, flag(p.Decoupled)}
+	return d.vec("adam update", s, adamSpan[float32], adamSpan[float64], param, grad, m, v)
+}
+
+func flag(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// sgdSpan: param x, grad y, velocity z; s = lr, momentum, weight decay,
+// nesterov.
+func sgdSpan[T gemm.Float](a *spanArgs[T], lo, hi int) {
+	lr, mom, wd, nesterov := T(a.s[0]), T(a.s[1]), T(a.s[2]), a.s[3] != 0
+	theta, grad, vel := a.x[lo:hi], a.y[lo:hi], a.z[lo:hi]
+	for i := range theta {
+		g := grad[i] + wd*theta[i]
+		v := mom*vel[i] + g
+		vel[i] = v
+		if nesterov {
+			theta[i] -= lr * (g + mom*v)
+		} else {
+			theta[i] -= lr * v
+		}
+	}
+}
+
+// adamSpan: param x, grad y, moments z and u; s = step size, beta1, beta2,
+// corrected eps, weight decay, lr, decoupled.
+func adamSpan[T gemm.Float](a *spanArgs[T], lo, hi int) {
+	step, b1, b2, eps, wd := T(a.s[0]), T(a.s[1]), T(a.s[2]), T(a.s[3]), T(a.s[4])
+	decay, coupled := 1-T(a.s[5])*wd, wd
+	if a.s[6] != 0 {
+		coupled = 0
+	} else {
+		decay = 1
+	}
+	theta, grad, m, v := a.x[lo:hi], a.y[lo:hi], a.z[lo:hi], a.u[lo:hi]
+	for i := range theta {
+		g := grad[i] + coupled*theta[i]
+		m[i] = b1*m[i] + (1-b1)*g
+		v[i] = b2*v[i] + (1-b2)*g*g
+		theta[i] = decay*theta[i] - step*m[i]/(T(math.Sqrt(float64(v[i])))+eps)
+	}
+}

@@ -1,0 +1,95 @@
+package devicetest
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/collegium/collegium/pkg/device"
+)
+
+// convCases cover the dense, grouped and depthwise convolutions of CE
+// models plus every geometric parameter on its own.
+func convCases() []device.ConvParams {
+	c := func(n, ch, h, w, o, kh, kw, g, s, pad, dil int) device.ConvParams {
+		return device.ConvParams{N: n, C: ch, H: h, W: w, O: o, KH: kh, KW: kw, Groups: g,
+			StrideH: s, StrideW: s, PadH: pad, PadW: pad, DilH: dil, DilW: dil}
+	}
+	asym := c(2, 4, 9, 7, 6, 2, 3, 2, 1, 0, 1)
+	asym.StrideH, asym.PadW, asym.DilW = 2, 1, 2
+	return []device.ConvParams{
+		c(2, 3, 7, 6, 4, 3, 3, 1, 1, 1, 1),        // dense
+		c(2, 6, 8, 8, 6, 3, 3, 6, 1, 1, 1),        // depthwise
+		c(3, 6, 5, 9, 9, 3, 3, 3, 1, 1, 1),        // grouped, odd sizes
+		c(2, 4, 9, 9, 8, 3, 3, 2, 2, 1, 1),        // stride 2
+		c(1, 4, 10, 11, 4, 3, 3, 1, 1, 2, 2),      // dilation 2, batch 1
+		c(2, 6, 6, 7, 6, 1, 3, 3, 1, 0, 1),        // non-square kernel
+		c(2, 6, 7, 5, 3, 3, 1, 3, 1, 1, 1),        // non-square kernel, O < C
+		asym,                                      // per-axis stride, padding, dilation
+		c(2, 8, 5, 6, 12, 1, 1, 4, 1, 0, 1),       // 1×1 grouped (no im2col)
+		c(2, 8, 9, 9, 4, 1, 1, 1, 2, 0, 1),        // 1×1 stride 2
+		c(1, 5, 4, 4, 5, 5, 5, 5, 1, 2, 1),        // 5×5 depthwise
+		c(2, 3, 3, 3, 2, 3, 3, 1, 1, 0, 1),        // single output pixel
+		c(1, 370, 16, 16, 370, 3, 3, 37, 1, 1, 1), // CE 37×10d
+		c(1, 128, 14, 14, 128, 3, 3, 32, 1, 1, 1), // CE 32×4d
+		c(2, 120, 12, 12, 120, 3, 3, 12, 2, 1, 1), // CE 12 groups, stride 2
+	}
+}
+
+// convRef computes, by the definition of cross-correlation, the output y of
+// x and w, and the gradients dx and dw for the output gradient dy.
+func convRef(p device.ConvParams, x, w, dy []float64) (y, dx, dw []float64) {
+	oh, ow := p.OutH(), p.OutW()
+	cpg, opg := p.C/p.Groups, p.O/p.Groups
+	y = make([]float64, p.N*p.O*oh*ow)
+	dx = make([]float64, len(x))
+	dw = make([]float64, len(w))
+	for n := range p.N {
+		for o := range p.O {
+			g := o / opg
+			for oy := range oh {
+				for ox := range ow {
+					yi := ((n*p.O+o)*oh+oy)*ow + ox
+					for ci := range cpg {
+						c := g*cpg + ci
+						for kh := range p.KH {
+							iy := oy*p.StrideH - p.PadH + kh*p.DilH
+							if iy < 0 || iy >= p.H {
+								continue
+							}
+							for kw := range p.KW {
+								ix := ox*p.StrideW - p.PadW + kw*p.DilW
+								if ix < 0 || ix >= p.W {
+									continue
+								}
+								xi := ((n*p.C+c)*p.H+iy)*p.W + ix
+								wi := ((o*cpg+ci)*p.KH+kh)*p.KW + kw
+								y[yi] += w[wi] * x[xi]
+								dx[xi] += w[wi] * dy[yi]
+								dw[wi] += x[xi] * dy[yi]
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	return y, dx, dw
+}
+
+func testConv(t *testing.T, h *harness) {
+	for _, p := range convCases() {
+		name := fmt.Sprintf("%+v", p)
+		x := h.normal(p.N * p.C * p.H * p.W)
+		w := h.normal(p.O * p.C / p.Groups * p.KH * p.KW)
+		dy := h.normal(p.N * p.O * p.OutH() * p.OutW())
+		y, dx, dw := convRef(p, x, w, dy)
+		X, W, DY := h.buf(x), h.buf(w), h.buf(dy)
+		Y, DX, DW := h.poisoned(len(y)), h.poisoned(len(dx)), h.poisoned(len(dw))
+		h.must("forward "+name, h.dev.Conv2dForward(p, X, W, Y))
+		h.check("forward "+name, Y, y)
+		h.must("backward data "+name, h.dev.Conv2dBackwardData(p, DY, W, DX))
+		h.check("backward data "+name, DX, dx)
+		h.must("backward filter "+name, h.dev.Conv2dBackwardFilter(p, X, DY, DW))
+		h.check("backward filter "+name, DW, dw)
+	}
+}

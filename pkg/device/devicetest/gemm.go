@@ -1,0 +1,156 @@
+package devicetest
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/collegium/collegium/pkg/device"
+)
+
+// gemmCase is one strided batched product; the stored matrices get padding
+// columns (ld > cols), an offset and gaps between batch items unless
+// packed, so that kernels ignoring strides are caught.
+type gemmCase struct {
+	transA, transB bool
+	m, n, k, batch int
+	alpha, beta    float64
+	packed         bool
+}
+
+func (c gemmCase) String() string {
+	return fmt.Sprintf("tA=%v tB=%v %dx%dx%d b%d α%g β%g packed=%v", c.transA, c.transB, c.m, c.n, c.k, c.batch, c.alpha, c.beta, c.packed)
+}
+
+func gemmCases() []gemmCase {
+	var cs []gemmCase
+	for _, ta := range []bool{false, true} {
+		for _, tb := range []bool{false, true} {
+			cs = append(cs,
+				gemmCase{ta, tb, 7, 5, 3, 1, 1, 0, true},
+				gemmCase{ta, tb, 33, 65, 17, 3, 1.5, 0, false},
+				gemmCase{ta, tb, 130, 257, 70, 1, 1, 0, true},
+				gemmCase{ta, tb, 1, 9, 40, 4, -0.5, 0.25, false},
+				gemmCase{ta, tb, 19, 1, 23, 2, 1, 1, false},
+				gemmCase{ta, tb, 12, 12, 12, 37, 1, 0, true},
+			)
+		}
+	}
+	return append(cs, gemmCase{false, false, 5, 6, 0, 2, 1, 0.5, false}, gemmCase{false, false, 0, 6, 3, 2, 1, 0, true})
+}
+
+// gemmRef computes the product of p on host slices by the definition.
+func gemmRef(p device.GemmParams, a, b, c []float64) []float64 {
+	out := append([]float64(nil), c...)
+	at := func(s []float64, off, ld int, trans bool, r, col int) float64 {
+		if trans {
+			return s[off+col*ld+r]
+		}
+		return s[off+r*ld+col]
+	}
+	for bi := range p.Batch {
+		for i := range p.M {
+			for j := range p.N {
+				var s float64
+				for l := range p.K {
+					s += at(a, p.OffA+bi*p.StrideA, p.LDA, p.TransA, i, l) * at(b, p.OffB+bi*p.StrideB, p.LDB, p.TransB, l, j)
+				}
+				ci := p.OffC + bi*p.StrideC + i*p.LDC + j
+				out[ci] = p.Alpha * s
+				if p.Beta != 0 {
+					out[ci] += p.Beta * c[ci]
+				}
+			}
+		}
+	}
+	return out
+}
+
+// layout returns (ld, stride, length) of a batch of rows×cols matrices
+// stored with the case's padding.
+func (c gemmCase) layout(rows, cols int) (ld, stride, n int) {
+	ld, stride = cols, rows*cols
+	off := 0
+	if !c.packed {
+		ld, stride, off = cols+3, rows*(cols+3)+5, 2
+	}
+	return ld, stride, off + c.batch*stride + 1
+}
+
+func testGemm(t *testing.T, h *harness) {
+	for _, c := range gemmCases() {
+		ar, ac := c.m, c.k
+		if c.transA {
+			ar, ac = ac, ar
+		}
+		br, bc := c.k, c.n
+		if c.transB {
+			br, bc = bc, br
+		}
+		p := device.GemmParams{TransA: c.transA, TransB: c.transB, M: c.m, N: c.n, K: c.k, Alpha: c.alpha, Beta: c.beta, Batch: c.batch}
+		var na, nb, nc int
+		p.LDA, p.StrideA, na = c.layout(ar, ac)
+		p.LDB, p.StrideB, nb = c.layout(br, bc)
+		p.LDC, p.StrideC, nc = c.layout(c.m, c.n)
+		if !c.packed {
+			p.OffA, p.OffB, p.OffC = 2, 2, 2
+		}
+		a, b, cv := h.normal(na), h.normal(nb), h.normal(nc)
+		p.A, p.B = h.buf(a), h.buf(b)
+		if c.beta == 0 {
+			p.C = h.poisoned(nc)
+		} else {
+			p.C = h.buf(cv)
+		}
+		ref := gemmRef(p, a, b, cv)
+		h.must(c.String(), h.dev.Gemm(p))
+		if err := compare(outputOf(p, h.get(p.C)), outputOf(p, ref), h.tolerance()); err != nil {
+			t.Errorf("%v: %v", c, err)
+		}
+	}
+	testBlockDiag(h)
+}
+
+// outputOf gathers the elements of c that the product p writes (C's padding
+// is not output).
+func outputOf(p device.GemmParams, c []float64) []float64 {
+	var out []float64
+	for bi := range p.Batch {
+		for i := range p.M {
+			for j := range p.N {
+				out = append(out, c[p.OffC+bi*p.StrideC+i*p.LDC+j])
+			}
+		}
+	}
+	return out
+}
+
+// testBlockDiag checks the three products of a block-diagonal (collegial)
+// linear layer: y = x·W per member (x is batch × members·width), dx = dy·Wᵀ,
+// dW = xᵀ·dy.
+func testBlockDiag(h *harness) {
+	const batch, members, width = 13, 5, 6
+	x, w, dy := h.normal(batch*members*width), h.normal(members*width*width), h.normal(batch*members*width)
+	X, W, DY := h.buf(x), h.buf(w), h.buf(dy)
+	row := members * width
+	for _, c := range []struct {
+		name           string
+		transA, transB bool
+		m, k           int
+		a, b           device.Buffer
+		lda, ldb, sa   int
+		sb             int
+		av, bv         []float64
+		ldc, sc, n     int
+	}{
+		{"forward", false, false, batch, width, X, W, row, width, width, width * width, x, w, row, width, batch * row},
+		{"backward data", false, true, batch, width, DY, W, row, width, width, width * width, dy, w, row, width, batch * row},
+		{"backward filter", true, false, width, batch, X, DY, row, row, width, width, x, dy, width, width * width, members * width * width},
+	} {
+		p := device.GemmParams{TransA: c.transA, TransB: c.transB, M: c.m, N: width, K: c.k, Alpha: 1,
+			A: c.a, B: c.b, LDA: c.lda, LDB: c.ldb, StrideA: c.sa, StrideB: c.sb, LDC: c.ldc, StrideC: c.sc, Batch: members}
+		p.C = h.poisoned(c.n)
+		ref := gemmRef(p, c.av, c.bv, make([]float64, c.n))
+		h.must("block-diagonal "+c.name, h.dev.Gemm(p))
+		h.check("block-diagonal "+c.name, p.C, ref)
+	}
+}
