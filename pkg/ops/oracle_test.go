@@ -35,6 +35,21 @@ func gorgoniaCost(y, r *G.Node) (*G.Node, error) {
 	return G.Sum(p)
 }
 
+// valueAndGrads adds the cost(y, r) for a seeded random r, differentiates it
+// with respect to wrt, runs g and returns y's value then the gradients'.
+func valueAndGrads(t *testing.T, y *G.Node, cost func(y, r *G.Node) (*G.Node, error), wrt ...*G.Node) [][]float64 {
+	t.Helper()
+	c, err := cost(y, randomLike(y, "r", 9))
+	if err != nil {
+		t.Fatal(err)
+	}
+	grads, err := G.Grad(c, wrt...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return run(t, y.Graph(), append(G.Nodes{y}, grads...)...)
+}
+
 func assertClose(t *testing.T, what string, got, want []float64) {
 	t.Helper()
 	if len(got) != len(want) {
@@ -53,20 +68,12 @@ func TestBlockDiagMatMulEqualsDenseMul(t *testing.T) {
 	for i, tc := range []struct{ batch, members, in, out int }{{3, 1, 4, 2}, {2, 3, 2, 4}, {1, 4, 3, 3}, {5, 2, 1, 3}} {
 		t.Run(fmt.Sprintf("B%d-m%d-%dx%d", tc.batch, tc.members, tc.in, tc.out), func(t *testing.T) {
 			m, din, dout := tc.members, tc.in, tc.out
-			g, in, data := graphOf(uint64(i), []leaf{param(tc.batch, m*din), param(m, din, dout)})
+			_, in, data := graphOf(uint64(i), []leaf{param(tc.batch, m*din), param(m, din, dout)})
 			y, err := ops.BlockDiagMatMul(in[0], in[1])
 			if err != nil {
 				t.Fatal(err)
 			}
-			cost, err := ops.WeightedSum(y, randomLike(y, "r", 5))
-			if err != nil {
-				t.Fatal(err)
-			}
-			grads, err := G.Grad(cost, in...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got := run(t, g, y, grads[0], grads[1])
+			got := valueAndGrads(t, y, ops.WeightedSum, in...)
 
 			dense := make([]float64, m*din*m*dout)
 			for k := range m {
@@ -76,22 +83,14 @@ func TestBlockDiagMatMulEqualsDenseMul(t *testing.T) {
 					}
 				}
 			}
-			og := G.NewGraph()
-			x := newLeaf(og, "x", in[0].Shape(), data[0])
-			w := newLeaf(og, "w", tensor.Shape{m * din, m * dout}, dense)
+			oracle := G.NewGraph()
+			x := newLeaf(oracle, "x", in[0].Shape(), append([]float64(nil), data[0]...))
+			w := newLeaf(oracle, "w", tensor.Shape{m * din, m * dout}, dense)
 			oy, err := G.Mul(x, w)
 			if err != nil {
 				t.Fatal(err)
 			}
-			ocost, err := gorgoniaCost(oy, randomLike(oy, "r", 5))
-			if err != nil {
-				t.Fatal(err)
-			}
-			ograds, err := G.Grad(ocost, x, w)
-			if err != nil {
-				t.Fatal(err)
-			}
-			want := run(t, og, oy, ograds[0], ograds[1])
+			want := valueAndGrads(t, oy, gorgoniaCost, x, w)
 
 			assertClose(t, "y", got[0], want[0])
 			assertClose(t, "dx", got[1], want[1])
@@ -115,20 +114,12 @@ func TestGroupedConv2dEqualsGorgoniaConv(t *testing.T) {
 	for i, c := range convCases() {
 		t.Run(c.name, func(t *testing.T) {
 			groups := max(1, c.cfg.Groups)
-			g, in, data := graphOf(uint64(i), c.leaves())
+			_, in, data := graphOf(uint64(i), c.leaves())
 			y, err := ops.GroupedConv2d(in[0], in[1], c.cfg)
 			if err != nil {
 				t.Fatal(err)
 			}
-			cost, err := ops.WeightedSum(y, randomLike(y, "r", 9))
-			if err != nil {
-				t.Fatal(err)
-			}
-			grads, err := G.Grad(cost, in...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got := run(t, g, y, grads[0], grads[1])
+			got := valueAndGrads(t, y, ops.WeightedSum, in...)
 
 			cg, og := c.c/groups, c.o/groups
 			kernel := tensor.Shape{c.kh, c.kw}
@@ -149,15 +140,7 @@ func TestGroupedConv2dEqualsGorgoniaConv(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			ocost, err := gorgoniaCost(oy, randomLike(oy, "r", 9))
-			if err != nil {
-				t.Fatal(err)
-			}
-			ograds, err := G.Grad(ocost, append(append([]*G.Node{}, xs...), ws...)...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			want := run(t, oracle, append([]*G.Node{oy}, ograds...)...)
+			want := valueAndGrads(t, oy, gorgoniaCost, append(xs, ws...)...)
 
 			assertClose(t, "y", got[0], want[0])
 			for j := range groups {
