@@ -3,7 +3,6 @@ package ntk
 import (
 	"fmt"
 	"math"
-	"math/rand/v2"
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -22,17 +21,6 @@ type mlpSpec struct {
 	std float64
 }
 
-// gaussian draws N(0, std²/fanIn) values from seed and the tensor's index.
-func gaussian(size, fanIn int, std float64, seed uint64, tensor int) []float64 {
-	r := rand.New(rand.NewPCG(seed, uint64(tensor)+1))
-	v := make([]float64, size)
-	s := std / math.Sqrt(float64(fanIn))
-	for i := range v {
-		v[i] = s * r.NormFloat64()
-	}
-	return v
-}
-
 func (s mlpSpec) build() (Network, error) {
 	g := G.NewGraph()
 	x := G.NewMatrix(g, tensor.Float64, G.WithShape(1, s.d), G.WithName("x"))
@@ -46,7 +34,7 @@ func (s mlpSpec) build() (Network, error) {
 		}
 		idx, size := len(net.Params), w.Shape().TotalSize()
 		net.Params = append(net.Params, Param{Node: w, Scale: 1, Init: func(seed uint64) []float64 {
-			return gaussian(size, fanIn, s.std, seed, idx)
+			return GaussianInit(size, s.std/math.Sqrt(float64(fanIn)), idx)(seed)
 		}})
 		return w
 	}
@@ -69,15 +57,7 @@ func (s mlpSpec) build() (Network, error) {
 	return net, err
 }
 
-// randomInputs draws count inputs of size values, N(0, 1) each.
+// randomInputs draws count inputs of size N(0, 1) values.
 func randomInputs(count, size int, seed uint64) [][]float64 {
-	r := rand.New(rand.NewPCG(seed, 99))
-	out := make([][]float64, count)
-	for i := range out {
-		out[i] = make([]float64, size)
-		for j := range out[i] {
-			out[i][j] = r.NormFloat64()
-		}
-	}
-	return out
+	return RandomInputs(Inputs{Count: count, Size: size, Seed: seed})
 }

@@ -104,8 +104,8 @@ func TestKernelMatchesLinearClosedForm(t *testing.T) {
 	if err := tg.Init(seed); err != nil {
 		t.Fatal(err)
 	}
-	w := gaussian(s.d*s.m*s.n, s.d, s.std, seed, 0) // (d, m·n)
-	v := gaussian(s.m*s.n*s.k, s.n, s.std, seed, 1) // (m, n, k)
+	w := GaussianInit(s.d*s.m*s.n, s.std/math.Sqrt(float64(s.d)), 0)(seed) // (d, m·n)
+	v := GaussianInit(s.m*s.n*s.k, s.std/math.Sqrt(float64(s.n)), 1)(seed) // (m, n, k)
 	inputs := randomInputs(4, s.d, 2)
 	hidden := func(x []float64, j, u int) float64 { // (W_j x)_u
 		var h float64
