@@ -3,19 +3,23 @@
 // single-threaded (the CPU device parallelises over independent products
 // and over row or column blocks of one product).
 //
-// The float32 product is a packed GEMM in the BLIS/Goto style. The
-// micro-kernel computes a 6×16 tile of C (twelve 8-wide accumulators) from a
-// 6×kc panel of op(A) and a kc×16 panel of op(B); on amd64 CPUs with AVX2 and
-// FMA (checked at run time with golang.org/x/sys/cpu) it is Go assembly
-// (VBROADCASTSS + VFMADD231PS), elsewhere a portable Go loop with the same
-// contract. The kernel reads A and B through arbitrary row and column strides,
-// so panels are packed (into scratch from a sync.Pool, zero-padded at the
-// edges) only when it pays: op(B) is packed when it is transposed or when the
-// product is large enough for its strided rows to thrash the cache, op(A) when
-// it is large or fewer than 6 rows. Small products such as the per-member
-// blocks of a collegial ensemble then run straight from the caller's memory.
-// Loops are blocked as kc×nc panels of B and mc×kc blocks of A (see the
-// constants in sgemm.go).
+// The float32 product is a GEMM in the BLIS/Goto style around one
+// micro-kernel that computes a tile of C from an mr×kc panel of op(A) and a
+// kc×16 panel of op(B), keeping the tile in vector registers. The kernel is
+// chosen at run time with golang.org/x/sys/cpu: on amd64 with AVX-512 a 12×16
+// tile (twelve 16-wide accumulators, A broadcast from memory into each
+// VFMADD231PS), with AVX2+FMA a 6×16 tile (twelve 8-wide accumulators,
+// VBROADCASTSS + VFMADD231PS), elsewhere a portable Go loop with the 6×16
+// contract. The kernel reads A and B through arbitrary row and column
+// strides, so operands are packed (into scratch from a sync.Pool, zero-padded
+// at the edges) only where it pays: both for large products, whose strided
+// rows would thrash the caches and TLB, B whenever it is transposed, A when it
+// has fewer rows than a tile. Small products, such as the per-member blocks of
+// a collegial ensemble or per-image convolutions, run straight from the
+// caller's memory; their ragged edges are computed as a tile shifted back
+// inside the matrix, of which only the missing rows or columns are written.
+// Loops are blocked as kc×nc panels of B and mc×kc blocks of A (constants in
+// sgemm.go).
 //
 // The float64 product is a plainly blocked Go loop; it serves gradient checks.
 package gemm

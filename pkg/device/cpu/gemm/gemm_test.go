@@ -126,13 +126,13 @@ func gemmCases(r *rand.Rand) []gemmCase {
 // withPacking runs f under the default packing thresholds, with packing
 // forced wherever it is optional, and with it avoided wherever possible.
 func withPacking(t *testing.T, f func(t *testing.T)) {
-	defA, defB := packAMinFlops, packBMinRows
-	defer func() { packAMinFlops, packBMinRows = defA, defB }()
+	defDim, defFlops := packMinDim, packMinFlops
+	defer func() { packMinDim, packMinFlops = defDim, defFlops }()
 	for _, p := range []struct {
-		name string
-		a, b int
-	}{{"default", defA, defB}, {"pack", 0, 0}, {"inplace", math.MaxInt, math.MaxInt}} {
-		packAMinFlops, packBMinRows = p.a, p.b
+		name       string
+		dim, flops int
+	}{{"default", defDim, defFlops}, {"pack", 0, 0}, {"inplace", math.MaxInt, math.MaxInt}} {
+		packMinDim, packMinFlops = p.dim, p.flops
 		t.Run(p.name, f)
 	}
 }
@@ -160,10 +160,12 @@ func TestGemmFloat32Kernels(t *testing.T) {
 		}
 		useAVX512, useAVX2 = k.avx512, k.avx2
 		t.Run(k.name, func(t *testing.T) {
-			r := rand.New(rand.NewPCG(3, 4))
-			for _, tc := range gemmCases(r) {
-				checkGemm[float32](t, r, tc, 1e-5)
-			}
+			withPacking(t, func(t *testing.T) {
+				r := rand.New(rand.NewPCG(3, 4))
+				for _, tc := range gemmCases(r) {
+					checkGemm[float32](t, r, tc, 1e-5)
+				}
+			})
 		})
 	}
 }

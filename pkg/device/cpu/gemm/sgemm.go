@@ -12,19 +12,19 @@ import (
 const (
 	mrMax = 12
 	nr    = 16
+	kc    = 256
+	mc    = 144
+	nc    = 3072
 )
 
+// Packing thresholds: a product packs its operands only when m and n are both
+// at least packMinDim and m·n·k at least packMinFlops. Smaller products read
+// A and B in place, where copying would cost more than the strided reads
+// save (each packed element of A serves n FMAs, each of B m FMAs). B is
+// always packed when transposed, and A when m is below the tile height.
 var (
-	kc = 256
-	mc = 144
-	nc = 3072
-)
-
-// Packing thresholds: below these sizes a panel is read in place, because
-// copying it would cost more than the strided reads it saves.
-var (
-	packAMinFlops = 1 << 22
-	packBMinRows  = 48
+	packMinDim   = 256
+	packMinFlops = 1 << 26
 )
 
 // sworkspace is the per-call scratch of the float32 product.
@@ -59,9 +59,9 @@ func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 		return
 	}
 	mr := tileRows()
-	flops := m * n * k
-	packA := m < mr || flops >= packAMinFlops
-	packB := transB || n < nr || (m >= packBMinRows && flops >= packAMinFlops)
+	big := m >= packMinDim && n >= packMinDim && m*n*k >= packMinFlops
+	packA := m < mr || big
+	packB := transB || n < nr || big
 
 	var ws *sworkspace
 	if packA || packB {
@@ -167,22 +167,9 @@ func packAPanels(trans bool, a []float32, lda, i0, mb, p0, kb, mr int, dst []flo
 		rows := min(mr, mb-ir)
 		d := dst[ir*kb : ir*kb+mr*kb]
 		if trans {
-			for p := 0; p < kb; p++ {
-				src := a[(p0+p)*lda+i0+ir : (p0+p)*lda+i0+ir+rows]
-				dp := d[p*mr : p*mr+mr]
-				copy(dp, src)
-				clear(dp[rows:])
-			}
-			continue
-		}
-		if rows < mr {
-			clear(d)
-		}
-		for r := 0; r < rows; r++ {
-			src := a[(i0+ir+r)*lda+p0 : (i0+ir+r)*lda+p0+kb]
-			for p, v := range src {
-				d[p*mr+r] = v
-			}
+			copyRows(d, mr, a[p0*lda+i0+ir:], lda, rows, kb)
+		} else {
+			interleave(d, mr, a[(i0+ir)*lda+p0:], lda, rows, kb)
 		}
 	}
 }
@@ -194,22 +181,56 @@ func packBPanels(trans bool, b []float32, ldb, p0, kb, j0, nb int, dst []float32
 	for jr := 0; jr < nb; jr += nr {
 		cols := min(nr, nb-jr)
 		d := dst[jr*kb : jr*kb+nr*kb]
-		if !trans {
-			for p := 0; p < kb; p++ {
-				dp := d[p*nr : p*nr+nr]
-				copy(dp, b[(p0+p)*ldb+j0+jr:(p0+p)*ldb+j0+jr+cols])
-				clear(dp[cols:])
-			}
-			continue
+		if trans {
+			interleave(d, nr, b[(j0+jr)*ldb+p0:], ldb, cols, kb)
+		} else {
+			copyRows(d, nr, b[p0*ldb+j0+jr:], ldb, cols, kb)
 		}
-		if cols < nr {
-			clear(d)
+	}
+}
+
+// copyRows sets d[p·w+r] = s[p·ld+r] for p < kb, r < cols, and zero for
+// cols ≤ r < w.
+func copyRows(d []float32, w int, s []float32, ld, cols, kb int) {
+	switch {
+	case cols == 16 && w == 16:
+		for p := 0; p < kb; p++ {
+			*(*[16]float32)(d[p*16:]) = *(*[16]float32)(s[p*ld:])
 		}
-		for j := 0; j < cols; j++ {
-			src := b[(j0+jr+j)*ldb+p0 : (j0+jr+j)*ldb+p0+kb]
-			for p, v := range src {
-				d[p*nr+j] = v
-			}
+	case cols == 12 && w == 12:
+		for p := 0; p < kb; p++ {
+			*(*[12]float32)(d[p*12:]) = *(*[12]float32)(s[p*ld:])
+		}
+	default:
+		for p := 0; p < kb; p++ {
+			dp := d[p*w : p*w+w]
+			copy(dp, s[p*ld:p*ld+cols])
+			clear(dp[cols:])
+		}
+	}
+}
+
+// interleave sets d[p·w+r] = s[r·ld+p] for p < kb, r < rows, and zero for
+// rows ≤ r < w: it transposes a rows×kb block into w-wide columns.
+func interleave(d []float32, w int, s []float32, ld, rows, kb int) {
+	if rows < w {
+		clear(d[:w*kb])
+	}
+	d = d[:w*kb]
+	r := 0
+	for ; r+4 <= rows; r += 4 {
+		s0 := s[r*ld : r*ld+kb]
+		s1 := s[(r+1)*ld : (r+1)*ld+kb]
+		s2 := s[(r+2)*ld : (r+2)*ld+kb]
+		s3 := s[(r+3)*ld : (r+3)*ld+kb]
+		for p := range s0 {
+			q := d[p*w+r : p*w+r+4]
+			q[0], q[1], q[2], q[3] = s0[p], s1[p], s2[p], s3[p]
+		}
+	}
+	for ; r < rows; r++ {
+		for p, v := range s[r*ld : r*ld+kb] {
+			d[p*w+r] = v
 		}
 	}
 }
