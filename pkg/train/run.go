@@ -1,0 +1,311 @@
+package train
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/sirupsen/logrus"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+
+	"github.com/collegium/collegium/datasets"
+	"github.com/collegium/collegium/pkg/device"
+	"github.com/collegium/collegium/pkg/engine"
+	"github.com/collegium/collegium/pkg/models"
+)
+
+// Datasets are a run's training and test sets.
+type Datasets struct {
+	Train, Test *datasets.Dataset
+}
+
+// LoadDatasets loads the training and test splits that d names.
+func LoadDatasets(ctx context.Context, d Data) (Datasets, error) {
+	train, err := datasets.Load(ctx, d.Dataset, datasets.Train, d.Dir)
+	if err != nil {
+		return Datasets{}, fmt.Errorf("load training set: %w", err)
+	}
+	test, err := datasets.Load(ctx, d.Dataset, datasets.Test, d.Dir)
+	if err != nil {
+		return Datasets{}, fmt.Errorf("load test set: %w", err)
+	}
+	return Datasets{Train: train, Test: test}, nil
+}
+
+// Options are what a run needs besides its Config.
+type Options struct {
+	Device device.Device
+	Data   Datasets
+	// Resume continues the run in Config.Out from its checkpoint.
+	Resume bool
+	// Stderr receives log lines and the progress bar (nil: os.Stderr).
+	Stderr io.Writer
+	// Terminal draws a progress bar; otherwise progress is logged.
+	Terminal bool
+	// OnStep, when set, is called after every optimizer step with the
+	// number of steps done (cancelling the run's context from it stops
+	// the run after that step).
+	OnStep func(step int)
+}
+
+// Result is what a run did.
+type Result struct {
+	Dir     string
+	History []Metrics
+	// Interrupted says the context was cancelled: the run stopped after a
+	// whole step and wrote a checkpoint to resume from.
+	Interrupted bool
+}
+
+// ErrNonFinite is wrapped by the error of a run stopped by a NaN or
+// infinite loss.
+var ErrNonFinite = errors.New("loss is not finite")
+
+// ResumeConfig returns the configuration saved in the checkpoint of the
+// run in dir, with Out set to dir.
+func ResumeConfig(dir string) (Config, error) {
+	ck, err := readCheckpoint(dir)
+	if err != nil {
+		return Config{}, err
+	}
+	ck.Config.Out = dir
+	return ck.Config, nil
+}
+
+// run is one training run in progress.
+type run struct {
+	cfg    Config
+	opts   Options
+	dev    device.Device
+	dir    string
+	log    *logrus.Logger
+	train  *models.Model
+	eval   *models.Model
+	tp, ep *engine.Plan
+	opt    *optimizerState
+	state  []device.Buffer // BN running statistics, shared by both plans
+	loader *datasets.Loader
+	ck     checkpoint
+	// perEpoch is the number of steps per epoch.
+	perEpoch int
+	closers  []func()
+}
+
+// Run trains the model of cfg on opts.Data with opts.Device, evaluating,
+// recording metrics and checkpointing after every epoch. When ctx is
+// cancelled it finishes the current step, writes a checkpoint and returns
+// with Result.Interrupted set. A non-finite loss stops the run with an
+// error wrapping ErrNonFinite, keeping the last good checkpoint.
+func Run(ctx context.Context, cfg Config, opts Options) (*Result, error) {
+	r, err := newRun(cfg, opts)
+	if r != nil {
+		defer r.close()
+	}
+	if err != nil {
+		return nil, err
+	}
+	return r.loop(ctx)
+}
+
+// newRun checks cfg, prepares the run directory, builds and compiles the
+// models and sets the initial (or resumed) state. The returned run, even
+// with an error, must be closed.
+func newRun(cfg Config, opts Options) (*run, error) {
+	if opts.Device == nil || opts.Data.Train == nil || opts.Data.Test == nil {
+		return nil, errors.New("train: a device and both datasets are needed")
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	if err := fitSpec(&cfg, opts.Data); err != nil {
+		return nil, err
+	}
+	r := &run{cfg: cfg, opts: opts, dev: opts.Device}
+	if err := r.openDir(); err != nil {
+		return r, err
+	}
+	if err := r.compile(); err != nil {
+		return r, err
+	}
+	if err := r.initState(); err != nil {
+		return r, err
+	}
+	return r, nil
+}
+
+// fitSpec fills the model's input shape and classes from the data, or
+// checks them against it.
+func fitSpec(cfg *Config, d Datasets) error {
+	ds := d.Train
+	in := models.Input{Channels: ds.Channels, Height: ds.Height, Width: ds.Width}
+	s := &cfg.Model
+	if s.Input == (models.Input{}) {
+		s.Input = in
+	}
+	if s.Classes == 0 {
+		s.Classes = ds.Classes
+	}
+	if s.Input != in || s.Classes != ds.Classes {
+		return fmt.Errorf("config: model input %+v with %d classes, but dataset %s has %+v with %d", s.Input, s.Classes, ds.Name, in, ds.Classes)
+	}
+	if t := d.Test; t.Channels != ds.Channels || t.Height != ds.Height || t.Width != ds.Width {
+		return fmt.Errorf("test set %s is %d×%d×%d, training set %d×%d×%d", t.Name, t.Channels, t.Height, t.Width, ds.Channels, ds.Height, ds.Width)
+	}
+	if err := s.Validate(); err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	return nil
+}
+
+// openDir creates (or, resuming, reopens) the run directory, its log and
+// its resolved config.yaml.
+func (r *run) openDir() error {
+	if r.cfg.Out == "" {
+		r.cfg.Out = filepath.Join("runs", time.Now().Format("20060102-150405"))
+	}
+	r.dir = r.cfg.Out
+	if err := os.MkdirAll(r.dir, 0o755); err != nil {
+		return fmt.Errorf("run directory: %w", err)
+	}
+	if r.opts.Resume {
+		ck, err := readCheckpoint(r.dir)
+		if err != nil {
+			return err
+		}
+		r.ck = ck
+	} else if _, err := os.Stat(filepath.Join(r.dir, checkpointJSON)); err == nil {
+		return fmt.Errorf("run directory %s already holds a run: resume it with --resume %s, or choose another --out", r.dir, r.dir)
+	}
+	r.ck.Config = r.cfg
+	f, err := os.OpenFile(filepath.Join(r.dir, logFile), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return fmt.Errorf("run log: %w", err)
+	}
+	r.closers = append(r.closers, func() { f.Close() })
+	std := logrus.StandardLogger()
+	r.log = &logrus.Logger{Out: io.MultiWriter(r.stderr(), f), Formatter: std.Formatter, Hooks: make(logrus.LevelHooks), Level: std.GetLevel()}
+	return r.cfg.Save(filepath.Join(r.dir, configFile))
+}
+
+// compile builds and compiles the training and eval models, and shares the
+// training plan's parameter and BN buffers with the eval plan.
+func (r *run) compile() error {
+	dt := tensor.Float32
+	if r.cfg.Dtype == "float64" {
+		dt = tensor.Float64
+	}
+	evalBatch := r.cfg.EvalBatchSize
+	var err error
+	if r.train, err = models.Build(r.cfg.Model, r.cfg.BatchSize, dt, true); err != nil {
+		return err
+	}
+	if r.eval, err = models.Build(r.cfg.Model, evalBatch, dt, false); err != nil {
+		return err
+	}
+	keep := []*G.Node{r.train.Loss}
+	for _, p := range r.train.Params {
+		keep = append(keep, p.Grad)
+	}
+	if r.tp, err = engine.Compile(r.train.Graph, r.dev, keep...); err != nil {
+		return fmt.Errorf("compile training graph of %s: %w", r.cfg.Model, err)
+	}
+	r.closers = append(r.closers, func() { r.tp.Close() })
+	if r.ep, err = engine.Compile(r.eval.Graph, r.dev, r.eval.Logits); err != nil {
+		return fmt.Errorf("compile eval graph of %s: %w", r.cfg.Model, err)
+	}
+	r.closers = append(r.closers, func() { r.ep.Close() })
+	slots := make([]slot, len(r.train.Params))
+	for i, p := range r.train.Params {
+		s := slot{param: p, lrScale: p.LRScale}
+		if s.value, err = r.tp.Buffer(p.Node); err != nil {
+			return err
+		}
+		if s.grad, err = r.tp.Buffer(p.Grad); err != nil {
+			return err
+		}
+		if err := r.ep.Bind(r.eval.Params[i].Node, s.value); err != nil {
+			return err
+		}
+		slots[i] = s
+	}
+	for i, st := range r.train.State {
+		b, err := r.tp.Buffer(st.Node)
+		if err != nil {
+			return err
+		}
+		if err := r.ep.Bind(r.eval.State[i].Node, b); err != nil {
+			return err
+		}
+		r.state = append(r.state, b)
+	}
+	if r.opt, err = newOptimizerState(r.dev, r.cfg.Optimizer, slots); err != nil {
+		return err
+	}
+	r.closers = append(r.closers, r.opt.close)
+	return nil
+}
+
+// initState draws the initial parameters from the seed (or loads the
+// checkpoint) and starts the training-batch loader at the right position.
+func (r *run) initState() error {
+	if r.opts.Resume {
+		if err := r.loadTensors(); err != nil {
+			return err
+		}
+	} else {
+		for _, s := range r.opt.slots {
+			if err := r.dev.Upload(s.value, hostAs(s.value.Dtype(), s.param.Values(r.cfg.Seed))); err != nil {
+				return fmt.Errorf("initialise %s: %w", s.param.Name, err)
+			}
+		}
+		for i, st := range r.train.State {
+			if err := r.dev.Upload(r.state[i], hostAs(r.state[i].Dtype(), st.Values())); err != nil {
+				return fmt.Errorf("initialise %s: %w", st.Name, err)
+			}
+		}
+	}
+	aug := datasets.Augment{Pad: r.cfg.Data.Pad, Flip: r.cfg.Data.Flip}
+	l, err := datasets.NewLoader(context.Background(), r.opts.Data.Train, r.cfg.BatchSize, r.cfg.Seed, aug, true, true)
+	if err != nil {
+		return fmt.Errorf("training data: %w", err)
+	}
+	r.loader = l
+	r.closers = append(r.closers, l.Close)
+	r.perEpoch = l.BatchesPerEpoch()
+	if r.opts.Resume {
+		if err := l.Seek(r.ck.Loader); err != nil {
+			return fmt.Errorf("resume: %w", err)
+		}
+	}
+	return nil
+}
+
+// hostAs converts values to the host slice type of dt.
+func hostAs(dt tensor.Dtype, v []float64) any {
+	if dt == tensor.Float64 {
+		return v
+	}
+	out := make([]float32, len(v))
+	for i, x := range v {
+		out[i] = float32(x)
+	}
+	return out
+}
+
+func (r *run) stderr() io.Writer {
+	if r.opts.Stderr == nil {
+		return os.Stderr
+	}
+	return r.opts.Stderr
+}
+
+func (r *run) close() {
+	for i := len(r.closers) - 1; i >= 0; i-- {
+		r.closers[i]()
+	}
+}
