@@ -26,6 +26,7 @@ type slot struct {
 	node *G.Node
 	buf  device.Buffer
 	leaf bool
+	kept bool // a computed node whose buffer is never reused
 	// uses lists the (step, input position) pairs that read this slot, so
 	// that Bind can redirect them.
 	uses [][2]int
@@ -113,7 +114,7 @@ func (p *Plan) build(g *G.ExprGraph, order []*G.Node, kept map[*G.Node]bool) err
 		}
 		st.out = out
 		p.steps = append(p.steps, st)
-		p.nodes[n] = &slot{node: n, buf: out}
+		p.nodes[n] = &slot{node: n, buf: out, kept: kept[n]}
 		if !kept[n] && !hasUse(lastUse, n) {
 			pool.put(out)
 		}
@@ -250,11 +251,14 @@ func (p *Plan) Get(n *G.Node, host any) error {
 }
 
 // Buffer returns the device buffer holding n's value. Only leaves and kept
-// nodes have a buffer that outlives the steps that read it.
+// nodes have one: other computed nodes share buffers that later steps reuse.
 func (p *Plan) Buffer(n *G.Node) (device.Buffer, error) {
 	s, err := p.slot(n)
 	if err != nil {
 		return nil, err
+	}
+	if !s.leaf && !s.kept {
+		return nil, fmt.Errorf("engine: node %v was not kept at Compile: its buffer is reused", n)
 	}
 	return s.buf, nil
 }
