@@ -241,3 +241,35 @@ func TestBadLabelFailsAtRun(t *testing.T) {
 		t.Fatalf("label 3 of 3 classes gave loss %v", loss.Value())
 	}
 }
+
+// TestLaunchAllocatesNothing checks that Launch adds no allocation to the
+// device kernels' own, as the executor launches every op each step.
+func TestLaunchAllocatesNothing(t *testing.T) {
+	s := &shapes{g: G.NewGraph()}
+	y, err := ops.BlockDiagMatMul(s.f64(4, 6), s.f64(2, 3, 5))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := y.Op().(device.Launcher)
+	k := cpu.New(1)
+	defer k.Close()
+	var in []device.Buffer
+	for _, n := range []int{24, 30} {
+		b, err := k.Alloc(tensor.Float64, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		in = append(in, b)
+	}
+	out, err := k.Alloc(tensor.Float64, 40)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if allocs := testing.AllocsPerRun(20, func() {
+		if err := l.Launch(k, in, out); err != nil {
+			t.Fatal(err)
+		}
+	}); allocs != 0 {
+		t.Errorf("%v allocations per Launch", allocs)
+	}
+}

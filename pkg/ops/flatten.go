@@ -9,10 +9,10 @@ import (
 	"github.com/collegium/collegium/pkg/device"
 )
 
-// Flatten reshapes x (N, ...) into (N, rest) by copying. It refuses leaves
-// (input nodes): feed inputs in the shape the model needs instead, since
-// gorgonia's Reshape of a leaf followed by Grad overwrites the leaf (issue
-// #511) and models should not rely on which reshape they get.
+// Flatten copies x (N, ...) into the shape (N, rest). Leaves (input nodes)
+// are refused: an input should be fed in the shape the model needs, since
+// reshaping leaves is where gorgonia's own Reshape overwrites the input after
+// Grad (issue #511), so models built on Flatten never learn to do it.
 func Flatten(x *G.Node) (*G.Node, error) {
 	const name = "Flatten"
 	if err := checkArgs(name, in("x", x)); err != nil {

@@ -164,11 +164,11 @@ func (o *op) Launch(k device.Kernels, in []device.Buffer, out device.Buffer) err
 		return fmt.Errorf("ops: %v: launched with %d inputs, want %d", o, len(in), len(o.in))
 	}
 	for i, b := range in {
-		if err := o.checkBuffer(fmt.Sprintf("input %d", i), b, o.in[i]); err != nil {
+		if err := o.checkBuffer(i, b, o.in[i]); err != nil {
 			return err
 		}
 	}
-	if err := o.checkBuffer("output", out, o.out); err != nil {
+	if err := o.checkBuffer(-1, out, o.out); err != nil {
 		return err
 	}
 	if err := o.k.launch(k, in, out); err != nil {
@@ -177,14 +177,20 @@ func (o *op) Launch(k device.Kernels, in []device.Buffer, out device.Buffer) err
 	return nil
 }
 
-func (o *op) checkBuffer(what string, b device.Buffer, s tensor.Shape) error {
+// checkBuffer checks input i's buffer (the output's when i < 0) against
+// shape s; it allocates only for an error, as Launch runs every step.
+func (o *op) checkBuffer(i int, b device.Buffer, s tensor.Shape) error {
+	if b != nil && b.Dtype() == o.dt && b.Len() == size(s) {
+		return nil
+	}
+	what := "output"
+	if i >= 0 {
+		what = fmt.Sprintf("input %d", i)
+	}
 	if b == nil {
 		return fmt.Errorf("ops: %v: %s buffer is nil", o, what)
 	}
-	if b.Dtype() != o.dt || b.Len() != size(s) {
-		return fmt.Errorf("ops: %v: %s buffer holds %d %v, want %v %v", o, what, b.Len(), b.Dtype(), s, o.dt)
-	}
-	return nil
+	return fmt.Errorf("ops: %v: %s buffer holds %d %v, want %v %v", o, what, b.Len(), b.Dtype(), s, o.dt)
 }
 
 // size is the number of elements of shape s (1 for a scalar).
