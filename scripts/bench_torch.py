@@ -180,7 +180,7 @@ def presets():
     sweep = [conv_case(32, m * round(128 / math.sqrt(m)), 16, m) for m in (1, 4, 16, 64, 256)]
     return {
         "ce-cpu": (ce_cpu, ["fwd+bwd"]),
-        "resnext29": (with_equivalents(resnext_stages(32, [32, 16, 8], [(1, 128), (3, 64), (8, 64)]) + sweep), PASSES),
+        "resnext29": (with_equivalents(resnext_stages(32, [32, 16, 8], [(1, 128), (3, 64), (8, 64)])) + sweep, PASSES),
         "resnext50": (with_equivalents(resnext_stages(32, [56, 28, 14, 7], [(1, 64), (32, 4)])), PASSES),
     }
 
@@ -296,6 +296,14 @@ def _unravel(idx, shape):
     return tuple(reversed(out))
 
 
+def duration(s):
+    """Seconds from a float or a Go-style duration such as 500ms or 1.5s."""
+    m = re.fullmatch(r"([0-9.]+)(ms|s|m)?", s.strip())
+    if not m:
+        raise argparse.ArgumentTypeError(f"duration {s!r}: want seconds or e.g. 500ms, 2s")
+    return float(m.group(1)) * {"ms": 1e-3, "s": 1.0, "m": 60.0, None: 1.0}[m.group(2)]
+
+
 def sync(dev):
     if dev.type == "cuda":
         torch.cuda.synchronize(dev)
@@ -357,7 +365,7 @@ def main():
     ap.add_argument("--no-equivalents", dest="equivalents", action="store_false",
                     help="do not add the dense equivalents of grouped --case cases")
     ap.add_argument("--pass", dest="passes", default="", help="fwd,bwd_data,bwd_weight,fwd+bwd or all")
-    ap.add_argument("--target", type=float, default=0.5, help="seconds of runs per pass")
+    ap.add_argument("--target", type=duration, default=0.5, help="time of runs per pass: seconds or 500ms, 1s, ...")
     ap.add_argument("--warmup", type=int, default=1)
     ap.add_argument("--min-reps", type=int, default=3)
     ap.add_argument("--max-reps", type=int, default=200)

@@ -28,7 +28,7 @@ func Presets() []Preset {
 		{
 			Name:        "resnext29",
 			Description: "CIFAR ResNeXt-29 stage 3×3 convs (1×128d, 3×64d, 8×64d; batch 32) with dense equivalents, and an (m, n) sweep at fixed parameter count",
-			Cases:       WithEquivalents(append(resnextStages(32, []int{32, 16, 8}, [][2]int{{1, 128}, {3, 64}, {8, 64}}), paramSweep()...)),
+			Cases:       append(WithEquivalents(resnextStages(32, []int{32, 16, 8}, [][2]int{{1, 128}, {3, 64}, {8, 64}})), paramSweep()...),
 			Passes:      AllPasses,
 		},
 		{
