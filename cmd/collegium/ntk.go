@@ -1,19 +1,50 @@
 package main
 
 import (
-	"errors"
+	"fmt"
 
 	"github.com/spf13/cobra"
+
+	"github.com/collegium/collegium/pkg/ntk"
 )
 
 func init() {
 	subcommands = append(subcommands, func() *cobra.Command {
-		return &cobra.Command{
+		var (
+			quick    bool
+			samples  int
+			workers  int
+			seed     uint64
+			cacheDir string
+			noCache  bool
+		)
+		cmd := &cobra.Command{
 			Use:   "ntk",
-			Short: "Measure the empirical NTK at initialisation",
+			Short: "Measure the empirical NTK at initialisation: V against members, depth/width and width (docs/THEORY.md)",
 			RunE: func(cmd *cobra.Command, args []string) error {
-				return errors.New("ntk is not built yet")
+				study := ntk.DefaultStudy(quick)
+				if samples > 0 {
+					study.Scan.Samples = samples
+				}
+				study.Scan.Seed = seed
+				study.Scan.Workers = workers
+				cache, err := openCache(cacheDir, noCache)
+				if err != nil {
+					return err
+				}
+				study.Scan.Cache = cache
+				if err := study.Run(cmd.OutOrStdout()); err != nil {
+					return fmt.Errorf("ntk: %w", err)
+				}
+				return nil
 			},
 		}
+		f := cmd.Flags()
+		f.BoolVar(&quick, "quick", false, "reduced grids and samples (CI, under a minute)")
+		f.IntVar(&samples, "samples", 0, "Monte-Carlo initialisations per network (0: the study's default)")
+		f.IntVar(&workers, "workers", 0, "parallel workers (0: GOMAXPROCS)")
+		f.Uint64Var(&seed, "seed", 1, "seed of the initialisations")
+		addCacheFlags(f, &cacheDir, &noCache)
+		return cmd
 	})
 }

@@ -1,19 +1,96 @@
 package main
 
 import (
-	"errors"
+	"fmt"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/collegium/collegium/pkg/ntk"
+	"github.com/collegium/collegium/pkg/search"
 )
 
 func init() {
 	subcommands = append(subcommands, func() *cobra.Command {
-		return &cobra.Command{
+		var (
+			req               search.Request
+			objective, format string
+			out, cacheDir     string
+			noCache           bool
+			top               int
+		)
+		cmd := &cobra.Command{
 			Use:   "search",
-			Short: "Choose (m, n) by the primal or dual search",
+			Short: "Choose (m, n) by the primal (min V s.t. P ≤ P0) or dual (min P s.t. V ≤ V0) search",
 			RunE: func(cmd *cobra.Command, args []string) error {
-				return errors.New("search is not built yet")
+				var err error
+				if req.Objective, err = search.ParseObjective(objective); err != nil {
+					return err
+				}
+				f := search.Format(format)
+				if f != search.Text && f != search.CSV && f != search.JSON {
+					return fmt.Errorf("--format %q: want text, csv or json", format)
+				}
+				if req.Scan.Cache, err = openCache(cacheDir, noCache); err != nil {
+					return err
+				}
+				rep, err := search.Do(req)
+				if err != nil {
+					return fmt.Errorf("search: %w", err)
+				}
+				if out != "" {
+					if err := rep.WriteFiles(out, top); err != nil {
+						return err
+					}
+				}
+				return search.Write(cmd.OutOrStdout(), f, search.Rows(rep.Result, top))
 			},
 		}
+		fl := cmd.Flags()
+		fl.StringVar(&req.Family, "family", "resnext29", "architecture family: mlp, resnext29 or resnext50")
+		fl.StringVar(&req.Dataset, "dataset", "cifar10", "dataset: mnist, cifar10, cifar100 or imagenet")
+		fl.StringVar(&req.Baseline, "baseline", "1x128d", `baseline "CxWd": C members (cardinality) of width W`)
+		fl.StringVar(&objective, "objective", "primal", "primal (min V, P ≤ P0) or dual (min P, V ≤ V0)")
+		fl.StringVar(&format, "format", "text", "output format: text, csv or json (one object per line)")
+		fl.StringVar(&out, "out", "", "directory for search.{txt,csv,jsonl}, v1.md and frontier.{svg,png}")
+		fl.IntVar(&top, "top", 10, "rows to print (0: all feasible)")
+		fl.IntVar(&req.Depth, "depth", 0, "MLP hidden layers (0: 2)")
+		fl.IntVar(&req.MaxM, "max-m", 64, "largest m in the grid")
+		fl.IntVar(&req.MaxN, "max-n", 0, "largest n in the grid (0: twice the baseline width, at least the largest measured)")
+		fl.IntVar(&req.Budget, "budget", 0, "parameter budget P0 for the primal (0: the baseline's)")
+		fl.Float64Var(&req.Target, "target", 0, "variance target V0 for the dual (0: the baseline's)")
+		addScanFlags(fl, &req.Scan)
+		addCacheFlags(fl, &cacheDir, &noCache)
+		return cmd
 	})
+}
+
+// addScanFlags adds the Monte-Carlo settings of V_1 measurements.
+func addScanFlags(f *pflag.FlagSet, s *ntk.ScanConfig) {
+	f.IntVar(&s.Samples, "samples", 64, "Monte-Carlo initialisations per measured width")
+	f.IntVar(&s.Inputs, "inputs", 4, "random inputs per kernel")
+	f.Uint64Var(&s.Seed, "seed", 1, "seed of the initialisations")
+	f.Uint64Var(&s.InputSeed, "input-seed", 1, "seed of the random inputs")
+	f.IntVar(&s.Workers, "workers", 0, "parallel workers (0: GOMAXPROCS)")
+}
+
+// addCacheFlags adds --cache and --no-cache.
+func addCacheFlags(f *pflag.FlagSet, dir *string, off *bool) {
+	f.StringVar(dir, "cache", "", "directory of cached NTK measurements (default $XDG_CACHE_HOME/collegium/ntk)")
+	f.BoolVar(off, "no-cache", false, "measure again, reading and writing no cache")
+}
+
+// openCache resolves the measurement cache from the flags.
+func openCache(dir string, off bool) (ntk.Cache, error) {
+	if off {
+		return ntk.Cache{}, nil
+	}
+	if dir != "" {
+		return ntk.Cache{Dir: dir}, nil
+	}
+	d, err := ntk.DefaultCacheDir()
+	if err != nil {
+		return ntk.Cache{}, err
+	}
+	return ntk.Cache{Dir: d}, nil
 }

@@ -28,6 +28,7 @@ func TestFitLawRecoversParameters(t *testing.T) {
 		{InverseQuadratic, []float64{0.4, 0.3}},
 		{ExpInverse, []float64{2.5}},
 		{PowerLaw, []float64{0.7, 0.8}},
+		{InverseWidthFloor, []float64{0.4, 0.05}},
 	}
 	for _, c := range cases {
 		ys, ses := synthetic(c.law, c.p, xs, 7)

@@ -57,8 +57,20 @@ var PowerLaw = Law{
 	},
 }
 
+// InverseWidthFloor is V = b + a/n: a width-independent floor b from the
+// parts of a network that do not shrink with n (stem, residual stream,
+// classifier) plus the leading finite-width term.
+var InverseWidthFloor = Law{
+	Name:   "b + a/n",
+	Params: []string{"a", "b"},
+	Eval:   func(x float64, p []float64) float64 { return p[1] + p[0]/x },
+	Start: func(xs, ys []float64) []float64 {
+		return []float64{meanOf(xs, ys, func(x, y float64) float64 { return x * y }) / 2, meanOf(xs, ys, func(_, y float64) float64 { return y }) / 2}
+	},
+}
+
 // WidthLaws are the laws compared for V_1(n).
-var WidthLaws = []Law{InverseWidth, InverseQuadratic, ExpInverse, PowerLaw}
+var WidthLaws = []Law{InverseWidth, InverseQuadratic, ExpInverse, PowerLaw, InverseWidthFloor}
 
 // LawByName returns the law in WidthLaws whose Name is name.
 func LawByName(name string) (Law, bool) {

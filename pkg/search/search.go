@@ -68,7 +68,7 @@ func Evaluate(p Problem, m, n int) (Point, error) {
 		return Point{}, fmt.Errorf("parameters of m=%d n=%d: %w", m, n, err)
 	}
 	v := p.V1(n) / float64(m)
-	if math.IsNaN(v) || v < 0 {
+	if math.IsNaN(v) || v <= 0 {
 		return Point{}, fmt.Errorf("V_1(%d) = %g is not a variance", n, p.V1(n))
 	}
 	return Point{M: m, N: n, Params: params, V: v}, nil

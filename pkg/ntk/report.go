@@ -1,0 +1,148 @@
+package ntk
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/collegium/collegium/pkg/models"
+)
+
+// Study is the set of experiments behind docs/THEORY.md: (a) V of an
+// MLP-CE against the number of members, (b) V of single ReLU MLPs over
+// depth and width against Hanin & Nica, (c) V_1(n) of an isolated ResNeXt
+// bottleneck path and of the whole ResNeXt-29 (m = 1) against width.
+type Study struct {
+	Scan ScanConfig
+	// Members, Depths, Widths, PathWidths and NetWidths are the grids of
+	// (a), (b) (depths × widths), (c) path and (c) whole network.
+	Members, Depths, Widths, PathWidths, NetWidths []int
+	// MembersSpec is (a)'s MLP-CE, DepthSpec the MLP of (b) and NetSpec the
+	// whole network of (c), each with the input size measured.
+	MembersSpec, DepthSpec, NetSpec models.Spec
+	// NetSamples is the Monte-Carlo size for the whole networks of (c).
+	NetSamples int
+	// Path is (c)'s bottleneck path (its Width is varied).
+	Path BottleneckPath
+}
+
+// DefaultStudy is the full study (about 15 minutes on 2 cores) or, with
+// quick, a reduced one for CI (under a minute).
+func DefaultStudy(quick bool) Study {
+	mnist := models.Input{Channels: 1, Height: 28, Width: 28}
+	s := Study{
+		Scan:        ScanConfig{Samples: 400, Seed: 1, Inputs: 4, InputSeed: 1},
+		Members:     []int{1, 2, 4, 8, 16, 32},
+		Depths:      []int{1, 2, 4, 8},
+		Widths:      []int{16, 32, 64},
+		PathWidths:  []int{1, 2, 4, 8, 16, 32, 64},
+		NetWidths:   []int{1, 2, 4, 8, 16, 32, 64},
+		MembersSpec: models.Spec{Family: models.MLP, Width: 16, Depth: 2, Classes: 10, Input: mnist, Aggregation: models.AggregateMean},
+		DepthSpec:   models.Spec{Family: models.MLP, Classes: 10, Input: models.Input{Channels: 1, Height: 8, Width: 8}},
+		NetSpec:     models.Spec{Family: models.ResNeXt29, Members: 1, Depth: 29, Classes: 10, Input: models.Input{Channels: 3, Height: 8, Width: 8}, Aggregation: models.AggregateMean},
+		NetSamples:  64,
+		Path:        BottleneckPath{In: 256, Size: 4},
+	}
+	if quick {
+		s.Scan.Samples = 60
+		s.Members = []int{1, 2, 4, 8}
+		s.Depths = []int{1, 2}
+		s.Widths = []int{8, 16}
+		s.PathWidths = []int{2, 8, 32}
+		s.NetWidths = nil
+	}
+	return s
+}
+
+// Run measures every experiment of the study and writes Markdown tables
+// and fits to w.
+func (s Study) Run(w io.Writer) error {
+	pts, slope, err := MembersScan(s.MembersSpec, s.Members, s.Scan)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "### (a) V of an MLP-CE against members m (%s, %d samples, %d inputs)\n\n", s.MembersSpec, s.Scan.Samples, s.Scan.Inputs)
+	writePoints(w, pts)
+	fmt.Fprintf(w, "\nFitted log-log slope of V_diag against m: **%.3f ± %.3f** (theory −1).\n\n", slope.Slope, slope.SE)
+
+	pts, fit, err := DepthWidthScan(s.DepthSpec, s.Depths, s.Widths, s.Scan)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "### (b) V of single He-initialised ReLU MLPs over depth L and width n (input %d, %d samples)\n\n", s.DepthSpec.Input.Size(), s.Scan.Samples)
+	writePoints(w, pts)
+	fmt.Fprintf(w, "\nFit V = exp(c·L/n) − 1: **c = %.2f ± %.2f** (Hanin & Nica: 5), weighted SSE %.1f over %d points.\n\n", fit.Params[0], fit.ParamSE[0], fit.WSSE, fit.Points)
+
+	// A block feeds all its output channels onward: measure the trace.
+	pathScan := s.Scan
+	pathScan.Output = Output{Trace: true}
+	var paths []ScanPoint
+	for _, n := range s.PathWidths {
+		p := s.Path
+		p.Width = n
+		pt, err := MeasurePath(p, pathScan)
+		if err != nil {
+			return err
+		}
+		paths = append(paths, pt)
+	}
+	fmt.Fprintf(w, "### (c) V_1(n) of an isolated bottleneck path %d→n→n→%d (%d×%d inputs, no BN, trace over the output channels, %d samples)\n\n", s.Path.In, s.Path.In, s.Path.Size, s.Path.Size, s.Scan.Samples)
+	if err := writeWidthStudy(w, paths); err != nil {
+		return err
+	}
+	if len(s.NetWidths) == 0 {
+		return nil
+	}
+	net := s.Scan
+	net.Samples = s.NetSamples
+	var nets []ScanPoint
+	for _, n := range s.NetWidths {
+		spec := s.NetSpec
+		spec.Width = n
+		pt, err := MeasureSpec(spec, net)
+		if err != nil {
+			return err
+		}
+		nets = append(nets, pt)
+	}
+	fmt.Fprintf(w, "### (c) V_1(n) of the whole %s network, m = 1 (input %dx%dx%d, eval-mode BN, %d samples)\n\n",
+		s.NetSpec.Family, s.NetSpec.Input.Channels, s.NetSpec.Input.Height, s.NetSpec.Input.Width, net.Samples)
+	return writeWidthStudy(w, nets)
+}
+
+// writeWidthStudy writes the points and every width law fitted to them.
+func writeWidthStudy(w io.Writer, pts []ScanPoint) error {
+	writePoints(w, pts)
+	fits, err := WidthFits(pts, WidthLaws)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(w)
+	WriteFits(w, fits)
+	fmt.Fprintln(w)
+	return nil
+}
+
+// WriteFits writes fits as a Markdown table, best AIC first.
+func WriteFits(w io.Writer, fits []Fit) {
+	fmt.Fprintln(w, "| law | parameters | weighted SSE | AIC |")
+	fmt.Fprintln(w, "|---|---|---:|---:|")
+	for _, f := range fits {
+		var ps []string
+		for i, name := range f.Names {
+			ps = append(ps, fmt.Sprintf("%s = %.4g ± %.2g", name, f.Params[i], f.ParamSE[i]))
+		}
+		fmt.Fprintf(w, "| %s | %s | %.2f | %.2f |\n", f.Law, strings.Join(ps, ", "), f.WSSE, f.AIC)
+	}
+}
+
+// writePoints writes measured points as a Markdown table.
+func writePoints(w io.Writer, pts []ScanPoint) {
+	fmt.Fprintln(w, "| network | m | n | L | params | E[K(x,x)] | V_diag ± SE | 95% CI | V_off ± SE |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---|---:|")
+	for _, p := range pts {
+		s := p.Summary
+		fmt.Fprintf(w, "| %s | %d | %d | %d | %d | %.4g | %.4g ± %.2g | [%.4g, %.4g] | %.4g ± %.2g |\n",
+			p.Name, p.M, p.N, p.L, p.Params, s.MeanDiag, s.VDiag.Value, s.VDiag.SE, s.VDiag.Lo, s.VDiag.Hi, s.VOff.Value, s.VOff.SE)
+	}
+}

@@ -1,0 +1,132 @@
+package search
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/collegium/collegium/pkg/models"
+	"github.com/collegium/collegium/pkg/ntk"
+)
+
+// Dataset is what a search needs of a dataset: its example shape and
+// number of classes.
+type Dataset struct {
+	Input   models.Input
+	Classes int
+}
+
+// Datasets are the datasets a search knows.
+var Datasets = map[string]Dataset{
+	"mnist":    {models.Input{Channels: 1, Height: 28, Width: 28}, 10},
+	"cifar10":  {models.Input{Channels: 3, Height: 32, Width: 32}, 10},
+	"cifar100": {models.Input{Channels: 3, Height: 32, Width: 32}, 100},
+	"imagenet": {models.Input{Channels: 3, Height: 224, Width: 224}, 1000},
+}
+
+// Architecture is a family on a dataset: Count is the spec whose exact
+// parameter count P(m, n) the search uses; Measure is the spec whose whole
+// network (m = 1) is Monte-Carlo measured for V_1(n), on a reduced input
+// where the full one would be too slow (conv nets: the finite-width effect
+// lives in the channel widths, not the spatial size); Widths are the
+// measured widths.
+type Architecture struct {
+	Count, Measure models.Spec
+	Widths         []int
+}
+
+// ErrUnknown is wrapped by errors about an unknown family or dataset.
+var ErrUnknown = errors.New("unknown")
+
+// NewArchitecture returns the architecture of family on dataset; depth sets
+// the MLP's hidden layers (0: 2) and is fixed for the ResNeXts.
+func NewArchitecture(family, dataset string, depth int) (Architecture, error) {
+	ds, ok := Datasets[dataset]
+	if !ok {
+		return Architecture{}, fmt.Errorf("dataset %q: %w dataset (want mnist, cifar10, cifar100 or imagenet)", dataset, ErrUnknown)
+	}
+	count := models.Spec{Family: models.Family(family), Members: 1, Width: 1, Classes: ds.Classes, Input: ds.Input, Aggregation: models.AggregateMean}
+	a := Architecture{Count: count, Measure: count}
+	switch count.Family {
+	case models.MLP:
+		count.Depth = 2
+		if depth > 0 {
+			count.Depth = depth
+		}
+		a.Count, a.Measure = count, count
+		a.Widths = []int{2, 4, 8, 16, 32, 64, 128, 256, 512}
+	case models.ResNeXt29:
+		a.Count.Depth, a.Measure.Depth = 29, 29
+		a.Measure.Input = models.Input{Channels: ds.Input.Channels, Height: 8, Width: 8}
+		a.Widths = []int{1, 2, 4, 8, 16, 32, 64}
+	case models.ResNeXt50:
+		a.Measure.Input = models.Input{Channels: ds.Input.Channels, Height: 32, Width: 32}
+		a.Widths = []int{1, 2, 4, 8, 16, 32}
+	default:
+		return Architecture{}, fmt.Errorf("family %q: %w family (want mlp, resnext29 or resnext50)", family, ErrUnknown)
+	}
+	if err := a.Count.Validate(); err != nil {
+		return Architecture{}, fmt.Errorf("%s on %s: %w", family, dataset, err)
+	}
+	return a, nil
+}
+
+// Params is the exact parameter count of m members of width n.
+func (a Architecture) Params(m, n int) (int, error) {
+	s := a.Count
+	s.Members, s.Width = m, n
+	return models.ParamCount(s)
+}
+
+// V1 is a fitted single-member variance law and the measurements behind it.
+type V1 struct {
+	Points []ntk.ScanPoint
+	// Fits are every width law, best AIC first; Fits[0] is used.
+	Fits []ntk.Fit
+	// MaxWidth is the largest measured width; V1 beyond it is extrapolated.
+	MaxWidth int
+}
+
+// At evaluates the best fit at width n.
+func (v V1) At(n int) float64 { return v.Fits[0].Eval(float64(n)) }
+
+// MeasureV1 measures the whole network with one member at each width of a
+// (cached through cfg.Cache) and fits the width laws.
+func (a Architecture) MeasureV1(cfg ntk.ScanConfig) (V1, error) {
+	var pts []ntk.ScanPoint
+	for _, n := range a.Widths {
+		s := a.Measure
+		s.Width = n
+		pt, err := ntk.MeasureSpec(s, cfg)
+		if err != nil {
+			return V1{}, fmt.Errorf("measure V_1(%d): %w", n, err)
+		}
+		pts = append(pts, pt)
+	}
+	fits, err := ntk.WidthFits(pts, ntk.WidthLaws)
+	if err != nil {
+		return V1{}, fmt.Errorf("fit V_1: %w", err)
+	}
+	return V1{Points: pts, Fits: fits, MaxWidth: a.Widths[len(a.Widths)-1]}, nil
+}
+
+// Problem is the search problem over m in [1, maxM] and n from the smallest
+// measured width to maxN.
+func (a Architecture) Problem(v V1, maxM, maxN int) (Problem, error) {
+	if maxM < 1 || maxN < 1 {
+		return Problem{}, fmt.Errorf("grid m ≤ %d, n ≤ %d: both bounds must be ≥ 1", maxM, maxN)
+	}
+	if maxN > v.MaxWidth {
+		logrus.Warnf("V_1(n) for n in (%d, %d] is extrapolated by %s", v.MaxWidth, maxN, v.Fits[0].Law)
+	}
+	p := Problem{Params: a.Params, V1: v.At}
+	for m := 1; m <= maxM; m++ {
+		p.Ms = append(p.Ms, m)
+	}
+	// Widths below the smallest measured one would be extrapolated.
+	for n := a.Widths[0]; n <= maxN; n++ {
+		p.Ns = append(p.Ns, n)
+	}
+	return p, nil
+}
