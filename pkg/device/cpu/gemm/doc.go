@@ -12,9 +12,10 @@
 // VBROADCASTSS + VFMADD231PS), elsewhere a portable Go loop with the 6×16
 // contract. The kernel reads A and B through arbitrary row and column
 // strides, so operands are packed (into scratch from a sync.Pool, zero-padded
-// at the edges) only where it pays: both for large products, whose strided
-// rows would thrash the caches and TLB, B whenever it is transposed, A when it
-// has fewer rows than a tile. Small products, such as the per-member blocks of
+// at the edges) only where it pays: for large products, whose strided rows
+// would thrash the caches and TLB (mid-sized ones already when A is
+// transposed), B whenever it is transposed, A when it has fewer rows than a
+// tile (thresholds in sgemm.go). Small products, such as the per-member blocks of
 // a collegial ensemble or per-image convolutions, run straight from the
 // caller's memory; their ragged edges are computed as a tile shifted back
 // inside the matrix, of which only the missing rows or columns are written.

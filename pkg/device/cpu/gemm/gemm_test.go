@@ -126,13 +126,13 @@ func gemmCases(r *rand.Rand) []gemmCase {
 // withPacking runs f under the default packing thresholds, with packing
 // forced wherever it is optional, and with it avoided wherever possible.
 func withPacking(t *testing.T, f func(t *testing.T)) {
-	defDim, defFlops := packMinDim, packMinFlops
-	defer func() { packMinDim, packMinFlops = defDim, defFlops }()
+	defRows, defCols, defFlops := packMinRows, packMinCols, packMinFlops
+	defer func() { packMinRows, packMinCols, packMinFlops = defRows, defCols, defFlops }()
 	for _, p := range []struct {
-		name       string
-		dim, flops int
-	}{{"default", defDim, defFlops}, {"pack", 0, 0}, {"inplace", math.MaxInt, math.MaxInt}} {
-		packMinDim, packMinFlops = p.dim, p.flops
+		name              string
+		rows, cols, flops int
+	}{{"default", defRows, defCols, defFlops}, {"pack", 0, 0, 0}, {"inplace", math.MaxInt, math.MaxInt, math.MaxInt}} {
+		packMinRows, packMinCols, packMinFlops = p.rows, p.cols, p.flops
 		t.Run(p.name, f)
 	}
 }
