@@ -2,19 +2,13 @@ package ntk
 
 import "fmt"
 
-// Output picks the scalar whose kernel is measured: the logit Logit, or,
-// with Trace, the trace over logits Σ_k K_k (one gradient per logit).
+// Output picks the scalar whose kernel is measured: the logit Logit; with
+// Trace, the trace over logits Σ_k K_k (one gradient per logit); with Sum,
+// the kernel of the summed logits Σ_k f_k (one gradient, all-ones weights).
 type Output struct {
 	Logit int  `json:"logit"`
 	Trace bool `json:"trace"`
-}
-
-// String names the output for tables and cache keys.
-func (o Output) String() string {
-	if o.Trace {
-		return "trace"
-	}
-	return fmt.Sprintf("logit%d", o.Logit)
+	Sum   bool `json:"sum,omitempty"`
 }
 
 // Gram returns the Gram matrix of the rows of g, row-major: K[i·B+j] = g_i·g_j.
@@ -61,6 +55,19 @@ func Empirical(t *Tangent, inputs [][]float64, out Output) ([]float64, error) {
 		}
 	}
 	kern := make([]float64, b*b)
+	if out.Sum {
+		ones := make([]float64, t.NumOutputs())
+		for i := range ones {
+			ones[i] = 1
+		}
+		for i, x := range inputs {
+			if err := t.gradient(x, ones, t.work[i]); err != nil {
+				return nil, fmt.Errorf("ntk: empirical kernel, input %d: %w", i, err)
+			}
+		}
+		addGram(kern, t.work[:b])
+		return kern, nil
+	}
 	for _, k := range logits {
 		for i, x := range inputs {
 			if err := t.Gradient(x, k, t.work[i]); err != nil {

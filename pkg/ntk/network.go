@@ -127,15 +127,20 @@ func (t *Tangent) Init(seed uint64) error {
 // Params order, into dst (length NumParams), so that dot products of
 // gradients are kernel entries.
 func (t *Tangent) Gradient(x []float64, k int, dst []float64) error {
-	if len(x) != t.inSize || len(dst) != t.size {
-		return fmt.Errorf("ntk: gradient: input %d values (want %d), dst %d (want %d)", len(x), t.inSize, len(dst), t.size)
-	}
 	if k < 0 || k >= len(t.onehot) {
 		return fmt.Errorf("ntk: gradient: output %d of %d", k, len(t.onehot))
 	}
 	clear(t.onehot)
 	t.onehot[k] = 1
-	if err := t.plan.Set(t.weight, t.onehot); err != nil {
+	return t.gradient(x, t.onehot, dst)
+}
+
+// gradient writes the scaled gradient of Σ_k w_k·f_k(x) into dst.
+func (t *Tangent) gradient(x, w, dst []float64) error {
+	if len(x) != t.inSize || len(dst) != t.size {
+		return fmt.Errorf("ntk: gradient: input %d values (want %d), dst %d (want %d)", len(x), t.inSize, len(dst), t.size)
+	}
+	if err := t.plan.Set(t.weight, w); err != nil {
 		return fmt.Errorf("ntk: gradient: %w", err)
 	}
 	if err := t.plan.Set(t.net.Input, x); err != nil {

@@ -92,6 +92,21 @@ func TestKernelMatchesFiniteDifferences(t *testing.T) {
 		t.Fatal(err)
 	}
 	assertClose(t, "trace", got, trace, 1e-6)
+	// The summed logits have the Jacobian Σ_k J_k.
+	sum := make([][]float64, len(inputs))
+	for i := range inputs {
+		sum[i] = make([]float64, len(jac[0][i]))
+		for k := range s.k {
+			for p, v := range jac[k][i] {
+				sum[i][p] += v
+			}
+		}
+	}
+	got, err = Empirical(tg, inputs, Output{Sum: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertClose(t, "sum", got, Gram(sum), 1e-6)
 }
 
 // TestKernelMatchesLinearClosedForm checks a linear CE f_k(x) =

@@ -73,9 +73,10 @@ func (s Study) Run(w io.Writer) error {
 	writePoints(w, pts)
 	fmt.Fprintf(w, "\nFit V = exp(c·L/n) − 1: **c = %.2f ± %.2f** (Hanin & Nica: 5), weighted SSE %.1f over %d points.\n\n", fit.Params[0], fit.ParamSE[0], fit.WSSE, fit.Points)
 
-	// A block feeds all its output channels onward: measure the trace.
+	// A block feeds all its output channels onward: measure the kernel of
+	// their sum (the trace would cost one gradient per channel).
 	pathScan := s.Scan
-	pathScan.Output = Output{Trace: true}
+	pathScan.Output = Output{Sum: true}
 	var paths []ScanPoint
 	for _, n := range s.PathWidths {
 		p := s.Path
@@ -86,7 +87,7 @@ func (s Study) Run(w io.Writer) error {
 		}
 		paths = append(paths, pt)
 	}
-	fmt.Fprintf(w, "### (c) V_1(n) of an isolated bottleneck path %d→n→n→%d (%d×%d inputs, no BN, trace over the output channels, %d samples)\n\n", s.Path.In, s.Path.In, s.Path.Size, s.Path.Size, s.Scan.Samples)
+	fmt.Fprintf(w, "### (c) V_1(n) of an isolated bottleneck path %d→n→n→%d (%d×%d inputs, no BN, kernel of the summed output channels, %d samples)\n\n", s.Path.In, s.Path.In, s.Path.Size, s.Path.Size, s.Scan.Samples)
 	if err := writeWidthStudy(w, paths); err != nil {
 		return err
 	}
