@@ -76,8 +76,48 @@ type convTask[T gemm.Float] struct {
 }
 
 func runConv[T gemm.Float](e *engine[T], mode convMode, p device.ConvParams, x, w, y device.Buffer) {
+	if mode == convBackwardData && p.StrideH == 1 && p.StrideW == 1 &&
+		p.PadH <= p.DilH*(p.KH-1) && p.PadW <= p.DilW*(p.KW-1) {
+		e.flipped = grow(e.flipped, w.Len())
+		flipFilter(p, elems[T](w), e.flipped)
+		runConvSlices(e, convForward, transposedConv(p), elems[T](y), e.flipped, elems[T](x))
+		return
+	}
+	runConvSlices(e, mode, p, elems[T](x), elems[T](w), elems[T](y))
+}
+
+// transposedConv is the stride-1 convolution whose forward pass computes the
+// input gradient of p: it maps dy (N, O, OutH, OutW) to dx (N, C, H, W)
+// with the flipped filter and padding dil·(k−1) − pad.
+func transposedConv(p device.ConvParams) device.ConvParams {
+	q := p
+	q.C, q.H, q.W, q.O = p.O, p.OutH(), p.OutW(), p.C
+	q.PadH, q.PadW = p.DilH*(p.KH-1)-p.PadH, p.DilW*(p.KW-1)-p.PadW
+	return q
+}
+
+// flipFilter writes the filter of transposedConv(p): w' (C, O/Groups, KH,
+// KW) with w'[g·cpg+i, o, kh, kw] = w[g·opg+o, i, KH−1−kh, KW−1−kw].
+func flipFilter[T gemm.Float](p device.ConvParams, w, flipped []T) {
+	cpg, opg, taps := p.C/p.Groups, p.O/p.Groups, p.KH*p.KW
+	for g := range p.Groups {
+		for o := range opg {
+			for i := range cpg {
+				src := w[((g*opg+o)*cpg+i)*taps:][:taps]
+				dst := flipped[((g*cpg+i)*opg+o)*taps:][:taps]
+				for k, v := range src {
+					dst[taps-1-k] = v
+				}
+			}
+		}
+	}
+}
+
+// runConvSlices runs mode on the typed operands: x is the input side (x or
+// dx), w the filter side (w or dw), y the output side (y or dy).
+func runConvSlices[T gemm.Float](e *engine[T], mode convMode, p device.ConvParams, x, w, y []T) {
 	t := &e.conv
-	*t = convTask[T]{e: e, mode: mode, p: p, x: elems[T](x), w: elems[T](w), y: elems[T](y)}
+	*t = convTask[T]{e: e, mode: mode, p: p, x: x, w: w, y: y}
 	t.cpg, t.opg = p.C/p.Groups, p.O/p.Groups
 	t.kc, t.pix = t.cpg*p.KH*p.KW, p.OutH()*p.OutW()
 	t.direct = p.KH == 1 && p.KW == 1 && p.StrideH == 1 && p.StrideW == 1 && p.PadH == 0 && p.PadW == 0
@@ -129,9 +169,7 @@ func (t *convTask[T]) col(wk, n, g int, fill bool) []T {
 
 func (t *convTask[T]) run(wk, i int) {
 	if t.perGroup {
-		for n := range t.p.N {
-			t.filter(wk, n, i, t.w, T(min(n, 1)))
-		}
+		t.groupFilter(wk, i)
 		return
 	}
 	n, g := i/t.p.Groups, i%t.p.Groups
@@ -151,12 +189,40 @@ func (t *convTask[T]) run(wk, i int) {
 		if wk > 0 {
 			dw = t.e.accum[wk]
 		}
-		t.filter(wk, n, g, dw, 1)
+		gemm.Gemm(false, true, t.opg, t.kc, t.pix, 1, yg, t.pix, t.col(wk, n, g, true), t.pix, 1, dw[g*t.opg*t.kc:], t.kc)
 	}
 }
 
-// filter computes dw_g = beta·dw_g + dY_g·colᵀ for image n, group g.
-func (t *convTask[T]) filter(wk, n, g int, dw []T, beta T) {
-	dyg := t.y[(n*t.p.O+g*t.opg)*t.pix:][:t.opg*t.pix]
-	gemm.Gemm(false, true, t.opg, t.kc, t.pix, 1, dyg, t.pix, t.col(wk, n, g, true), t.pix, beta, dw[g*t.opg*t.kc:], t.kc)
+// groupFilter computes the filter gradient of group g over all images.
+// With few output channels per group it accumulates dW_gᵀ = Σ col·dY_gᵀ
+// (rows = im2col rows, so the large col is read in place rather than
+// packed), then transposes into dw.
+func (t *convTask[T]) groupFilter(wk, g int) {
+	dw := t.w[g*t.opg*t.kc:][:t.opg*t.kc]
+	transposed := t.opg < smallGroup
+	if transposed {
+		t.e.accum[wk] = grow(t.e.accum[wk], t.opg*t.kc)
+	}
+	for n := range t.p.N {
+		dyg := t.y[(n*t.p.O+g*t.opg)*t.pix:][:t.opg*t.pix]
+		beta := T(min(n, 1))
+		col := t.col(wk, n, g, true)
+		if transposed {
+			gemm.Gemm(false, true, t.kc, t.opg, t.pix, 1, col, t.pix, dyg, t.pix, beta, t.e.accum[wk], t.opg)
+		} else {
+			gemm.Gemm(false, true, t.opg, t.kc, t.pix, 1, dyg, t.pix, col, t.pix, beta, dw, t.kc)
+		}
+	}
+	if transposed {
+		acc := t.e.accum[wk]
+		for k := range t.kc {
+			for o := range t.opg {
+				dw[o*t.kc+k] = acc[k*t.opg+o]
+			}
+		}
+	}
 }
+
+// smallGroup is the output-channels-per-group count below which the
+// filter gradient is computed transposed.
+const smallGroup = 32

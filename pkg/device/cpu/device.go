@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/collegium/collegium/pkg/device"
+	"github.com/collegium/collegium/pkg/device/cpu/gemm"
 	"gorgonia.org/tensor"
 )
 
@@ -78,31 +79,26 @@ func (d *Device) Download(dst any, src device.Buffer) error {
 func transfer(op string, b *Buffer, s any, up bool) error {
 	switch v := s.(type) {
 	case []float32:
-		if b.dt != tensor.Float32 {
-			return fmt.Errorf("cpu: %s: host []float32 with a %v buffer", op, b.dt)
-		}
-		if len(v) != len(b.F32) {
-			return fmt.Errorf("cpu: %s: host slice has %d elements, buffer %d", op, len(v), len(b.F32))
-		}
-		if up {
-			copy(b.F32, v)
-		} else {
-			copy(v, b.F32)
-		}
+		return copyHost(op, b, tensor.Float32, b.F32, v, up)
 	case []float64:
-		if b.dt != tensor.Float64 {
-			return fmt.Errorf("cpu: %s: host []float64 with a %v buffer", op, b.dt)
-		}
-		if len(v) != len(b.F64) {
-			return fmt.Errorf("cpu: %s: host slice has %d elements, buffer %d", op, len(v), len(b.F64))
-		}
-		if up {
-			copy(b.F64, v)
-		} else {
-			copy(v, b.F64)
-		}
-	default:
-		return fmt.Errorf("cpu: %s: host data is %T, want []float32 or []float64", op, s)
+		return copyHost(op, b, tensor.Float64, b.F64, v, up)
+	}
+	return fmt.Errorf("cpu: %s: host data is %T, want []float32 or []float64", op, s)
+}
+
+// copyHost copies host into the elements dst of b (or back when !up) after
+// checking that b's dtype is dt, host's.
+func copyHost[T gemm.Float](op string, b *Buffer, dt tensor.Dtype, dst, host []T, up bool) error {
+	if b.dt != dt {
+		return fmt.Errorf("cpu: %s: host %T with a %v buffer", op, host, b.dt)
+	}
+	if len(host) != len(dst) {
+		return fmt.Errorf("cpu: %s: host slice has %d elements, buffer %d", op, len(host), len(dst))
+	}
+	if up {
+		copy(dst, host)
+	} else {
+		copy(host, dst)
 	}
 	return nil
 }

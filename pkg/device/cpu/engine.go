@@ -11,6 +11,7 @@ type engine[T gemm.Float] struct {
 	pool    *pool
 	scratch [][]T // per worker, grown on demand and kept
 	accum   [][]T // per worker accumulators (conv backward filter)
+	flipped []T   // flipped filter of a backward-data convolution
 	span    spanTask[T]
 	gemm    gemmTask[T]
 	conv    convTask[T]

@@ -10,7 +10,23 @@ import (
 // matrix whose row (c, kh, kw) lists, for every output pixel, the input it
 // multiplies with tap (kh, kw) of channel c (0 in the padding).
 func im2col[T gemm.Float](p *device.ConvParams, cpg int, x, col []T) {
+	colRows(p, cpg, x, col, false)
+}
+
+// col2im adds the column matrix col of one group of one image back into the
+// group's input gradient dx: the adjoint of im2col.
+func col2im[T gemm.Float](p *device.ConvParams, cpg int, col, dx []T) {
+	colRows(p, cpg, dx, col, true)
+}
+
+// colRows walks the rows of the column matrix col of image x: it gathers x
+// into col, or when add scatters col back, adding into x.
+func colRows[T gemm.Float](p *device.ConvParams, cpg int, x, col []T, add bool) {
 	oh, ow := p.OutH(), p.OutW()
+	if p.StrideH == 1 && p.StrideW == 1 && ow == p.W {
+		colPlanes(p, cpg, x, col, add)
+		return
+	}
 	r := 0
 	for c := range cpg {
 		xc := x[c*p.H*p.W : (c+1)*p.H*p.W]
@@ -22,22 +38,15 @@ func im2col[T gemm.Float](p *device.ConvParams, cpg int, x, col []T) {
 				for oy := range oh {
 					out := row[oy*ow : (oy+1)*ow]
 					iy := oy*p.StrideH + kh*p.DilH - p.PadH
-					if iy < 0 || iy >= p.H {
-						clear(out)
-						continue
-					}
-					xr := xc[iy*p.W : (iy+1)*p.W]
-					if p.StrideW == 1 {
-						copyShifted(out, xr, dx)
-						continue
-					}
-					for ox := range out {
-						ix := ox*p.StrideW + dx
-						if ix >= 0 && ix < p.W {
-							out[ox] = xr[ix]
-						} else {
-							out[ox] = 0
+					switch {
+					case iy < 0 || iy >= p.H:
+						if !add {
+							clear(out)
 						}
+					case p.StrideW == 1:
+						shifted(out, xc[iy*p.W:(iy+1)*p.W], dx, add)
+					default:
+						strided(out, xc[iy*p.W:(iy+1)*p.W], dx, p.StrideW, add)
 					}
 				}
 			}
@@ -45,12 +54,73 @@ func im2col[T gemm.Float](p *device.ConvParams, cpg int, x, col []T) {
 	}
 }
 
-// copyShifted sets out[i] = xr[i+dx], or 0 where i+dx falls outside xr.
-func copyShifted[T gemm.Float](out, xr []T, dx int) {
-	lo := max(0, -dx)
+// colPlanes is colRows for stride 1 and output width = input width: then a
+// row of col is the channel plane shifted by one flat offset, so it moves as
+// one contiguous run, after which the columns that wrapped around a plane
+// row are zeroed (gather) or zeroed before the run is added (scatter).
+func colPlanes[T gemm.Float](p *device.ConvParams, cpg int, x, col []T, add bool) {
+	oh, ow, plane := p.OutH(), p.OutW(), p.H*p.W
+	r := 0
+	for c := range cpg {
+		xc := x[c*plane : (c+1)*plane]
+		for kh := range p.KH {
+			dy := kh*p.DilH - p.PadH
+			oy0, oy1 := max(0, -dy), min(oh, p.H-dy)
+			for kw := range p.KW {
+				row := col[r*oh*ow : (r+1)*oh*ow]
+				r++
+				dx := kw*p.DilW - p.PadW
+				shift := dy*p.W + dx
+				lo, hi := oy0*ow, max(oy0, oy1)*ow
+				slo, shi := max(lo, -shift), min(hi, plane-shift)
+				if shi <= slo {
+					if !add {
+						clear(row)
+					}
+					continue
+				}
+				if add {
+					wrapColumns(row, oy0, oy1, ow, dx)
+					addTo(xc[slo+shift:shi+shift], row[slo:shi])
+					continue
+				}
+				clear(row[:slo])
+				copy(row[slo:shi], xc[slo+shift:shi+shift])
+				clear(row[shi:])
+				wrapColumns(row, oy0, oy1, ow, dx)
+			}
+		}
+	}
+}
+
+// wrapColumns zeroes, in output rows [oy0, oy1) of row, the columns whose
+// input column ox+dx lies outside [0, ow).
+func wrapColumns[T gemm.Float](row []T, oy0, oy1, ow, dx int) {
+	if dx == 0 {
+		return
+	}
+	lo, hi := 0, min(-dx, ow)
+	if dx > 0 {
+		lo, hi = max(ow-dx, 0), ow
+	}
+	for oy := oy0; oy < oy1; oy++ {
+		clear(row[oy*ow+lo : oy*ow+hi])
+	}
+}
+
+// shifted sets out[i] = xr[i+dx] (0 where i+dx falls outside xr), or when
+// add adds out[i] into xr[i+dx].
+func shifted[T gemm.Float](out, xr []T, dx int, add bool) {
+	lo := min(max(0, -dx), len(out))
 	hi := min(len(out), len(xr)-dx)
 	if hi <= lo {
-		clear(out)
+		if !add {
+			clear(out)
+		}
+		return
+	}
+	if add {
+		addTo(xr[lo+dx:hi+dx], out[lo:hi])
 		return
 	}
 	clear(out[:lo])
@@ -58,41 +128,17 @@ func copyShifted[T gemm.Float](out, xr []T, dx int) {
 	clear(out[hi:])
 }
 
-// col2im adds the column matrix col of one group of one image back into the
-// group's input gradient dx: the adjoint of im2col.
-func col2im[T gemm.Float](p *device.ConvParams, cpg int, col, dx []T) {
-	oh, ow := p.OutH(), p.OutW()
-	r := 0
-	for c := range cpg {
-		xc := dx[c*p.H*p.W : (c+1)*p.H*p.W]
-		for kh := range p.KH {
-			for kw := range p.KW {
-				row := col[r*oh*ow : (r+1)*oh*ow]
-				r++
-				dxo := kw*p.DilW - p.PadW
-				for oy := range oh {
-					iy := oy*p.StrideH + kh*p.DilH - p.PadH
-					if iy < 0 || iy >= p.H {
-						continue
-					}
-					xr := xc[iy*p.W : (iy+1)*p.W]
-					in := row[oy*ow : (oy+1)*ow]
-					if p.StrideW == 1 {
-						lo := max(0, -dxo)
-						hi := min(ow, p.W-dxo)
-						if hi > lo {
-							addTo(xr[lo+dxo:hi+dxo], in[lo:hi])
-						}
-						continue
-					}
-					for ox, v := range in {
-						ix := ox*p.StrideW + dxo
-						if ix >= 0 && ix < p.W {
-							xr[ix] += v
-						}
-					}
-				}
-			}
+// strided is shifted for output stride s: out[i] pairs with xr[i·s+dx].
+func strided[T gemm.Float](out, xr []T, dx, s int, add bool) {
+	for i := range out {
+		ix := i*s + dx
+		switch {
+		case ix >= 0 && ix < len(xr) && add:
+			xr[ix] += out[i]
+		case ix >= 0 && ix < len(xr):
+			out[i] = xr[ix]
+		case !add:
+			out[i] = 0
 		}
 	}
 }

@@ -12,48 +12,31 @@ import (
 // BatchNormForward normalises x per channel (see device.Kernels). Statistics
 // are computed in float64 with two passes (mean, then squared deviations).
 func (d *Device) BatchNormForward(p device.BatchNormParams, x, gamma, beta, runMean, runVar, y device.Buffer) error {
-	const op = "batch norm forward"
-	dt, err := channelOperands(op, p.ChannelLayout, []device.Buffer{x, y}, []device.Buffer{gamma, beta, runMean, runVar})
-	if err != nil {
-		return err
-	}
-	if err := checkBatchNorm(op, p); err != nil {
-		return err
-	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if dt == tensor.Float32 {
-		runBatchNorm(d.f32, bnForward, p, bnTask[float32]{x: elems[float32](x), gamma: elems[float32](gamma), beta: elems[float32](beta), runMean: elems[float32](runMean), runVar: elems[float32](runVar), out: elems[float32](y)})
-	} else {
-		runBatchNorm(d.f64, bnForward, p, bnTask[float64]{x: elems[float64](x), gamma: elems[float64](gamma), beta: elems[float64](beta), runMean: elems[float64](runMean), runVar: elems[float64](runVar), out: elems[float64](y)})
-	}
-	return nil
+	return d.batchNorm("batch norm forward", bnForward, p, bnBuffers{x: x, gamma: gamma, beta: beta, runMean: runMean, runVar: runVar, out: y},
+		[]device.Buffer{x, y}, []device.Buffer{gamma, beta, runMean, runVar})
 }
 
 // BatchNormBackwardData computes dx (see device.Kernels).
 func (d *Device) BatchNormBackwardData(p device.BatchNormParams, x, gamma, runVar, dy, dx device.Buffer) error {
-	const op = "batch norm backward data"
-	dt, err := channelOperands(op, p.ChannelLayout, []device.Buffer{x, dy, dx}, []device.Buffer{gamma, runVar})
-	if err != nil {
-		return err
-	}
-	if err := checkBatchNorm(op, p); err != nil {
-		return err
-	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if dt == tensor.Float32 {
-		runBatchNorm(d.f32, bnBackwardData, p, bnTask[float32]{x: elems[float32](x), gamma: elems[float32](gamma), runVar: elems[float32](runVar), dy: elems[float32](dy), out: elems[float32](dx)})
-	} else {
-		runBatchNorm(d.f64, bnBackwardData, p, bnTask[float64]{x: elems[float64](x), gamma: elems[float64](gamma), runVar: elems[float64](runVar), dy: elems[float64](dy), out: elems[float64](dx)})
-	}
-	return nil
+	return d.batchNorm("batch norm backward data", bnBackwardData, p, bnBuffers{x: x, gamma: gamma, runVar: runVar, dy: dy, out: dx},
+		[]device.Buffer{x, dy, dx}, []device.Buffer{gamma, runVar})
 }
 
 // BatchNormBackwardGamma computes dgamma[c] = Σ dy·x̂ (see device.Kernels).
 func (d *Device) BatchNormBackwardGamma(p device.BatchNormParams, x, runMean, runVar, dy, dgamma device.Buffer) error {
-	const op = "batch norm backward gamma"
-	dt, err := channelOperands(op, p.ChannelLayout, []device.Buffer{x, dy}, []device.Buffer{runMean, runVar, dgamma})
+	return d.batchNorm("batch norm backward gamma", bnBackwardGamma, p, bnBuffers{x: x, runMean: runMean, runVar: runVar, dy: dy, out: dgamma},
+		[]device.Buffer{x, dy}, []device.Buffer{runMean, runVar, dgamma})
+}
+
+// bnBuffers are the operands of a batch-norm kernel; a mode uses some.
+type bnBuffers struct {
+	x, gamma, beta, runMean, runVar, dy, out device.Buffer
+}
+
+// batchNorm checks the operands (full tensors and per-channel vectors) and
+// runs mode.
+func (d *Device) batchNorm(op string, mode bnMode, p device.BatchNormParams, b bnBuffers, full, perChannel []device.Buffer) error {
+	dt, err := channelOperands(op, p.ChannelLayout, full, perChannel)
 	if err != nil {
 		return err
 	}
@@ -63,9 +46,9 @@ func (d *Device) BatchNormBackwardGamma(p device.BatchNormParams, x, runMean, ru
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if dt == tensor.Float32 {
-		runBatchNorm(d.f32, bnBackwardGamma, p, bnTask[float32]{x: elems[float32](x), runMean: elems[float32](runMean), runVar: elems[float32](runVar), dy: elems[float32](dy), out: elems[float32](dgamma)})
+		runBatchNorm(d.f32, mode, p, b)
 	} else {
-		runBatchNorm(d.f64, bnBackwardGamma, p, bnTask[float64]{x: elems[float64](x), runMean: elems[float64](runMean), runVar: elems[float64](runVar), dy: elems[float64](dy), out: elems[float64](dgamma)})
+		runBatchNorm(d.f64, mode, p, b)
 	}
 	return nil
 }
@@ -97,8 +80,15 @@ type bnTask[T gemm.Float] struct {
 	x, gamma, beta, runMean, runVar, dy, out []T
 }
 
-func runBatchNorm[T gemm.Float](e *engine[T], mode bnMode, p device.BatchNormParams, t bnTask[T]) {
-	t.mode, t.p = mode, p
+func runBatchNorm[T gemm.Float](e *engine[T], mode bnMode, p device.BatchNormParams, b bnBuffers) {
+	typed := func(b device.Buffer) []T {
+		if b == nil {
+			return nil
+		}
+		return elems[T](b)
+	}
+	t := bnTask[T]{mode: mode, p: p, x: typed(b.x), gamma: typed(b.gamma), beta: typed(b.beta),
+		runMean: typed(b.runMean), runVar: typed(b.runVar), dy: typed(b.dy), out: typed(b.out)}
 	t.chunk = rowsPerChunk(p.Outer * p.Inner)
 	e.bn = t
 	e.pool.run(&e.bn, (p.C+t.chunk-1)/t.chunk)

@@ -29,6 +29,7 @@ func convCases() []device.ConvParams {
 		c(2, 8, 9, 9, 4, 1, 1, 1, 2, 0, 1),        // 1×1 stride 2
 		c(1, 5, 4, 4, 5, 5, 5, 5, 1, 2, 1),        // 5×5 depthwise
 		c(2, 3, 3, 3, 2, 3, 3, 1, 1, 0, 1),        // single output pixel
+		c(1, 2, 2, 1, 2, 3, 3, 1, 1, 3, 3),        // padding wider than the output
 		c(1, 370, 16, 16, 370, 3, 3, 37, 1, 1, 1), // CE 37×10d
 		c(1, 128, 14, 14, 128, 3, 3, 32, 1, 1, 1), // CE 32×4d
 		c(2, 120, 12, 12, 120, 3, 3, 12, 2, 1, 1), // CE 12 groups, stride 2
