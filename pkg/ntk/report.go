@@ -37,7 +37,7 @@ func DefaultStudy(quick bool) Study {
 		Widths:      []int{16, 32, 64},
 		PathWidths:  []int{1, 2, 4, 8, 16, 32, 64},
 		NetWidths:   []int{1, 2, 4, 8, 16, 32, 64},
-		MembersSpec: models.Spec{Family: models.MLP, Width: 16, Depth: 2, Classes: 10, Input: mnist, Aggregation: models.AggregateMean},
+		MembersSpec: models.Spec{Family: models.MLP, Members: 1, Width: 16, Depth: 2, Classes: 10, Input: mnist, Aggregation: models.AggregateMean},
 		DepthSpec:   models.Spec{Family: models.MLP, Classes: 10, Input: models.Input{Channels: 1, Height: 8, Width: 8}},
 		NetSpec:     models.Spec{Family: models.ResNeXt29, Members: 1, Depth: 29, Classes: 10, Input: models.Input{Channels: 3, Height: 8, Width: 8}, Aggregation: models.AggregateMean},
 		NetSamples:  64,
