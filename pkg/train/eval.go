@@ -51,10 +51,10 @@ func (r *run) evaluate() (Metrics, error) {
 
 // evalBatch runs the eval plan on one batch and reads the logits.
 func (r *run) evalBatch(x, labels []float32, logits []float64) error {
-	if err := r.ep.Set(r.eval.Input, hostAs32(r.eval.Dtype, x)); err != nil {
+	if err := r.ep.Set(r.eval.Input, hostAs(r.eval.Dtype, x)); err != nil {
 		return err
 	}
-	if err := r.ep.Set(r.eval.Labels, hostAs32(r.eval.Dtype, labels)); err != nil {
+	if err := r.ep.Set(r.eval.Labels, hostAs(r.eval.Dtype, labels)); err != nil {
 		return err
 	}
 	if err := r.ep.Run(); err != nil {

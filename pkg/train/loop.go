@@ -124,10 +124,10 @@ func (r *run) trainEpoch(ctx context.Context) (bool, error) {
 
 // step runs one forward/backward pass and optimizer update on batch b.
 func (r *run) step(b *datasets.Batch) (float64, error) {
-	if err := r.tp.Set(r.train.Input, hostAs32(r.train.Dtype, b.Images)); err != nil {
+	if err := r.tp.Set(r.train.Input, hostAs(r.train.Dtype, b.Images)); err != nil {
 		return 0, err
 	}
-	if err := r.tp.Set(r.train.Labels, hostAs32(r.train.Dtype, b.Targets)); err != nil {
+	if err := r.tp.Set(r.train.Labels, hostAs(r.train.Dtype, b.Targets)); err != nil {
 		return 0, err
 	}
 	if err := r.tp.Run(); err != nil {
@@ -165,16 +165,4 @@ func (r *run) scalar(n *G.Node) (float64, error) {
 	v := make([]float32, 1)
 	err := r.tp.Get(n, v)
 	return float64(v[0]), err
-}
-
-// hostAs32 gives float32 data in the host type of dt.
-func hostAs32(dt tensor.Dtype, v []float32) any {
-	if dt == tensor.Float32 {
-		return v
-	}
-	out := make([]float64, len(v))
-	for i, x := range v {
-		out[i] = float64(x)
-	}
-	return out
 }

@@ -56,6 +56,7 @@ func PlotRuns(path string, runs []RunMetrics) error {
 			return err
 		}
 	}
+	loss.Legend.Top = true
 	plots := [][]*plot.Plot{{loss, acc}}
 	dc := draw.New(canvas)
 	tiles := draw.Tiles{Rows: 1, Cols: 2, PadX: vg.Centimeter, PadTop: vg.Millimeter, PadBottom: vg.Millimeter, PadLeft: vg.Millimeter, PadRight: vg.Millimeter}
@@ -86,4 +87,3 @@ func addLine(p *plot.Plot, xys plotter.XYs, c color.Color, dashes []vg.Length, n
 	}
 	return nil
 }
-

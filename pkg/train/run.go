@@ -285,14 +285,22 @@ func (r *run) initState() error {
 	return nil
 }
 
-// hostAs converts values to the host slice type of dt.
-func hostAs(dt tensor.Dtype, v []float64) any {
+// hostAs gives v in the host slice type of dt, without copying when it
+// already is.
+func hostAs[T float32 | float64](dt tensor.Dtype, v []T) any {
 	if dt == tensor.Float64 {
-		return v
+		return convert[float64](v)
 	}
-	out := make([]float32, len(v))
+	return convert[float32](v)
+}
+
+func convert[D, S float32 | float64](v []S) []D {
+	if d, ok := any(v).([]D); ok {
+		return d
+	}
+	out := make([]D, len(v))
 	for i, x := range v {
-		out[i] = float32(x)
+		out[i] = D(x)
 	}
 	return out
 }
