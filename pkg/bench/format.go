@@ -154,13 +154,21 @@ func itoa64(v int64) string { return strconv.FormatInt(v, 10) }
 
 func ftoa(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 
+// CheckFormat reports whether Write knows format.
+func CheckFormat(format string) error {
+	if format != "table" && format != "json" {
+		return fmt.Errorf("format %q: want table or json", format)
+	}
+	return nil
+}
+
 // Write writes rs to w as a table ("table") or JSON lines ("json").
 func Write(w io.Writer, format string, rs []Result) error {
-	switch format {
-	case "table":
-		return WriteTable(w, rs)
-	case "json":
+	if err := CheckFormat(format); err != nil {
+		return err
+	}
+	if format == "json" {
 		return WriteJSON(w, rs)
 	}
-	return fmt.Errorf("format %q: want table or json", format)
+	return WriteTable(w, rs)
 }
