@@ -1,0 +1,60 @@
+package datasets
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func TestResolverOrder(t *testing.T) {
+	spec, _ := Lookup("mnist")
+	dataDir, envDir, builtin := t.TempDir(), t.TempDir(), t.TempDir()
+	for _, d := range []string{dataDir, envDir} {
+		if err := os.Mkdir(filepath.Join(d, "mnist"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stub := func(context.Context, string) (string, error) { return builtin, nil }
+	cases := []struct {
+		name   string
+		r      Resolver
+		dir    string
+		origin string
+	}{
+		{"data-dir beats env", Resolver{DataDir: dataDir, EnvDir: envDir, Builtin: stub}, filepath.Join(dataDir, "mnist"), "--data-dir"},
+		{"env beats module", Resolver{EnvDir: envDir, Builtin: stub}, filepath.Join(envDir, "mnist"), "$COLLEGIUM_DATA"},
+		{"module last", Resolver{Builtin: stub}, builtin, "built-in"},
+		{"env without the dataset falls through", Resolver{EnvDir: t.TempDir(), Builtin: stub}, builtin, "built-in"},
+	}
+	for _, c := range cases {
+		loc, err := c.r.Find(t.Context(), spec)
+		if err != nil || loc.Dir != c.dir || loc.Origin != c.origin {
+			t.Errorf("%s: got %+v, %v; want %s from %s", c.name, loc, err, c.dir, c.origin)
+		}
+	}
+}
+
+func TestResolverErrors(t *testing.T) {
+	spec, _ := Lookup("cifar10")
+	empty := t.TempDir()
+	_, err := Resolver{DataDir: empty, Builtin: builtinDir}.Find(t.Context(), spec)
+	wantErr(t, err, "dataset cifar10 in --data-dir "+empty, "collegium data fetch cifar10 --to "+empty)
+	_, err = Resolver{EnvDir: empty, Builtin: builtinDir}.Find(t.Context(), spec)
+	wantErr(t, err, "no built-in copy")
+	_, err = Resolver{}.Find(t.Context(), spec)
+	wantErr(t, err, "no --data-dir")
+	failing := func(context.Context, string) (string, error) { return "", errors.New("go not found") }
+	_, err = Resolver{Builtin: failing}.Find(t.Context(), spec)
+	wantErr(t, err, "go not found")
+}
+
+func TestLoadFromEnv(t *testing.T) {
+	env := t.TempDir()
+	writeTinyMNIST(t, filepath.Join(env, "mnist"), 4, false)
+	t.Setenv(EnvDataDir, env)
+	// The tiny files do not match the official MD5s, which Load enforces.
+	_, err := Load(t.Context(), "mnist", Test, "")
+	wantErr(t, err, filepath.Join(env, "mnist", "t10k-images-idx3-ubyte"), "MD5")
+}
