@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"os"
 
 	"github.com/collegium/collegium/pkg/bench"
 	"github.com/collegium/collegium/pkg/device/registry"
@@ -126,7 +125,7 @@ func runBench(cmd *cobra.Command, f benchFlags) error {
 		return err
 	}
 	if f.csvOut != "" {
-		if err := writeFile(f.csvOut, func(w *os.File) error { return bench.WriteCSV(w, rs) }); err != nil {
+		if err := bench.WriteCSVFile(f.csvOut, rs); err != nil {
 			return err
 		}
 	}
@@ -136,20 +135,4 @@ func runBench(cmd *cobra.Command, f benchFlags) error {
 		}
 	}
 	return bench.Unverified(rs)
-}
-
-// writeFile creates path and fills it with write.
-func writeFile(path string, write func(*os.File) error) error {
-	w, err := os.Create(path)
-	if err != nil {
-		return fmt.Errorf("bench: %w", err)
-	}
-	if err := write(w); err != nil {
-		w.Close()
-		return fmt.Errorf("bench: %s: %w", path, err)
-	}
-	if err := w.Close(); err != nil {
-		return fmt.Errorf("bench: %w", err)
-	}
-	return nil
 }

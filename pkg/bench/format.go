@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"text/tabwriter"
 )
@@ -90,6 +91,20 @@ func WriteCSV(w io.Writer, rs []Result) error {
 		return fmt.Errorf("write csv: %w", err)
 	}
 	return nil
+}
+
+// WriteCSVFile writes rs as CSV to a new file at path.
+func WriteCSVFile(path string, rs []Result) (err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("write csv: %w", err)
+	}
+	defer func() {
+		if cerr := f.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("write csv: %w", cerr)
+		}
+	}()
+	return WriteCSV(f, rs)
 }
 
 // ReadCSV reads results written by WriteCSV.
