@@ -1,0 +1,21 @@
+# Collegium with GPU support. Build:  docker build -t collegium-gpu .
+# Run:    docker run --gpus all collegium-gpu train ...      (see docs/GPU.md)
+# The binary uses the CUDA driver API only (embedded PTX), so the runtime image
+# needs no cuDNN or cuBLAS: the driver's libcuda.so.1 comes from --gpus.
+FROM golang:1.26 AS go
+
+FROM nvidia/cuda:12.4.1-devel-ubuntu22.04 AS build
+COPY --from=go /usr/local/go /usr/local/go
+ENV PATH=/usr/local/go/bin:$PATH \
+    CGO_ENABLED=1 \
+    CGO_CFLAGS=-I/usr/local/cuda/include \
+    CGO_LDFLAGS=-L/usr/local/cuda/lib64/stubs
+WORKDIR /src
+COPY go.mod go.sum ./
+RUN go mod download
+COPY . .
+RUN go build -tags gpu -ldflags="-s -w" -o /out/collegium ./cmd/collegium
+
+FROM nvidia/cuda:12.4.1-base-ubuntu22.04
+COPY --from=build /out/collegium /usr/local/bin/collegium
+ENTRYPOINT ["collegium"]

