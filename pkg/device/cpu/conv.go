@@ -140,7 +140,7 @@ func runConvSlices[T gemm.Float](e *engine[T], mode convMode, p device.ConvParam
 	e.pool.run(t, items)
 	if mode == convBackwardFilter && !t.perGroup {
 		e.span.a.x, e.span.a.acc = t.w, e.accum[1:]
-		e.spans(sumAccum[T], len(t.w), 1<<14)
+		e.spans(e.sumAccum, len(t.w), vecChunk)
 	}
 	*t = convTask[T]{}
 }

@@ -17,22 +17,22 @@ func convCases() []device.ConvParams {
 	asym := c(2, 4, 9, 7, 6, 2, 3, 2, 1, 0, 1)
 	asym.StrideH, asym.PadW, asym.DilW = 2, 1, 2
 	return []device.ConvParams{
-		c(2, 3, 7, 6, 4, 3, 3, 1, 1, 1, 1),        // dense
-		c(2, 6, 8, 8, 6, 3, 3, 6, 1, 1, 1),        // depthwise
-		c(3, 6, 5, 9, 9, 3, 3, 3, 1, 1, 1),        // grouped, odd sizes
-		c(2, 4, 9, 9, 8, 3, 3, 2, 2, 1, 1),        // stride 2
-		c(1, 4, 10, 11, 4, 3, 3, 1, 1, 2, 2),      // dilation 2, batch 1
-		c(2, 6, 6, 7, 6, 1, 3, 3, 1, 0, 1),        // non-square kernel
-		c(2, 6, 7, 5, 3, 3, 1, 3, 1, 1, 1),        // non-square kernel, O < C
-		asym,                                      // per-axis stride, padding, dilation
-		c(2, 8, 5, 6, 12, 1, 1, 4, 1, 0, 1),       // 1×1 grouped (no im2col)
-		c(2, 8, 9, 9, 4, 1, 1, 1, 2, 0, 1),        // 1×1 stride 2
-		c(1, 5, 4, 4, 5, 5, 5, 5, 1, 2, 1),        // 5×5 depthwise
-		c(2, 3, 3, 3, 2, 3, 3, 1, 1, 0, 1),        // single output pixel
-		c(1, 2, 2, 1, 2, 3, 3, 1, 1, 3, 3),        // padding wider than the output
-		c(1, 370, 16, 16, 370, 3, 3, 37, 1, 1, 1), // CE 37×10d
-		c(1, 128, 14, 14, 128, 3, 3, 32, 1, 1, 1), // CE 32×4d
-		c(2, 120, 12, 12, 120, 3, 3, 12, 2, 1, 1), // CE 12 groups, stride 2
+		c(2, 3, 7, 6, 4, 3, 3, 1, 1, 1, 1),      // dense
+		c(2, 6, 8, 8, 6, 3, 3, 6, 1, 1, 1),      // depthwise
+		c(3, 6, 5, 9, 9, 3, 3, 3, 1, 1, 1),      // grouped, odd sizes
+		c(2, 4, 9, 9, 8, 3, 3, 2, 2, 1, 1),      // stride 2
+		c(1, 4, 10, 11, 4, 3, 3, 1, 1, 2, 2),    // dilation 2, batch 1
+		c(2, 6, 6, 7, 6, 1, 3, 3, 1, 0, 1),      // non-square kernel
+		c(2, 6, 7, 5, 3, 3, 1, 3, 1, 1, 1),      // non-square kernel, O < C
+		asym,                                    // per-axis stride, padding, dilation
+		c(2, 8, 5, 6, 12, 1, 1, 4, 1, 0, 1),     // 1×1 grouped (no im2col)
+		c(2, 8, 9, 9, 4, 1, 1, 1, 2, 0, 1),      // 1×1 stride 2
+		c(1, 5, 4, 4, 5, 5, 5, 5, 1, 2, 1),      // 5×5 depthwise
+		c(2, 3, 3, 3, 2, 3, 3, 1, 1, 0, 1),      // single output pixel
+		c(1, 2, 2, 1, 2, 3, 3, 1, 1, 3, 3),      // padding wider than the output
+		c(1, 370, 8, 8, 370, 3, 3, 37, 1, 1, 1), // CE 37×10d
+		c(1, 128, 8, 8, 128, 3, 3, 32, 1, 1, 1), // CE 32×4d
+		c(2, 120, 8, 8, 120, 3, 3, 12, 2, 1, 1), // CE 12 groups, stride 2
 	}
 }
 
