@@ -7,9 +7,6 @@ import (
 	"github.com/collegium/collegium/pkg/device/cuda"
 )
 
-// GPUSupport reports whether this binary was built with -tags gpu.
-const GPUSupport = true
-
 // openCUDA opens GPU ordinal n.
 func openCUDA(n int) (device.Device, error) {
 	return cuda.New(n)
