@@ -1,0 +1,43 @@
+package main
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+func TestDataInfoBuiltinMNIST(t *testing.T) {
+	t.Setenv("COLLEGIUM_DATA", "")
+	out, err := runCLI("data", "info")
+	if err != nil && strings.Contains(err.Error(), "go mod download") {
+		t.Skipf("MNIST Go module unavailable: %v", err)
+	}
+	if err != nil {
+		t.Fatalf("data info: %v\n%s", err, out)
+	}
+	for _, want := range []string{"dataset        mnist", "(built-in)", "train          60000 images", "test           10000 images", "ok            27ae3e4e09519cfbb04c329615203637"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestDataFetchBaseURL(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte{0, 0, 8, 1, 0, 0, 0, 1, 7})
+	}))
+	defer srv.Close()
+	to := t.TempDir()
+	_, err := runCLI("data", "fetch", "mnist", "--to", to, "--base-url", srv.URL+"/")
+	if err == nil || !strings.Contains(err.Error(), srv.URL+"/train-images-idx3-ubyte.gz: MD5") {
+		t.Fatalf("fetch from a server of wrong files: %v", err)
+	}
+	if _, err := runCLI("data", "fetch", "imagenet", "--to", to); err == nil || !strings.Contains(err.Error(), "unknown dataset") {
+		t.Fatalf("fetch of an unknown dataset: %v", err)
+	}
+	_, err = runCLI("data", "info", "cifar10", "--data-dir", to)
+	if err == nil || !strings.Contains(err.Error(), "collegium data fetch cifar10 --to "+to) {
+		t.Fatalf("info of a dataset not fetched: %v", err)
+	}
+}
