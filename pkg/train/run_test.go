@@ -39,6 +39,28 @@ func synthetic(n int, seed uint64) *datasets.Dataset {
 	return d
 }
 
+// randomSet is n random images of the spec's input shape with random
+// labels, for timing.
+func randomSet(s models.Spec, n int) *datasets.Dataset {
+	r := rand.New(rand.NewPCG(3, 4))
+	in := s.Input
+	d := &datasets.Dataset{
+		Name: "random", Channels: in.Channels, Height: in.Height, Width: in.Width, Classes: s.Classes,
+		Mean: make([]float32, in.Channels), Std: make([]float32, in.Channels),
+		Images: make([]float32, n*in.Size()), Labels: make([]int, n),
+	}
+	for c := range d.Std {
+		d.Std[c] = 1
+	}
+	for i := range d.Images {
+		d.Images[i] = float32(r.NormFloat64())
+	}
+	for i := range d.Labels {
+		d.Labels[i] = r.IntN(s.Classes)
+	}
+	return d
+}
+
 func testConfig(dir string) Config {
 	c := Default()
 	c.Model = models.Spec{Family: models.MLP, Members: 2, Width: 16, Depth: 2, Aggregation: models.AggregateMean}
@@ -164,6 +186,33 @@ func TestNaNStops(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(c.Out, checkpointJSON)); err == nil {
 		if _, err := ResumeConfig(c.Out); err != nil {
 			t.Errorf("checkpoint left unreadable: %v", err)
+		}
+	}
+}
+
+// TestTrainFamilies runs a short training of a ConvNet-CE and a small
+// ResNeXt-29 (BN running statistics shared with the eval graph) and
+// extends each by an epoch from its checkpoint.
+func TestTrainFamilies(t *testing.T) {
+	for _, spec := range []models.Spec{
+		{Family: models.ConvNet, Members: 2, Width: 16, Depth: 2},
+		{Family: models.ResNeXt29, Members: 2, Width: 2, Depth: 11, Widen: 1},
+	} {
+		c := testConfig(t.TempDir())
+		c.Model, c.Epochs = spec, 2
+		o := testOptions()
+		res := runOK(t, context.Background(), c, o)
+		if m := res.History[1]; m.TestAcc < 0.6 {
+			t.Errorf("%s: test accuracy %.3f after two epochs, want ≥ 0.6 (chance 0.25)", spec, m.TestAcc)
+		}
+		rc, err := ResumeConfig(c.Out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rc.Epochs = 3
+		o.Resume = true
+		if res := runOK(t, context.Background(), rc, o); len(res.History) != 3 {
+			t.Errorf("%s: resumed run has %d epochs", spec, len(res.History))
 		}
 	}
 }
