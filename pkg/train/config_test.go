@@ -79,3 +79,27 @@ func TestConfigErrors(t *testing.T) {
 		t.Error("batch size 0 accepted")
 	}
 }
+
+// TestExampleConfigs loads every file in configs/ and checks its settings.
+func TestExampleConfigs(t *testing.T) {
+	paths, err := filepath.Glob("../../configs/*.yaml")
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("no example configs: %v", err)
+	}
+	for _, p := range paths {
+		c, err := LoadConfig(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Validate(); err != nil {
+			t.Errorf("%s: %v", p, err)
+		}
+	}
+	c, err := LoadConfig("../../configs/mlp-mnist.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(c, Default()) {
+		t.Errorf("configs/mlp-mnist.yaml is not the default:\n%+v\n%+v", c, Default())
+	}
+}
