@@ -187,8 +187,10 @@ func (r *run) openDir() error {
 		return fmt.Errorf("run log: %w", err)
 	}
 	r.closers = append(r.closers, func() { f.Close() })
-	std := logrus.StandardLogger()
-	r.log = &logrus.Logger{Out: io.MultiWriter(r.stderr(), f), Formatter: std.Formatter, Hooks: make(logrus.LevelHooks), Level: std.GetLevel()}
+	r.log = logrus.New()
+	r.log.SetOutput(io.MultiWriter(r.stderr(), f))
+	r.log.SetFormatter(logrus.StandardLogger().Formatter)
+	r.log.SetLevel(logrus.GetLevel())
 	return r.cfg.Save(filepath.Join(r.dir, configFile))
 }
 
