@@ -14,6 +14,7 @@ import (
 	"path"
 	"path/filepath"
 
+	"github.com/collegium/collegium/internal/atomicfile"
 	"github.com/sirupsen/logrus"
 )
 
@@ -70,7 +71,7 @@ func fetchIDX(ctx context.Context, client *http.Client, spec Spec, dest string) 
 		if err := c.Err(); err != nil {
 			return err
 		}
-		if err := writeFileAtomic(target, func(w io.Writer) error {
+		if err := atomicfile.Write(target, func(w io.Writer) error {
 			_, err := w.Write(body)
 			return err
 		}); err != nil {
@@ -155,7 +156,7 @@ func extractFiles(r io.Reader, dest string, files []File) error {
 		if hdr.Typeflag != tar.TypeReg || !missing[name] {
 			continue
 		}
-		if err := writeFileAtomic(filepath.Join(dest, name), func(w io.Writer) error {
+		if err := atomicfile.Write(filepath.Join(dest, name), func(w io.Writer) error {
 			_, err := io.Copy(w, tr)
 			return err
 		}); err != nil {
@@ -200,52 +201,6 @@ func downloadTo(ctx context.Context, client *http.Client, url string, w io.Write
 	}
 	if n > maxDownload {
 		return fmt.Errorf("fetch %s: larger than %d bytes", url, int64(maxDownload))
-	}
-	return nil
-}
-
-// writeFileAtomic writes a file through a temporary file in the same
-// directory, synced before it is renamed into place, so a reader never sees
-// a partial file.
-func writeFileAtomic(target string, write func(io.Writer) error) (err error) {
-	dir := filepath.Dir(target)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(target)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", target, err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if err := write(tmp); err != nil {
-		return fmt.Errorf("write %s: %w", target, err)
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		return fmt.Errorf("write %s: %w", target, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("sync %s: %w", target, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", target, err)
-	}
-	if err := os.Rename(tmp.Name(), target); err != nil {
-		return fmt.Errorf("write %s: %w", target, err)
-	}
-	return syncDir(dir)
-}
-
-// syncDir makes a rename durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("sync %s: %w", dir, err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("sync %s: %w", dir, err)
 	}
 	return nil
 }

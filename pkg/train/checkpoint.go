@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"gorgonia.org/tensor"
 
 	"github.com/collegium/collegium/datasets"
+	"github.com/collegium/collegium/internal/atomicfile"
 	"github.com/collegium/collegium/pkg/device"
 )
 
@@ -89,7 +91,7 @@ func (r *run) saveCheckpoint() error {
 	}
 	r.ck.Tensors = fmt.Sprintf("checkpoint-%08d.safetensors", r.ck.Step)
 	meta := map[string]string{"format": "pt", "producer": "collegium", "model": r.cfg.Model.String()}
-	err := writeAtomic(filepath.Join(r.dir, r.ck.Tensors), func(f *os.File) error {
+	err := atomicfile.Write(filepath.Join(r.dir, r.ck.Tensors), func(f io.Writer) error {
 		return writeSafetensors(f, tensors, meta)
 	})
 	if err != nil {
@@ -99,7 +101,7 @@ func (r *run) saveCheckpoint() error {
 	if err != nil {
 		return fmt.Errorf("checkpoint: encode: %w", err)
 	}
-	if err := writeFileAtomic(filepath.Join(r.dir, checkpointJSON), b); err != nil {
+	if err := atomicfile.WriteBytes(filepath.Join(r.dir, checkpointJSON), b); err != nil {
 		return fmt.Errorf("checkpoint: %w", err)
 	}
 	old, _ := filepath.Glob(filepath.Join(r.dir, "checkpoint-*.safetensors"))

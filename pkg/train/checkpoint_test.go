@@ -2,7 +2,6 @@ package train
 
 import (
 	"context"
-	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -62,31 +61,4 @@ func toU64(s []int) []uint64 {
 		out[i] = uint64(v)
 	}
 	return out
-}
-
-// TestAtomicWriteFailure: a write that fails part-way leaves the old file
-// as it was and no temporary file behind.
-func TestAtomicWriteFailure(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "checkpoint.json")
-	if err := writeFileAtomic(path, []byte("old")); err != nil {
-		t.Fatal(err)
-	}
-	boom := errors.New("disk full")
-	err := writeAtomic(path, func(f *os.File) error {
-		f.Write([]byte("half a checkp"))
-		return boom
-	})
-	if !errors.Is(err, boom) {
-		t.Fatalf("error %v, want the fill error", err)
-	}
-	if b, _ := os.ReadFile(path); string(b) != "old" {
-		t.Errorf("file now holds %q", b)
-	}
-	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
-		t.Errorf("directory holds %d entries, want only the old file", len(entries))
-	}
-	if err := writeFileAtomic(filepath.Join(dir, "missing", "x"), nil); err == nil {
-		t.Error("write into a missing directory succeeded")
-	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/collegium/collegium/internal/atomicfile"
 	"github.com/collegium/collegium/pkg/models"
 )
 
@@ -136,7 +137,7 @@ func (c Config) Save(path string) error {
 	if err != nil {
 		return fmt.Errorf("encode config: %w", err)
 	}
-	return writeFileAtomic(path, b)
+	return atomicfile.WriteBytes(path, b)
 }
 
 // Set overrides one setting by its dotted YAML path, e.g. "optimizer.lr"

@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+
+	"github.com/collegium/collegium/internal/atomicfile"
 )
 
 // Metrics is one epoch's record in metrics.jsonl and metrics.csv.
@@ -47,7 +49,7 @@ func writeMetrics(dir string, history []Metrics) error {
 		jl.Write(b)
 		jl.WriteByte('\n')
 	}
-	if err := writeFileAtomic(filepath.Join(dir, metricsJSONL), jl.Bytes()); err != nil {
+	if err := atomicfile.WriteBytes(filepath.Join(dir, metricsJSONL), jl.Bytes()); err != nil {
 		return err
 	}
 	var cb bytes.Buffer
@@ -65,7 +67,7 @@ func writeMetrics(dir string, history []Metrics) error {
 	if err := w.Error(); err != nil {
 		return fmt.Errorf("encode metrics csv: %w", err)
 	}
-	return writeFileAtomic(filepath.Join(dir, metricsCSV), cb.Bytes())
+	return atomicfile.WriteBytes(filepath.Join(dir, metricsCSV), cb.Bytes())
 }
 
 // ReadMetrics reads the per-epoch records of the run in dir.

@@ -3,10 +3,11 @@ package train
 import (
 	"fmt"
 	"image/color"
-	"os"
+	"io"
 	"path/filepath"
 	"strings"
 
+	"github.com/collegium/collegium/internal/atomicfile"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/plotutil"
@@ -63,7 +64,7 @@ func PlotRuns(path string, runs []RunMetrics) error {
 	for j, c := range plot.Align(plots, tiles, dc)[0] {
 		plots[0][j].Draw(c)
 	}
-	return writeAtomic(path, func(f *os.File) error {
+	return atomicfile.Write(path, func(f io.Writer) error {
 		_, err := canvas.WriteTo(f)
 		return err
 	})

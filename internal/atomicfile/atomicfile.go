@@ -1,24 +1,18 @@
-package train
+// Package atomicfile replaces files so that a reader, or a run restarted
+// after a crash or a signal, sees either the old file or the whole new one.
+package atomicfile
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 )
 
-// writeFileAtomic replaces path with data so that a reader sees either the
-// old file or the whole new one: it writes a temporary file in the same
-// directory, syncs it, renames it over path and syncs the directory. On
-// failure the temporary file is removed and path is untouched.
-func writeFileAtomic(path string, data []byte) error {
-	return writeAtomic(path, func(f *os.File) error {
-		_, err := f.Write(data)
-		return err
-	})
-}
-
-// writeAtomic is writeFileAtomic with the content written by fill.
-func writeAtomic(path string, fill func(*os.File) error) (err error) {
+// Write replaces path with what fill writes: it writes a temporary file in
+// the same directory, syncs it, renames it over path and syncs the
+// directory. On failure the temporary file is removed and path is untouched.
+func Write(path string, fill func(io.Writer) error) (err error) {
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
@@ -33,6 +27,9 @@ func writeAtomic(path string, fill func(*os.File) error) (err error) {
 	if err = fill(f); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
+	if err = f.Chmod(0o644); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
 	if err = f.Sync(); err != nil {
 		return fmt.Errorf("sync %s: %w", path, err)
 	}
@@ -43,6 +40,14 @@ func writeAtomic(path string, fill func(*os.File) error) (err error) {
 		return fmt.Errorf("rename into %s: %w", path, err)
 	}
 	return syncDir(dir)
+}
+
+// WriteBytes replaces path with data (see Write).
+func WriteBytes(path string, data []byte) error {
+	return Write(path, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
 }
 
 // syncDir makes a rename in dir durable.
