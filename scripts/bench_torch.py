@@ -15,7 +15,8 @@ both sides compute in float32.
   python3 scripts/bench_torch.py --device cpu --preset ce-cpu
   python3 scripts/bench_torch.py --device cuda --case gconv:N=32,C=370,H=32,g=37 --pass all
 
-On Debian, PyTorch is `apt-get install -y python3-torch` (use /usr/bin/python3).
+On Debian, PyTorch is `apt-get install -y python3-torch libopenblas0-pthread`
+(use /usr/bin/python3); without OpenBLAS its matmuls run on the reference BLAS.
 """
 
 import argparse
@@ -296,6 +297,20 @@ def _unravel(idx, shape):
     return tuple(reversed(out))
 
 
+def warn_reference_blas():
+    """Warn when torch's CPU matmuls run on the reference BLAS (Debian's
+    python3-torch without an optimized libblas.so.3, ~15× slower)."""
+    torch.mm(torch.ones(2, 2), torch.ones(2, 2))
+    try:
+        with open("/proc/self/maps") as f:
+            maps = f.read()
+    except OSError:
+        return
+    if "libblas.so" in maps and not any(k in maps for k in ("openblas", "mkl", "blis")):
+        print("bench_torch: WARNING: PyTorch runs on the reference BLAS; on Debian install libopenblas0-pthread",
+              file=sys.stderr)
+
+
 def duration(s):
     """Seconds from a float or a Go-style duration such as 500ms or 1.5s."""
     m = re.fullmatch(r"([0-9.]+)(ms|s|m)?", s.strip())
@@ -397,6 +412,8 @@ def main():
 
     dev = torch.device(args.device)
     torch.set_num_threads(args.threads)
+    if dev.type == "cpu":
+        warn_reference_blas()
     if dev.type == "cuda":
         torch.backends.cuda.matmul.allow_tf32 = False
         torch.backends.cudnn.allow_tf32 = False
