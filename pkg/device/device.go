@@ -110,6 +110,15 @@ type Kernels interface {
 	// GlobalAvgPoolGrad computes dx[r, s] = dy[r]/spatial.
 	GlobalAvgPoolGrad(rows, spatial int, dy, dx Buffer) error
 
+	// MaxPool2d computes y = the maximum of each window of x (see
+	// PoolParams); NaN ranks above every number, so it propagates.
+	MaxPool2d(p PoolParams, x, y Buffer) error
+	// MaxPool2dGrad computes dx (overwritten): each dy element is added to
+	// the element of x where its window's maximum lies, the first one in
+	// row-major order on ties (PyTorch's rule). The positions are found
+	// again from x, not stored by the forward pass.
+	MaxPool2dGrad(p PoolParams, x, dy, dx Buffer) error
+
 	// MemberMean computes y[b, j] = scale·Σ_k x[b, k·width + j] for x of
 	// shape (batch, members·width) and y of shape (batch, width).
 	MemberMean(p MemberParams, x, y Buffer) error

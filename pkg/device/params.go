@@ -110,6 +110,42 @@ func (p ConvParams) Validate() error {
 	return nil
 }
 
+// PoolParams describes a 2-D max pool (PyTorch's MaxPool2d without dilation
+// or ceil mode): x is (N, C, H, W), y is (N, C, OutH, OutW), and y holds the
+// maximum of each KH×KW window of x, stepped by the strides, with PadH rows
+// and PadW columns of −∞ on each side.
+type PoolParams struct {
+	N, C, H, W       int
+	KH, KW           int
+	StrideH, StrideW int
+	PadH, PadW       int
+}
+
+// OutH is the output height.
+func (p PoolParams) OutH() int { return (p.H+2*p.PadH-p.KH)/p.StrideH + 1 }
+
+// OutW is the output width.
+func (p PoolParams) OutW() int { return (p.W+2*p.PadW-p.KW)/p.StrideW + 1 }
+
+// Validate reports the first inconsistency in p, naming the shapes. Padding
+// may be at most half the kernel, as in PyTorch, so that every window holds
+// at least one element of x.
+func (p PoolParams) Validate() error {
+	switch {
+	case p.N <= 0 || p.C <= 0 || p.H <= 0 || p.W <= 0:
+		return fmt.Errorf("max pool: input shape (%d, %d, %d, %d) must be positive", p.N, p.C, p.H, p.W)
+	case p.KH <= 0 || p.KW <= 0:
+		return fmt.Errorf("max pool: kernel %d×%d must be positive", p.KH, p.KW)
+	case p.StrideH <= 0 || p.StrideW <= 0:
+		return fmt.Errorf("max pool: stride (%d, %d) must be positive", p.StrideH, p.StrideW)
+	case p.PadH < 0 || p.PadW < 0 || p.PadH > p.KH/2 || p.PadW > p.KW/2:
+		return fmt.Errorf("max pool: padding (%d, %d) must lie in [0, kernel/2] for kernel %d×%d", p.PadH, p.PadW, p.KH, p.KW)
+	case p.H+2*p.PadH < p.KH || p.W+2*p.PadW < p.KW:
+		return fmt.Errorf("max pool: kernel %d×%d larger than padded input %d×%d", p.KH, p.KW, p.H+2*p.PadH, p.W+2*p.PadW)
+	}
+	return nil
+}
+
 // ChannelLayout views a tensor as (Outer, C, Inner): (B, C) is Outer=B,
 // Inner=1; (N, C, H, W) is Outer=N, Inner=H·W.
 type ChannelLayout struct {

@@ -3,8 +3,10 @@ package models
 import (
 	"math"
 	"slices"
+	"strings"
 	"testing"
 
+	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
 
@@ -46,6 +48,28 @@ func TestBuildMatchesParamCount(t *testing.T) {
 				t.Errorf("%s: %s has gradient %v in a model with training %v", c.spec, p.Name, p.Grad, c.training)
 			}
 		}
+	}
+}
+
+// TestResNeXtImageNetStemPool checks that torchvision's stem pool is one 3×3
+// stride-2 padding-1 max pool: 32×32 input, 16×16 after the stem, 8×8 after
+// the pool.
+func TestResNeXtImageNetStemPool(t *testing.T) {
+	m, err := Build(Spec{Family: ResNeXt50, Members: 2, Width: 4, Classes: 10, Input: Input{3, 32, 32}}, 2, tensor.Float32, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pools []*G.Node
+	for _, n := range m.Graph.AllNodes() {
+		if n.Op() != nil && strings.HasPrefix(n.Op().String(), "maxPool2d{") {
+			pools = append(pools, n)
+		}
+	}
+	if len(pools) != 1 {
+		t.Fatalf("%d max pools in the graph, want 1", len(pools))
+	}
+	if s := pools[0].Shape(); !slices.Equal(s, tensor.Shape{2, 64, 8, 8}) {
+		t.Errorf("max pool output %v, want (2, 64, 8, 8)", s)
 	}
 }
 

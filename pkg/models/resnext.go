@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	G "gorgonia.org/gorgonia"
-	"gorgonia.org/tensor"
 
 	"github.com/collegium/collegium/pkg/ops"
 )
@@ -73,31 +72,15 @@ func (b *builder) resnext29(x *G.Node) *G.Node {
 }
 
 // resnextImageNet is torchvision's ResNeXt: 7×7 stride-2 stem to 64 + BN +
-// ReLU, a 3×3 stride-2 pool, four stages, global average pooling and a
-// linear classifier. Collegium has no max-pool op: the pool is a fixed
-// 3×3 stride-2 average (a depthwise convolution by a constant, not a
-// parameter), so shapes and parameter count are torchvision's exactly.
+// ReLU, a 3×3 stride-2 padding-1 max pool, four stages, global average
+// pooling and a linear classifier.
 func (b *builder) resnextImageNet(x *G.Node) *G.Node {
 	h := b.relu(b.bn("bn1", b.conv("conv1", x, convSpec{out: 64, kernel: 7, stride: 2, pad: 3, groups: 1}, false)))
-	h = b.avgPool3x3(h)
+	h = b.apply("maxpool", func() (*G.Node, error) {
+		return ops.MaxPool2d(h, ops.PoolConfig{Kernel: [2]int{3, 3}, Stride: [2]int{2, 2}, Pad: [2]int{1, 1}})
+	})
 	h = b.stages("layer", torchvisionNames, h, resnextImageNetStages(b.spec))
 	return b.classifier("fc", b.globalAvgPool(h))
-}
-
-// avgPool3x3 is a 3×3 stride-2 padding-1 average pool per channel.
-func (b *builder) avgPool3x3(x *G.Node) *G.Node {
-	if b.err != nil {
-		return nil
-	}
-	c := x.Shape()[1]
-	var backing any = filled(c*9, float64(1)/9)
-	if b.dt == tensor.Float32 {
-		backing = filled(c*9, float32(1)/9)
-	}
-	val := tensor.New(tensor.WithShape(c, 1, 3, 3), tensor.WithBacking(backing))
-	w := G.NewTensor(b.g, b.dt, 4, G.WithShape(c, 1, 3, 3), G.WithName("pool.weight"), G.WithValue(val))
-	cfg := ops.ConvConfig{Groups: c, Stride: [2]int{2, 2}, Pad: [2]int{1, 1}}
-	return b.apply("pool", func() (*G.Node, error) { return ops.GroupedConv2d(x, w, cfg) })
 }
 
 // classifier is a linear layer with bias from (N, C) to the classes.
@@ -106,12 +89,4 @@ func (b *builder) classifier(name string, h *G.Node) *G.Node {
 		return nil
 	}
 	return b.dense(name, h, h.Shape()[1], b.spec.Classes)
-}
-
-func filled[T float32 | float64](n int, v T) []T {
-	s := make([]T, n)
-	for i := range s {
-		s[i] = v
-	}
-	return s
 }

@@ -92,6 +92,26 @@ func TestBadInputsAreErrors(t *testing.T) {
 		}},
 		{"batchnorm eps", "eps", func() (*G.Node, error) { return bn(s.f64(2, 4), 4, ops.BatchNormConfig{Eps: -1}) }},
 		{"pool rank", "(2, 4)", func() (*G.Node, error) { return ops.GlobalAvgPool(s.f64(2, 4)) }},
+		{"maxpool rank", "(2, 4, 5)", func() (*G.Node, error) {
+			return ops.MaxPool2d(s.f64(2, 4, 5), ops.PoolConfig{Kernel: [2]int{2, 2}})
+		}},
+		{"maxpool zero kernel", "(1, 2, 4, 4)", func() (*G.Node, error) { return ops.MaxPool2d(s.f64(1, 2, 4, 4), ops.PoolConfig{}) }},
+		{"maxpool kernel too large", "(1, 2, 2, 5)", func() (*G.Node, error) {
+			return ops.MaxPool2d(s.f64(1, 2, 2, 5), ops.PoolConfig{Kernel: [2]int{3, 3}})
+		}},
+		{"maxpool pad over half", "(1, 2, 4, 4)", func() (*G.Node, error) {
+			return ops.MaxPool2d(s.f64(1, 2, 4, 4), ops.PoolConfig{Kernel: [2]int{3, 3}, Pad: [2]int{2, 1}})
+		}},
+		{"maxpool negative pad", "(1, 2, 4, 4)", func() (*G.Node, error) {
+			return ops.MaxPool2d(s.f64(1, 2, 4, 4), ops.PoolConfig{Kernel: [2]int{3, 3}, Pad: [2]int{0, -1}})
+		}},
+		{"maxpool negative stride", "(1, 2, 4, 4)", func() (*G.Node, error) {
+			return ops.MaxPool2d(s.f64(1, 2, 4, 4), ops.PoolConfig{Kernel: [2]int{3, 3}, Stride: [2]int{-1, 1}})
+		}},
+		{"maxpool int", "int", func() (*G.Node, error) {
+			return ops.MaxPool2d(s.of(tensor.Int, 1, 2, 4, 4), ops.PoolConfig{Kernel: [2]int{2, 2}})
+		}},
+		{"maxpool nil", "nil", func() (*G.Node, error) { return ops.MaxPool2d(nil, ops.PoolConfig{Kernel: [2]int{2, 2}}) }},
 		{"add shapes", "(2, 5)", func() (*G.Node, error) { return ops.Add(s.f64(2, 4), s.f64(2, 5)) }},
 		{"add dtypes", "float32", func() (*G.Node, error) { return ops.Add(s.f64(2, 4), s.of(tensor.Float32, 2, 4)) }},
 		{"member divides", "(3, 10)", func() (*G.Node, error) { return ops.MemberMean(s.f64(3, 10), 4, 0.25) }},
@@ -159,6 +179,9 @@ func TestDistinctParametersDoNotMerge(t *testing.T) {
 		{"bn eps", bn(ops.BatchNormConfig{Eps: 1e-5, Momentum: 0.1}), bn(ops.BatchNormConfig{Eps: 1e-3, Momentum: 0.1})},
 		{"bn momentum", bn(ops.BatchNormConfig{Eps: 1e-5, Momentum: 0.1, Training: true}), bn(ops.BatchNormConfig{Eps: 1e-5, Momentum: 0.2, Training: true})},
 		{"member scale", func() (*G.Node, error) { return ops.MemberMean(wide, 2, 0.5) }, func() (*G.Node, error) { return ops.MemberMean(wide, 2, 0.7071) }},
+		{"maxpool kernel+pad", func() (*G.Node, error) { return ops.MaxPool2d(x, ops.PoolConfig{Kernel: [2]int{2, 2}}) }, func() (*G.Node, error) {
+			return ops.MaxPool2d(x, ops.PoolConfig{Kernel: [2]int{3, 3}, Stride: [2]int{2, 2}, Pad: [2]int{1, 1}})
+		}},
 		{"matmul vs blockdiag", func() (*G.Node, error) { return ops.MatMul(s.f64(3, 4), s.f64(4, 2)) }, func() (*G.Node, error) { return ops.BlockDiagMatMul(s.f64(3, 4), s.f64(1, 4, 2)) }},
 	}
 	for _, p := range pairs {

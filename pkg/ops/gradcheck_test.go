@@ -279,6 +279,53 @@ func TestGradGlobalAvgPool(t *testing.T) {
 	}
 }
 
+// poolCase is a max pool to test on x of the given shape.
+type poolCase struct {
+	name  string
+	shape tensor.Shape
+	cfg   ops.PoolConfig
+}
+
+// poolCases cover torchvision's stem pool, overlapping and disjoint windows,
+// kernels 2 and 3, non-square windows, odd sizes and batch 1.
+func poolCases() []poolCase {
+	k := func(h, w int) [2]int { return [2]int{h, w} }
+	return []poolCase{
+		{"stem-3x3-s2-p1", tensor.Shape{2, 3, 6, 6}, ops.PoolConfig{Kernel: k(3, 3), Stride: k(2, 2), Pad: k(1, 1)}},
+		{"3x3-s2-p1-odd", tensor.Shape{1, 2, 5, 7}, ops.PoolConfig{Kernel: k(3, 3), Stride: k(2, 2), Pad: k(1, 1)}},
+		{"3x3-s1-p0", tensor.Shape{1, 2, 5, 4}, ops.PoolConfig{Kernel: k(3, 3), Stride: k(1, 1)}},
+		{"3x3-s1-p1", tensor.Shape{2, 1, 4, 4}, ops.PoolConfig{Kernel: k(3, 3), Stride: k(1, 1), Pad: k(1, 1)}},
+		{"2x2-default-stride", tensor.Shape{2, 2, 4, 6}, ops.PoolConfig{Kernel: k(2, 2)}},
+		{"2x2-s2-p1-odd", tensor.Shape{1, 3, 5, 3}, ops.PoolConfig{Kernel: k(2, 2), Stride: k(2, 2), Pad: k(1, 1)}},
+		{"3x2-s2x1-p1x0", tensor.Shape{1, 2, 5, 6}, ops.PoolConfig{Kernel: k(3, 2), Stride: k(2, 1), Pad: k(1, 0)}},
+	}
+}
+
+// distinct draws the n values 0.1·(1 … n) in a random order, one per call:
+// no window holds a tie and no two values lie within a difference step, so
+// the max pool is differentiable at them.
+func distinct(n int) func(*rand.Rand) float64 {
+	var perm []int
+	i := 0
+	return func(r *rand.Rand) float64 {
+		if perm == nil {
+			perm = r.Perm(n)
+		}
+		v := 0.1 * float64(perm[i%n]+1)
+		i++
+		return v
+	}
+}
+
+func TestGradMaxPool2d(t *testing.T) {
+	for i, c := range poolCases() {
+		t.Run(c.name, func(t *testing.T) {
+			gradCheck(t, uint64(i), []leaf{{shape: c.shape, diff: true, draw: distinct(c.shape.TotalSize())}},
+				func(in []*G.Node) (*G.Node, error) { return ops.MaxPool2d(in[0], c.cfg) })
+		})
+	}
+}
+
 func TestGradAdd(t *testing.T) {
 	for i, shape := range []tensor.Shape{{3, 4}, {2, 2, 3, 2}} {
 		t.Run(fmt.Sprint(shape), func(t *testing.T) {

@@ -172,3 +172,36 @@ func pair(v [2]int, def int) []int {
 	}
 	return out
 }
+
+// TestMaxPool2dEqualsGorgoniaMaxPool compares MaxPool2d, forward and
+// gradient, with G.MaxPool2D, whose padding (padded positions never win, as
+// −∞) and tie rule (the first strict maximum) are PyTorch's too.
+func TestMaxPool2dEqualsGorgoniaMaxPool(t *testing.T) {
+	for i, c := range poolCases() {
+		t.Run(c.name, func(t *testing.T) {
+			_, in, data := graphOf(uint64(i), []leaf{param(c.shape...)})
+			y, err := ops.MaxPool2d(in[0], c.cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := valueAndGrads(t, y, ops.WeightedSum, in[0])
+
+			oracle := G.NewGraph()
+			x := newLeaf(oracle, "x", c.shape, append([]float64(nil), data[0]...))
+			stride := c.cfg.Stride
+			for j, s := range stride {
+				if s == 0 {
+					stride[j] = c.cfg.Kernel[j]
+				}
+			}
+			oy, err := G.MaxPool2D(x, tensor.Shape{c.cfg.Kernel[0], c.cfg.Kernel[1]}, c.cfg.Pad[:], stride[:])
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := valueAndGrads(t, oy, gorgoniaCost, x)
+
+			assertClose(t, "y", got[0], want[0])
+			assertClose(t, "dx", got[1], want[1])
+		})
+	}
+}

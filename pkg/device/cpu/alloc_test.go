@@ -18,6 +18,8 @@ func TestSteadyStateAllocs(t *testing.T) {
 	l := device.ChannelLayout{Outer: 2, C: 8, Inner: 81}
 	c8 := buffer(8)
 	bn := device.BatchNormParams{ChannelLayout: l, Eps: 1e-5, Momentum: 0.1, Training: true}
+	pool := device.PoolParams{N: 2, C: 8, H: 9, W: 9, KH: 3, KW: 3, StrideH: 2, StrideW: 2, PadH: 1, PadW: 1}
+	pooled := buffer(2 * 8 * 25)
 	gp := device.GemmParams{M: 256, N: 256, K: 256, Alpha: 1, A: big, B: big, C: buffer(256 * 256), LDA: 256, LDB: 256, LDC: 256, Batch: 1}
 	for name, f := range map[string]func() error{
 		"gemm":            func() error { return dev.Gemm(gp) },
@@ -30,6 +32,10 @@ func TestSteadyStateAllocs(t *testing.T) {
 		},
 		"batch norm": func() error { return dev.BatchNormForward(bn, x, c8, c8, c8, c8, y) },
 		"bias grad":  func() error { return dev.BiasGrad(l, x, c8) },
+		"max pool":   func() error { return dev.MaxPool2d(pool, x, pooled) },
+		"max pool grad": func() error {
+			return dev.MaxPool2dGrad(pool, x, pooled, y)
+		},
 	} {
 		if err := f(); err != nil {
 			t.Fatalf("%s: %v", name, err)

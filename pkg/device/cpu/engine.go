@@ -19,6 +19,7 @@ type engine[T gemm.Float] struct {
 	gemm     gemmTask[T]
 	conv     convTask[T]
 	bn       bnTask[T]
+	maxPool  maxPoolTask[T]
 }
 
 func newEngine[T gemm.Float](p *pool) *engine[T] {

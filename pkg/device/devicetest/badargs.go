@@ -79,6 +79,20 @@ func testBadArguments(t *testing.T, h *harness) {
 
 	rejects(t, "global avg pool: output length", func() error { return dev.GlobalAvgPool(3, 4, b12, b12) })
 	rejects(t, "global avg pool grad: input length", func() error { return dev.GlobalAvgPoolGrad(3, 4, c3, b11) })
+	pp := device.PoolParams{N: 1, C: 3, H: 2, W: 2, KH: 2, KW: 2, StrideH: 2, StrideW: 2}
+	rejects(t, "max pool: output length", func() error { return dev.MaxPool2d(pp, b12, b11) })
+	rejects(t, "max pool: dtypes differ", func() error { return dev.MaxPool2d(pp, wrong, c3) })
+	rejects(t, "max pool grad: dy length", func() error { return dev.MaxPool2dGrad(pp, b12, b12, b12) })
+	rejects(t, "max pool grad: dx length", func() error { return dev.MaxPool2dGrad(pp, b12, c3, b11) })
+	badPool := pp
+	badPool.PadH = 2
+	rejects(t, "max pool: padding over half the kernel", func() error { return dev.MaxPool2d(badPool, b12, c3) })
+	badPool = pp
+	badPool.KW = 3
+	rejects(t, "max pool: kernel larger than input", func() error { return dev.MaxPool2d(badPool, b12, c3) })
+	badPool = pp
+	badPool.StrideW = 0
+	rejects(t, "max pool: zero stride", func() error { return dev.MaxPool2dGrad(badPool, b12, c3, b12) })
 	mp := device.MemberParams{Batch: 2, Members: 3, Width: 2, Scale: 1}
 	rejects(t, "member mean: output length", func() error { return dev.MemberMean(mp, b12, b12) })
 	rejects(t, "member mean grad: dx length", func() error { return dev.MemberMeanGrad(mp, h.buf(h.normal(4)), b11) })

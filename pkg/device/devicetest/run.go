@@ -26,6 +26,7 @@ func Run(t *testing.T, dev device.Device, dt tensor.Dtype) {
 		{"Bias", testBias},
 		{"BatchNorm", testBatchNorm},
 		{"GlobalAvgPool", testPooling},
+		{"MaxPool2d", testMaxPool},
 		{"MemberMean", testMemberMean},
 		{"SoftmaxCrossEntropy", testSoftmax},
 		{"WeightedSum", testWeightedSum},
