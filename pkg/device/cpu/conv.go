@@ -73,6 +73,8 @@ type convTask[T gemm.Float] struct {
 	kc, pix  int // im2col rows (cpg·KH·KW) and output pixels
 	direct   bool
 	perGroup bool // backward filter: one task per group over all images
+	dconv    bool // runs on the direct path, laid out by dp
+	dp       directPlan
 }
 
 func runConv[T gemm.Float](e *engine[T], mode convMode, p device.ConvParams, x, w, y device.Buffer) {
@@ -137,6 +139,7 @@ func runConvSlices[T gemm.Float](e *engine[T], mode convMode, p device.ConvParam
 			clear(e.accum[wk])
 		}
 	}
+	t.dconv = t.planDirect()
 	e.pool.run(t, items)
 	if mode == convBackwardFilter && !t.perGroup {
 		e.span.a.x, e.span.a.acc = t.w, e.accum[1:]
@@ -168,6 +171,10 @@ func (t *convTask[T]) col(wk, n, g int, fill bool) []T {
 }
 
 func (t *convTask[T]) run(wk, i int) {
+	if t.dconv {
+		t.runDirect(wk, i)
+		return
+	}
 	if t.perGroup {
 		t.groupFilter(wk, i)
 		return

@@ -1,0 +1,238 @@
+//go:build amd64
+
+package cpu
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/collegium/collegium/pkg/device"
+)
+
+// kernelSets are the direct kernel sets this machine can run, by name.
+func kernelSets() map[string][2]bool {
+	sets := map[string][2]bool{}
+	if useDirectAVX512 {
+		sets["avx512"] = [2]bool{true, false}
+	}
+	if useDirectAVX2 {
+		sets["avx2"] = [2]bool{false, true}
+	}
+	return sets
+}
+
+// withKernels runs f with the direct kernel switches set to s.
+func withKernels(s [2]bool, f func()) {
+	avx512, avx2 := useDirectAVX512, useDirectAVX2
+	defer func() { useDirectAVX512, useDirectAVX2 = avx512, avx2 }()
+	useDirectAVX512, useDirectAVX2 = s[0], s[1]
+	f()
+}
+
+// convOutputs runs the three convolution passes of p on dev.
+func convOutputs(t *testing.T, dev *Device, p device.ConvParams, x, w, dy []float32) (y, dx, dw []float32) {
+	t.Helper()
+	y = make([]float32, p.N*p.O*p.OutH()*p.OutW())
+	dx, dw = make([]float32, len(x)), make([]float32, len(w))
+	bx, bw, bdy := wrap(t, x), wrap(t, w), wrap(t, dy)
+	by, bdx, bdw := wrap(t, y), wrap(t, dx), wrap(t, dw)
+	for name, err := range map[string]error{
+		"forward":         dev.Conv2dForward(p, bx, bw, by),
+		"backward data":   dev.Conv2dBackwardData(p, bdy, bw, bdx),
+		"backward filter": dev.Conv2dBackwardFilter(p, bx, bdy, bdw),
+	} {
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	return y, dx, dw
+}
+
+func wrap(t *testing.T, v []float32) *Buffer {
+	t.Helper()
+	b, err := Wrap(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func random(r *rand.Rand, n int) []float32 {
+	v := make([]float32, n)
+	for i := range v {
+		v[i] = float32(r.NormFloat64())
+	}
+	return v
+}
+
+// closeTo reports the first element where got and want differ by more
+// than a float32 rounding tolerance scaled to the terms summed.
+func closeTo(got, want []float32, terms int) error {
+	tol := 1e-5 * math.Sqrt(float64(terms)) * 4
+	for i := range want {
+		if d := math.Abs(float64(got[i] - want[i])); d > tol*(1+math.Abs(float64(want[i]))) {
+			return fmt.Errorf("element %d: got %v, want %v", i, got[i], want[i])
+		}
+	}
+	return nil
+}
+
+// TestDirectConv checks each direct kernel set against the im2col path on
+// random inputs: channels per group 1–16 (in and out differing), widths
+// that are not multiples of a vector, padding 0–2, batch 1 and 2, one
+// worker (filter gradient per group) and two (per image, summed).
+func TestDirectConv(t *testing.T) {
+	sets := kernelSets()
+	if len(sets) == 0 {
+		t.Skip("no direct kernels on this CPU")
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	type shape struct{ cg, og, groups, h, w, pad, n int }
+	var shapes []shape
+	for i, cg := range []int{1, 2, 3, 4, 5, 8, 10, 16} {
+		shapes = append(shapes,
+			shape{cg, cg, 3, 7, 13, 1, 1},
+			shape{cg, []int{4, 10, 16, 1}[i%4], 2, 9, 21, i % 3, 2},
+			shape{cg, cg, 1, 5, 3 + i, 2, 1},
+		)
+	}
+	shapes = append(shapes, shape{4, 4, 5, 17, 35, 0, 2}, shape{10, 10, 2, 12, 12, 1, 3})
+	for _, s := range shapes {
+		p := device.ConvParams{N: s.n, C: s.cg * s.groups, H: s.h, W: s.w, O: s.og * s.groups, KH: 3, KW: 3,
+			Groups: s.groups, StrideH: 1, StrideW: 1, PadH: s.pad, PadW: s.pad, DilH: 1, DilW: 1}
+		x := random(r, p.N*p.C*p.H*p.W)
+		w := random(r, p.O*s.cg*9)
+		dy := random(r, p.N*p.O*p.OutH()*p.OutW())
+		for _, workers := range []int{1, 2} {
+			dev := New(workers)
+			var want [3][]float32
+			withKernels([2]bool{}, func() { want[0], want[1], want[2] = convOutputs(t, dev, p, x, w, dy) })
+			for name, set := range sets {
+				withKernels(set, func() {
+					var got [3][]float32
+					got[0], got[1], got[2] = convOutputs(t, dev, p, x, w, dy)
+					for i, pass := range []string{"forward", "backward data", "backward filter"} {
+						terms := []int{s.cg * 9, s.og * 9, p.N * p.OutH() * p.OutW()}[i]
+						if err := closeTo(got[i], want[i], terms); err != nil {
+							t.Errorf("%s workers=%d %+v %s: %v", name, workers, s, pass, err)
+						}
+					}
+				})
+			}
+			if err := dev.Close(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+// TestDirectDispatch checks which convolutions planDirect takes.
+func TestDirectDispatch(t *testing.T) {
+	if len(kernelSets()) == 0 {
+		t.Skip("no direct kernels on this CPU")
+	}
+	base := device.ConvParams{N: 2, C: 40, H: 9, W: 9, O: 40, KH: 3, KW: 3, Groups: 4,
+		StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, DilH: 1, DilW: 1}
+	plan32 := func(mode convMode, p device.ConvParams) bool {
+		t := convTask[float32]{mode: mode, p: p, cpg: p.C / p.Groups, opg: p.O / p.Groups}
+		return t.planDirect()
+	}
+	for _, c := range []struct {
+		name string
+		edit func(p *device.ConvParams)
+		mode convMode
+		want bool
+	}{
+		{"forward", func(*device.ConvParams) {}, convForward, true},
+		{"filter", func(*device.ConvParams) {}, convBackwardFilter, true},
+		{"data (run as forward)", func(*device.ConvParams) {}, convBackwardData, false},
+		{"16 per group", func(p *device.ConvParams) { p.C, p.O = 64, 64 }, convForward, true},
+		{"17 per group", func(p *device.ConvParams) { p.C, p.O = 68, 68 }, convForward, false},
+		{"17 out per group", func(p *device.ConvParams) { p.O = 68 }, convForward, false},
+		{"stride 2", func(p *device.ConvParams) { p.StrideH, p.StrideW = 2, 2 }, convForward, false},
+		{"dilation 2", func(p *device.ConvParams) { p.DilH, p.DilW = 2, 2 }, convForward, false},
+		{"1×1", func(p *device.ConvParams) { p.KH, p.KW, p.PadH, p.PadW = 1, 1, 0, 0 }, convForward, false},
+		{"pad 3", func(p *device.ConvParams) { p.PadH, p.PadW = 3, 3 }, convForward, true},
+	} {
+		p := base
+		c.edit(&p)
+		if got := plan32(c.mode, p); got != c.want {
+			t.Errorf("%s: planDirect = %v, want %v", c.name, got, c.want)
+		}
+	}
+	t64 := convTask[float64]{mode: convForward, p: base, cpg: 10, opg: 10}
+	if t64.planDirect() {
+		t.Error("float64: planDirect = true, want false")
+	}
+	withKernels([2]bool{}, func() {
+		if plan32(convForward, base) {
+			t.Error("no kernels: planDirect = true, want false")
+		}
+	})
+}
+
+// TestIm2colFallback runs the conformance comparison with the direct
+// kernels switched off, so that the portable path stays checked here too.
+func TestIm2colFallback(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	p := device.ConvParams{N: 2, C: 12, H: 7, W: 11, O: 8, KH: 3, KW: 3, Groups: 4,
+		StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, DilH: 1, DilW: 1}
+	x, w := random(r, p.N*p.C*p.H*p.W), random(r, p.O*3*9)
+	dy := random(r, p.N*p.O*p.OutH()*p.OutW())
+	dev := New(2)
+	defer dev.Close()
+	var y, dx, dw []float32
+	withKernels([2]bool{}, func() { y, dx, dw = convOutputs(t, dev, p, x, w, dy) })
+	wantY, wantDX, wantDW := naiveConv(p, x, w, dy)
+	for name, c := range map[string][2][]float32{"forward": {y, wantY}, "backward data": {dx, wantDX}, "backward filter": {dw, wantDW}} {
+		if err := closeTo(c[0], c[1], 64); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
+// naiveConv is the loop definition of the three passes (stride 1,
+// dilation 1) in float64.
+func naiveConv(p device.ConvParams, x, w, dy []float32) (y, dx, dw []float32) {
+	oh, ow := p.OutH(), p.OutW()
+	cpg, opg := p.C/p.Groups, p.O/p.Groups
+	y, dx, dw = make([]float32, len(dy)), make([]float32, len(x)), make([]float32, len(w))
+	yd, dxd, dwd := make([]float64, len(dy)), make([]float64, len(x)), make([]float64, len(w))
+	for n := range p.N {
+		for o := range p.O {
+			g := o / opg
+			for oy := range oh {
+				for ox := range ow {
+					yi := ((n*p.O+o)*oh+oy)*ow + ox
+					for c := range cpg {
+						for ky := range p.KH {
+							for kx := range p.KW {
+								iy, ix := oy+ky-p.PadH, ox+kx-p.PadW
+								if iy < 0 || iy >= p.H || ix < 0 || ix >= p.W {
+									continue
+								}
+								xi := ((n*p.C+g*cpg+c)*p.H+iy)*p.W + ix
+								wi := ((o*cpg+c)*p.KH+ky)*p.KW + kx
+								yd[yi] += float64(x[xi]) * float64(w[wi])
+								dxd[xi] += float64(dy[yi]) * float64(w[wi])
+								dwd[wi] += float64(dy[yi]) * float64(x[xi])
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	for i := range y {
+		y[i] = float32(yd[i])
+	}
+	for i := range dx {
+		dx[i] = float32(dxd[i])
+	}
+	for i := range dw {
+		dw[i] = float32(dwd[i])
+	}
+	return y, dx, dw
+}
