@@ -17,6 +17,8 @@ func init() {
 			seed     uint64
 			cacheDir string
 			noCache  bool
+			inputs   string
+			dataDir  string
 		)
 		cmd := &cobra.Command{
 			Use:   "ntk",
@@ -33,6 +35,10 @@ func init() {
 					return err
 				}
 				study.Scan.Cache = cache
+				// (a)'s MLP-CE has MNIST's input size; the other networks get random inputs.
+				if study.Scan.Data, err = ntk.LoadInputData(cmd.Context(), inputs, string(study.MembersSpec.Family), ntk.MNISTSource, dataDir); err != nil {
+					return err
+				}
 				if err := study.Run(cmd.OutOrStdout()); err != nil {
 					return fmt.Errorf("ntk: %w", err)
 				}
@@ -44,6 +50,7 @@ func init() {
 		f.IntVar(&samples, "samples", 0, "Monte-Carlo initialisations per network (0: the study's default)")
 		f.IntVar(&workers, "workers", 0, "parallel workers (0: GOMAXPROCS)")
 		f.Uint64Var(&seed, "seed", 1, "seed of the initialisations")
+		addInputFlags(f, &inputs, &dataDir)
 		addCacheFlags(f, &cacheDir, &noCache)
 		return cmd
 	})

@@ -16,6 +16,7 @@ func init() {
 			req               search.Request
 			objective, format string
 			out, cacheDir     string
+			inputs, dataDir   string
 			noCache           bool
 			top               int
 		)
@@ -32,6 +33,9 @@ func init() {
 					return fmt.Errorf("--format %q: want text, csv or json", format)
 				}
 				if req.Scan.Cache, err = openCache(cacheDir, noCache); err != nil {
+					return err
+				}
+				if req.Scan.Data, err = ntk.LoadInputData(cmd.Context(), inputs, req.Family, req.Dataset, dataDir); err != nil {
 					return err
 				}
 				rep, err := search.Do(req)
@@ -60,6 +64,7 @@ func init() {
 		fl.IntVar(&req.Budget, "budget", 0, "parameter budget P0 for the primal (0: the baseline's)")
 		fl.Float64Var(&req.Target, "target", 0, "variance target V0 for the dual (0: the baseline's)")
 		addScanFlags(fl, &req.Scan)
+		addInputFlags(fl, &inputs, &dataDir)
 		addCacheFlags(fl, &cacheDir, &noCache)
 		return cmd
 	})
@@ -68,10 +73,17 @@ func init() {
 // addScanFlags adds the Monte-Carlo settings of V_1 measurements.
 func addScanFlags(f *pflag.FlagSet, s *ntk.ScanConfig) {
 	f.IntVar(&s.Samples, "samples", 64, "Monte-Carlo initialisations per measured width")
-	f.IntVar(&s.Inputs, "inputs", 4, "random inputs per kernel")
+	f.IntVar(&s.Inputs, "input-count", 4, "inputs per kernel")
 	f.Uint64Var(&s.Seed, "seed", 1, "seed of the initialisations")
-	f.Uint64Var(&s.InputSeed, "input-seed", 1, "seed of the random inputs")
+	f.Uint64Var(&s.InputSeed, "input-seed", 1, "seed of the inputs (random values or the choice of images)")
 	f.IntVar(&s.Workers, "workers", 0, "parallel workers (0: GOMAXPROCS)")
+}
+
+// addInputFlags adds --inputs (the source of the kernel's inputs) and
+// --data-dir.
+func addInputFlags(f *pflag.FlagSet, source, dataDir *string) {
+	f.StringVar(source, "inputs", "", "kernel inputs: mnist (test images; mlp on mnist only) or random N(0, 1) (default: mnist for the mlp on mnist when the data is available, else random)")
+	f.StringVar(dataDir, "data-dir", "", "directory to look for MNIST first")
 }
 
 // addCacheFlags adds --cache and --no-cache.

@@ -44,13 +44,6 @@ type Measurement struct {
 	Seed    uint64 `json:"seed"`
 }
 
-// Inputs describes a seeded set of Count random inputs of Size values.
-type Inputs struct {
-	Count int    `json:"count"`
-	Size  int    `json:"size"`
-	Seed  uint64 `json:"seed"`
-}
-
 func (c Cache) path(m Measurement) (string, error) {
 	b, err := json.Marshal(m)
 	if err != nil {

@@ -2,24 +2,10 @@ package ntk
 
 import (
 	"fmt"
-	"math/rand/v2"
 	"time"
 
 	"github.com/sirupsen/logrus"
 )
-
-// RandomInputs draws the inputs in: Count vectors of Size N(0, 1) values.
-func RandomInputs(in Inputs) [][]float64 {
-	r := rand.New(rand.NewPCG(in.Seed, 0x1b873593))
-	out := make([][]float64, in.Count)
-	for i := range out {
-		out[i] = make([]float64, in.Size)
-		for j := range out[i] {
-			out[i][j] = r.NormFloat64()
-		}
-	}
-	return out
-}
 
 // Bootstrap is the bootstrap used by Measure.
 var Bootstrap = SummaryConfig{Resamples: 400, Seed: 1}
@@ -31,7 +17,11 @@ func Measure(m Measurement, build Builder, workers int, cache Cache) (Summary, e
 		return s, err
 	}
 	start := time.Now()
-	samples, err := MonteCarlo(build, RandomInputs(m.Inputs), MonteCarloConfig{
+	inputs, err := m.Inputs.Values()
+	if err != nil {
+		return Summary{}, fmt.Errorf("measure %v: %w", m.Network, err)
+	}
+	samples, err := MonteCarlo(build, inputs, MonteCarloConfig{
 		Samples: m.Samples, Seed: m.Seed, Workers: workers, Output: m.Output,
 	})
 	if err != nil {

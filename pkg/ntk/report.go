@@ -61,7 +61,7 @@ func (s Study) Run(w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "### (a) V of an MLP-CE against members m (%s, %d samples, %d inputs)\n\n", s.MembersSpec, s.Scan.Samples, s.Scan.Inputs)
+	fmt.Fprintf(w, "### (a) V of an MLP-CE against members m (%s, %d samples, %s)\n\n", s.MembersSpec, s.Scan.Samples, s.Scan.InputsLabel(s.MembersSpec.Input.Size()))
 	writePoints(w, pts)
 	fmt.Fprintf(w, "\nFitted log-log slope of V_diag against m: **%.3f ± %.3f** (theory −1).\n\n", slope.Slope, slope.SE)
 
@@ -69,7 +69,7 @@ func (s Study) Run(w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "### (b) V of single He-initialised ReLU MLPs over depth L and width n (input %d, %d samples)\n\n", s.DepthSpec.Input.Size(), s.Scan.Samples)
+	fmt.Fprintf(w, "### (b) V of single He-initialised ReLU MLPs over depth L and width n (input %d, %d samples, %s)\n\n", s.DepthSpec.Input.Size(), s.Scan.Samples, s.Scan.InputsLabel(s.DepthSpec.Input.Size()))
 	writePoints(w, pts)
 	fmt.Fprintf(w, "\nFit V = exp(c·L/n) − 1: **c = %.2f ± %.2f** (Hanin & Nica: 5), weighted SSE %.1f over %d points.\n\n", fit.Params[0], fit.ParamSE[0], fit.WSSE, fit.Points)
 

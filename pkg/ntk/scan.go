@@ -4,17 +4,21 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/collegium/collegium/datasets"
 	"github.com/collegium/collegium/pkg/models"
 )
 
 // ScanConfig is shared by every point of a scan: Samples initialisations
-// from Seed, on Inputs random inputs (seed InputSeed), Workers goroutines,
-// the Output whose kernel is measured, and the Cache.
+// from Seed, on Inputs inputs chosen by InputSeed, Workers goroutines, the
+// Output whose kernel is measured, and the Cache. The inputs are images of
+// Data for networks whose input size is Data's image size, and seeded
+// N(0, 1) vectors otherwise (or when Data is nil).
 type ScanConfig struct {
 	Samples   int
 	Seed      uint64
 	Inputs    int
 	InputSeed uint64
+	Data      *datasets.Dataset
 	Workers   int
 	Output    Output
 	Cache     Cache
@@ -57,10 +61,20 @@ func MeasurePath(b BottleneckPath, cfg ScanConfig) (ScanPoint, error) {
 }
 
 func measurement(network any, inputSize int, cfg ScanConfig) Measurement {
-	return Measurement{
-		Network: network, Output: cfg.Output, Samples: cfg.Samples, Seed: cfg.Seed,
-		Inputs: Inputs{Count: cfg.Inputs, Size: inputSize, Seed: cfg.InputSeed},
+	in := Inputs{Count: cfg.Inputs, Size: inputSize, Seed: cfg.InputSeed}
+	if cfg.Data != nil && cfg.Data.ImageSize() == inputSize {
+		in.Source, in.Data = cfg.Data.Name+"/"+string(cfg.Data.Split), cfg.Data
 	}
+	return Measurement{Network: network, Output: cfg.Output, Samples: cfg.Samples, Seed: cfg.Seed, Inputs: in}
+}
+
+// InputsLabel says in words which inputs a network of inputSize values is
+// measured on.
+func (cfg ScanConfig) InputsLabel(inputSize int) string {
+	if in := measurement(nil, inputSize, cfg).Inputs; in.Data != nil {
+		return fmt.Sprintf("%d %s images", in.Count, in.Source)
+	}
+	return fmt.Sprintf("%d random N(0, 1) inputs", cfg.Inputs)
 }
 
 // MembersScan measures base with each number of members in ms (V should

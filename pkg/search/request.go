@@ -79,8 +79,9 @@ func (r Report) WriteFiles(dir string, top int) error {
 		}
 	}
 	if err := writeFile(filepath.Join(dir, "v1.md"), func(w *os.File) error {
-		fmt.Fprintf(w, "V_1(n) of %s (m = 1, measured input %dx%dx%d)\n\n", r.Arch.Measure.Family,
-			r.Arch.Measure.Input.Channels, r.Arch.Measure.Input.Height, r.Arch.Measure.Input.Width)
+		in := r.Arch.Measure.Input
+		fmt.Fprintf(w, "V_1(n) of %s (m = 1, measured input %dx%dx%d, %s, %d samples per width)\n\n", r.Arch.Measure.Family,
+			in.Channels, in.Height, in.Width, r.Request.Scan.InputsLabel(in.Size()), r.Request.Scan.Samples)
 		ntk.WriteFits(w, r.V1.Fits)
 		return nil
 	}); err != nil {
