@@ -62,7 +62,7 @@ func (s Study) Run(w io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(w, "### (a) V of an MLP-CE against members m (%s, %d samples, %s)\n\n", s.MembersSpec, s.Scan.Samples, s.Scan.InputsLabel(s.MembersSpec.Input.Size()))
-	writePoints(w, pts)
+	WritePoints(w, pts)
 	fmt.Fprintf(w, "\nFitted log-log slope of V_diag against m: **%.3f ± %.3f** (theory −1).\n\n", slope.Slope, slope.SE)
 
 	pts, fit, err := DepthWidthScan(s.DepthSpec, s.Depths, s.Widths, s.Scan)
@@ -70,7 +70,7 @@ func (s Study) Run(w io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(w, "### (b) V of single He-initialised ReLU MLPs over depth L and width n (input %d, %d samples, %s)\n\n", s.DepthSpec.Input.Size(), s.Scan.Samples, s.Scan.InputsLabel(s.DepthSpec.Input.Size()))
-	writePoints(w, pts)
+	WritePoints(w, pts)
 	fmt.Fprintf(w, "\nFit V = exp(c·L/n) − 1: **c = %.2f ± %.2f** (Hanin & Nica: 5), weighted SSE %.1f over %d points.\n\n", fit.Params[0], fit.ParamSE[0], fit.WSSE, fit.Points)
 
 	// A block feeds all its output channels onward: measure the kernel of
@@ -113,7 +113,7 @@ func (s Study) Run(w io.Writer) error {
 
 // writeWidthStudy writes the points and every width law fitted to them.
 func writeWidthStudy(w io.Writer, pts []ScanPoint) error {
-	writePoints(w, pts)
+	WritePoints(w, pts)
 	fits, err := WidthFits(pts, WidthLaws)
 	if err != nil {
 		return err
@@ -137,8 +137,8 @@ func WriteFits(w io.Writer, fits []Fit) {
 	}
 }
 
-// writePoints writes measured points as a Markdown table.
-func writePoints(w io.Writer, pts []ScanPoint) {
+// WritePoints writes measured points as a Markdown table.
+func WritePoints(w io.Writer, pts []ScanPoint) {
 	fmt.Fprintln(w, "| network | m | n | L | params | E[K(x,x)] | V_diag ± SE | 95% CI | V_off ± SE |")
 	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---|---:|")
 	for _, p := range pts {

@@ -82,6 +82,8 @@ func (r Report) WriteFiles(dir string, top int) error {
 		in := r.Arch.Measure.Input
 		fmt.Fprintf(w, "V_1(n) of %s (m = 1, measured input %dx%dx%d, %s, %d samples per width)\n\n", r.Arch.Measure.Family,
 			in.Channels, in.Height, in.Width, r.Request.Scan.InputsLabel(in.Size()), r.Request.Scan.Samples)
+		ntk.WritePoints(w, r.V1.Points)
+		fmt.Fprintln(w)
 		ntk.WriteFits(w, r.V1.Fits)
 		return nil
 	}); err != nil {
