@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -63,11 +65,21 @@ func init() {
 		fl.IntVar(&req.MaxN, "max-n", 0, "largest n in the grid (0: twice the baseline width, at least the largest measured)")
 		fl.IntVar(&req.Budget, "budget", 0, "parameter budget P0 for the primal (0: the baseline's)")
 		fl.Float64Var(&req.Target, "target", 0, "variance target V0 for the dual (0: the baseline's)")
+		fl.StringVar(&req.Law, "law", "", "V_1(n) law to search with instead of the best AIC: "+lawNames())
 		addScanFlags(fl, &req.Scan)
 		addInputFlags(fl, &inputs, &dataDir)
 		addCacheFlags(fl, &cacheDir, &noCache)
 		return cmd
 	})
+}
+
+// lawNames lists the V_1 laws a search can be told to use.
+func lawNames() string {
+	var names []string
+	for _, l := range ntk.WidthLaws {
+		names = append(names, strconv.Quote(l.Name))
+	}
+	return strings.Join(names, ", ")
 }
 
 // addScanFlags adds the Monte-Carlo settings of V_1 measurements.

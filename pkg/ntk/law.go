@@ -72,16 +72,6 @@ var InverseWidthFloor = Law{
 // WidthLaws are the laws compared for V_1(n).
 var WidthLaws = []Law{InverseWidth, InverseQuadratic, ExpInverse, PowerLaw, InverseWidthFloor}
 
-// LawByName returns the law in WidthLaws whose Name is name.
-func LawByName(name string) (Law, bool) {
-	for _, l := range WidthLaws {
-		if l.Name == name {
-			return l, true
-		}
-	}
-	return Law{}, false
-}
-
 // meanOf averages f(x, y) over the points with finite positive y.
 func meanOf(xs, ys []float64, f func(x, y float64) float64) float64 {
 	var s float64

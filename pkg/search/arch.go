@@ -91,6 +91,22 @@ type V1 struct {
 // At evaluates the best fit at width n.
 func (v V1) At(n int) float64 { return v.Fits[0].Eval(float64(n)) }
 
+// WithLaw returns v with the fit of the named law first, so that At uses it
+// instead of the best-AIC law: a search can then be repeated under each
+// plausible law to see how much its optimum depends on the choice.
+func (v V1) WithLaw(name string) (V1, error) {
+	var names []string
+	for i, f := range v.Fits {
+		if f.Law == name {
+			fits := append([]ntk.Fit{f}, v.Fits[:i]...)
+			v.Fits = append(fits, v.Fits[i+1:]...)
+			return v, nil
+		}
+		names = append(names, f.Law)
+	}
+	return V1{}, fmt.Errorf("law %q: %w law (want one of %q)", name, ErrUnknown, names)
+}
+
 // MeasureV1 measures the whole network with one member at each width of a
 // (cached through cfg.Cache) and fits the width laws.
 func (a Architecture) MeasureV1(cfg ntk.ScanConfig) (V1, error) {

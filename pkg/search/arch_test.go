@@ -66,6 +66,19 @@ func TestDoUsesCache(t *testing.T) {
 			t.Error(err)
 		}
 	}
+	v, err := first.V1.WithLaw(ntk.InverseWidth.Name)
+	if err != nil || v.Fits[0].Law != ntk.InverseWidth.Name || len(v.Fits) != len(first.V1.Fits) {
+		t.Errorf("WithLaw(a/n): first fit %+v of %d, %v", v.Fits[0], len(v.Fits), err)
+	}
+	if _, err := first.V1.WithLaw("n^2"); !errors.Is(err, ErrUnknown) {
+		t.Errorf("unknown law: err %v", err)
+	}
+	req.Law = ntk.ExpInverse.Name
+	forced, err := Do(req)
+	if err != nil || forced.V1.Fits[0].Law != ntk.ExpInverse.Name {
+		t.Errorf("request with law %s: %v", req.Law, err)
+	}
+	req.Law = ""
 	req.Baseline = "4x1d"
 	if _, err := Do(req); err == nil {
 		t.Error("baseline width below the measured widths accepted")

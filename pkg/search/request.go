@@ -11,13 +11,14 @@ import (
 // Request is a complete search: the architecture (family, dataset, MLP
 // depth), the baseline "CxWd", the objective, the grid bounds (MaxN 0:
 // twice the baseline width, at least the largest measured width), optional
-// overrides of P0 (Budget) and V0 (Target), and how V_1 is measured.
+// overrides of P0 (Budget) and V0 (Target), the V_1 law (Law, empty: the
+// best AIC) and how V_1 is measured.
 type Request struct {
-	Family, Dataset, Baseline string
-	Objective                 Objective
-	Depth, MaxM, MaxN, Budget int
-	Target                    float64
-	Scan                      ntk.ScanConfig
+	Family, Dataset, Baseline, Law string
+	Objective                      Objective
+	Depth, MaxM, MaxN, Budget      int
+	Target                         float64
+	Scan                           ntk.ScanConfig
 }
 
 // Report is a search's outcome with what it was computed from.
@@ -44,6 +45,11 @@ func Do(req Request) (Report, error) {
 	v1, err := arch.MeasureV1(req.Scan)
 	if err != nil {
 		return Report{}, err
+	}
+	if req.Law != "" {
+		if v1, err = v1.WithLaw(req.Law); err != nil {
+			return Report{}, err
+		}
 	}
 	maxN := req.MaxN
 	if maxN == 0 {
