@@ -30,14 +30,19 @@ var (
 	useDirectAVX2   = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 )
 
+// cacheLine is the float32 count of a cache line.
+const cacheLine = 16
+
 // directMaxChannels is the largest channel count per group (in and out)
 // that takes the direct path; above it im2col's GEMM is efficient.
 const directMaxChannels = 16
 
 // fwdKernel computes, for tiles consecutive tiles of ob output channels ×
 // nv vectors, y[o·ldy + q] = Σ_c Σ_tap w[(c·9+tap)·ob + o] · x[c·ldx + q +
-// ky·row + kx], with q advancing by nv vectors per tile from 0.
-type fwdKernel func(y *float32, ldy int, x *float32, ldx, row int, w *float32, cin, tiles int)
+// ky·row + kx], with q advancing by nv vectors per tile from 0. Each tile
+// also prefetches the next pfn cache lines from pf on, so that the memory
+// the next item reads streams in while this one computes.
+type fwdKernel func(y *float32, ldy int, x *float32, ldx, row int, w *float32, cin, tiles int, pf *float32, pfn int)
 
 // filterKernel adds to dw[o·lddw + ky·3+kx], for ob output channels, Σ_q
 // dy[o·lddy + q] · x[q + ky·row + kx] over n vectors of q.
@@ -118,7 +123,8 @@ func (t *convTask[T]) runDirect(wk, i int) {
 	}
 	n, g := i/t.p.Groups, i%t.p.Groups
 	if t.mode == convForward {
-		t.dp.forward(&t.p, t.cpg, t.opg, scratch, x, y, w, n, g)
+		next := x[min(i+t.e.pool.workers, t.p.N*t.p.Groups-1)*t.cpg*t.p.H*t.p.W:]
+		t.dp.forward(&t.p, t.cpg, t.opg, scratch, x, y, w, next, n, g)
 		return
 	}
 	if wk > 0 {
@@ -146,14 +152,22 @@ func (d *directPlan) pad(p *device.ConvParams, cpg int, s, x []float32, n, g int
 	}
 }
 
-// forward computes the opg output planes of image n, group g.
-func (d *directPlan) forward(p *device.ConvParams, cpg, opg int, s, x, y, w []float32, n, g int) {
+// forward computes the opg output planes of image n, group g, prefetching
+// the input of the item that follows, next.
+func (d *directPlan) forward(p *device.ConvParams, cpg, opg int, s, x, y, w, next []float32, n, g int) {
 	d.pad(p, cpg, s, x, n, g)
 	xs := s[:cpg*d.ps]
 	out := s[cpg*d.ps:][:d.maxFwd*d.lpad]
 	packed := s[cpg*d.ps+d.maxFwd*d.lpad:][:d.maxFwd*cpg*9]
 	oh, ow := p.OutH(), p.OutW()
 	nb := blocks(opg, d.maxFwd)
+	lines := min(len(next), cpg*p.H*p.W) / cacheLine
+	tiles := 0
+	for b := range nb {
+		tw := d.k.fwdVecs[(b+1)*opg/nb-b*opg/nb] * d.k.vl
+		tiles += (d.flat + tw - 1) / tw
+	}
+	pfn, done := (lines+tiles-1)/tiles, 0
 	for b := range nb {
 		o0, o1 := b*opg/nb, (b+1)*opg/nb
 		ob := o1 - o0
@@ -164,7 +178,10 @@ func (d *directPlan) forward(p *device.ConvParams, cpg, opg int, s, x, y, w []fl
 			}
 		}
 		tw := d.k.fwdVecs[ob] * d.k.vl
-		d.k.fwd[ob](&out[0], d.lpad, &xs[0], d.ps, d.wp, &packed[0], cpg, (d.flat+tw-1)/tw)
+		tiles := (d.flat + tw - 1) / tw
+		pf := &next[min(done*cacheLine, len(next)-1)]
+		d.k.fwd[ob](&out[0], d.lpad, &xs[0], d.ps, d.wp, &packed[0], cpg, tiles, pf, pfn)
+		done += pfn * tiles
 		for o := range ob {
 			yo := y[((n*p.O)+g*opg+o0+o)*oh*ow:][:oh*ow]
 			for oy := range oh {

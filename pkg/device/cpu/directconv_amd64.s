@@ -4,8 +4,8 @@
 
 #include "textflag.h"
 
-// func dconvFwdAVX2O1(y *float32, ldy int, x *float32, ldx, row int, w *float32, cin, tiles int)
-TEXT ·dconvFwdAVX2O1(SB), NOSPLIT, $0-64
+// func dconvFwdAVX2O1(y *float32, ldy int, x *float32, ldx, row int, w *float32, cin, tiles int, pf *float32, pfn int)
+TEXT ·dconvFwdAVX2O1(SB), NOSPLIT, $0-80
 	MOVQ y+0(FP), DI
 	MOVQ ldy+8(FP), DX
 	SHLQ $2, DX
@@ -17,8 +17,20 @@ TEXT ·dconvFwdAVX2O1(SB), NOSPLIT, $0-64
 	MOVQ w+40(FP), R10
 	MOVQ cin+48(FP), R11
 	MOVQ tiles+56(FP), R12
+	MOVQ pf+64(FP), R14
 
 tile:
+	MOVQ pfn+72(FP), AX
+	TESTQ AX, AX
+	JZ   compute
+
+prefetch:
+	PREFETCHT0 (R14)
+	ADDQ $64, R14
+	DECQ AX
+	JNZ  prefetch
+
+compute:
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -186,8 +198,8 @@ channel:
 	VZEROUPPER
 	RET
 
-// func dconvFwdAVX2O2(y *float32, ldy int, x *float32, ldx, row int, w *float32, cin, tiles int)
-TEXT ·dconvFwdAVX2O2(SB), NOSPLIT, $0-64
+// func dconvFwdAVX2O2(y *float32, ldy int, x *float32, ldx, row int, w *float32, cin, tiles int, pf *float32, pfn int)
+TEXT ·dconvFwdAVX2O2(SB), NOSPLIT, $0-80
 	MOVQ y+0(FP), DI
 	MOVQ ldy+8(FP), DX
 	SHLQ $2, DX
@@ -199,8 +211,20 @@ TEXT ·dconvFwdAVX2O2(SB), NOSPLIT, $0-64
 	MOVQ w+40(FP), R10
 	MOVQ cin+48(FP), R11
 	MOVQ tiles+56(FP), R12
+	MOVQ pf+64(FP), R14
 
 tile:
+	MOVQ pfn+72(FP), AX
+	TESTQ AX, AX
+	JZ   compute
+
+prefetch:
+	PREFETCHT0 (R14)
+	ADDQ $64, R14
+	DECQ AX
+	JNZ  prefetch
+
+compute:
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -393,8 +417,8 @@ channel:
 	VZEROUPPER
 	RET
 
-// func dconvFwdAVX2O3(y *float32, ldy int, x *float32, ldx, row int, w *float32, cin, tiles int)
-TEXT ·dconvFwdAVX2O3(SB), NOSPLIT, $0-64
+// func dconvFwdAVX2O3(y *float32, ldy int, x *float32, ldx, row int, w *float32, cin, tiles int, pf *float32, pfn int)
+TEXT ·dconvFwdAVX2O3(SB), NOSPLIT, $0-80
 	MOVQ y+0(FP), DI
 	MOVQ ldy+8(FP), DX
 	SHLQ $2, DX
@@ -406,8 +430,20 @@ TEXT ·dconvFwdAVX2O3(SB), NOSPLIT, $0-64
 	MOVQ w+40(FP), R10
 	MOVQ cin+48(FP), R11
 	MOVQ tiles+56(FP), R12
+	MOVQ pf+64(FP), R14
 
 tile:
+	MOVQ pfn+72(FP), AX
+	TESTQ AX, AX
+	JZ   compute
+
+prefetch:
+	PREFETCHT0 (R14)
+	ADDQ $64, R14
+	DECQ AX
+	JNZ  prefetch
+
+compute:
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -581,8 +617,8 @@ channel:
 	VZEROUPPER
 	RET
 
-// func dconvFwdAVX2O4(y *float32, ldy int, x *float32, ldx, row int, w *float32, cin, tiles int)
-TEXT ·dconvFwdAVX2O4(SB), NOSPLIT, $0-64
+// func dconvFwdAVX2O4(y *float32, ldy int, x *float32, ldx, row int, w *float32, cin, tiles int, pf *float32, pfn int)
+TEXT ·dconvFwdAVX2O4(SB), NOSPLIT, $0-80
 	MOVQ y+0(FP), DI
 	MOVQ ldy+8(FP), DX
 	SHLQ $2, DX
@@ -594,8 +630,20 @@ TEXT ·dconvFwdAVX2O4(SB), NOSPLIT, $0-64
 	MOVQ w+40(FP), R10
 	MOVQ cin+48(FP), R11
 	MOVQ tiles+56(FP), R12
+	MOVQ pf+64(FP), R14
 
 tile:
+	MOVQ pfn+72(FP), AX
+	TESTQ AX, AX
+	JZ   compute
+
+prefetch:
+	PREFETCHT0 (R14)
+	ADDQ $64, R14
+	DECQ AX
+	JNZ  prefetch
+
+compute:
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -812,8 +860,8 @@ channel:
 	VZEROUPPER
 	RET
 
-// func dconvFwdAVX2O5(y *float32, ldy int, x *float32, ldx, row int, w *float32, cin, tiles int)
-TEXT ·dconvFwdAVX2O5(SB), NOSPLIT, $0-64
+// func dconvFwdAVX2O5(y *float32, ldy int, x *float32, ldx, row int, w *float32, cin, tiles int, pf *float32, pfn int)
+TEXT ·dconvFwdAVX2O5(SB), NOSPLIT, $0-80
 	MOVQ y+0(FP), DI
 	MOVQ ldy+8(FP), DX
 	SHLQ $2, DX
@@ -825,8 +873,20 @@ TEXT ·dconvFwdAVX2O5(SB), NOSPLIT, $0-64
 	MOVQ w+40(FP), R10
 	MOVQ cin+48(FP), R11
 	MOVQ tiles+56(FP), R12
+	MOVQ pf+64(FP), R14
 
 tile:
+	MOVQ pfn+72(FP), AX
+	TESTQ AX, AX
+	JZ   compute
+
+prefetch:
+	PREFETCHT0 (R14)
+	ADDQ $64, R14
+	DECQ AX
+	JNZ  prefetch
+
+compute:
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -1022,8 +1082,8 @@ channel:
 	VZEROUPPER
 	RET
 
-// func dconvFwdAVX2O6(y *float32, ldy int, x *float32, ldx, row int, w *float32, cin, tiles int)
-TEXT ·dconvFwdAVX2O6(SB), NOSPLIT, $0-64
+// func dconvFwdAVX2O6(y *float32, ldy int, x *float32, ldx, row int, w *float32, cin, tiles int, pf *float32, pfn int)
+TEXT ·dconvFwdAVX2O6(SB), NOSPLIT, $0-80
 	MOVQ y+0(FP), DI
 	MOVQ ldy+8(FP), DX
 	SHLQ $2, DX
@@ -1035,8 +1095,20 @@ TEXT ·dconvFwdAVX2O6(SB), NOSPLIT, $0-64
 	MOVQ w+40(FP), R10
 	MOVQ cin+48(FP), R11
 	MOVQ tiles+56(FP), R12
+	MOVQ pf+64(FP), R14
 
 tile:
+	MOVQ pfn+72(FP), AX
+	TESTQ AX, AX
+	JZ   compute
+
+prefetch:
+	PREFETCHT0 (R14)
+	ADDQ $64, R14
+	DECQ AX
+	JNZ  prefetch
+
+compute:
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -1387,8 +1459,8 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dconvFwdAVX512O1(y *float32, ldy int, x *float32, ldx, row int, w *float32, cin, tiles int)
-TEXT ·dconvFwdAVX512O1(SB), NOSPLIT, $0-64
+// func dconvFwdAVX512O1(y *float32, ldy int, x *float32, ldx, row int, w *float32, cin, tiles int, pf *float32, pfn int)
+TEXT ·dconvFwdAVX512O1(SB), NOSPLIT, $0-80
 	MOVQ y+0(FP), DI
 	MOVQ ldy+8(FP), DX
 	SHLQ $2, DX
@@ -1400,8 +1472,20 @@ TEXT ·dconvFwdAVX512O1(SB), NOSPLIT, $0-64
 	MOVQ w+40(FP), R10
 	MOVQ cin+48(FP), R11
 	MOVQ tiles+56(FP), R12
+	MOVQ pf+64(FP), R14
 
 tile:
+	MOVQ pfn+72(FP), AX
+	TESTQ AX, AX
+	JZ   compute
+
+prefetch:
+	PREFETCHT0 (R14)
+	ADDQ $64, R14
+	DECQ AX
+	JNZ  prefetch
+
+compute:
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
@@ -1589,8 +1673,8 @@ channel:
 	VZEROUPPER
 	RET
 
-// func dconvFwdAVX512O2(y *float32, ldy int, x *float32, ldx, row int, w *float32, cin, tiles int)
-TEXT ·dconvFwdAVX512O2(SB), NOSPLIT, $0-64
+// func dconvFwdAVX512O2(y *float32, ldy int, x *float32, ldx, row int, w *float32, cin, tiles int, pf *float32, pfn int)
+TEXT ·dconvFwdAVX512O2(SB), NOSPLIT, $0-80
 	MOVQ y+0(FP), DI
 	MOVQ ldy+8(FP), DX
 	SHLQ $2, DX
@@ -1602,8 +1686,20 @@ TEXT ·dconvFwdAVX512O2(SB), NOSPLIT, $0-64
 	MOVQ w+40(FP), R10
 	MOVQ cin+48(FP), R11
 	MOVQ tiles+56(FP), R12
+	MOVQ pf+64(FP), R14
 
 tile:
+	MOVQ pfn+72(FP), AX
+	TESTQ AX, AX
+	JZ   compute
+
+prefetch:
+	PREFETCHT0 (R14)
+	ADDQ $64, R14
+	DECQ AX
+	JNZ  prefetch
+
+compute:
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
@@ -1889,8 +1985,8 @@ channel:
 	VZEROUPPER
 	RET
 
-// func dconvFwdAVX512O3(y *float32, ldy int, x *float32, ldx, row int, w *float32, cin, tiles int)
-TEXT ·dconvFwdAVX512O3(SB), NOSPLIT, $0-64
+// func dconvFwdAVX512O3(y *float32, ldy int, x *float32, ldx, row int, w *float32, cin, tiles int, pf *float32, pfn int)
+TEXT ·dconvFwdAVX512O3(SB), NOSPLIT, $0-80
 	MOVQ y+0(FP), DI
 	MOVQ ldy+8(FP), DX
 	SHLQ $2, DX
@@ -1902,8 +1998,20 @@ TEXT ·dconvFwdAVX512O3(SB), NOSPLIT, $0-64
 	MOVQ w+40(FP), R10
 	MOVQ cin+48(FP), R11
 	MOVQ tiles+56(FP), R12
+	MOVQ pf+64(FP), R14
 
 tile:
+	MOVQ pfn+72(FP), AX
+	TESTQ AX, AX
+	JZ   compute
+
+prefetch:
+	PREFETCHT0 (R14)
+	ADDQ $64, R14
+	DECQ AX
+	JNZ  prefetch
+
+compute:
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
@@ -2245,8 +2353,8 @@ channel:
 	VZEROUPPER
 	RET
 
-// func dconvFwdAVX512O4(y *float32, ldy int, x *float32, ldx, row int, w *float32, cin, tiles int)
-TEXT ·dconvFwdAVX512O4(SB), NOSPLIT, $0-64
+// func dconvFwdAVX512O4(y *float32, ldy int, x *float32, ldx, row int, w *float32, cin, tiles int, pf *float32, pfn int)
+TEXT ·dconvFwdAVX512O4(SB), NOSPLIT, $0-80
 	MOVQ y+0(FP), DI
 	MOVQ ldy+8(FP), DX
 	SHLQ $2, DX
@@ -2258,8 +2366,20 @@ TEXT ·dconvFwdAVX512O4(SB), NOSPLIT, $0-64
 	MOVQ w+40(FP), R10
 	MOVQ cin+48(FP), R11
 	MOVQ tiles+56(FP), R12
+	MOVQ pf+64(FP), R14
 
 tile:
+	MOVQ pfn+72(FP), AX
+	TESTQ AX, AX
+	JZ   compute
+
+prefetch:
+	PREFETCHT0 (R14)
+	ADDQ $64, R14
+	DECQ AX
+	JNZ  prefetch
+
+compute:
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
@@ -2635,8 +2755,8 @@ channel:
 	VZEROUPPER
 	RET
 
-// func dconvFwdAVX512O5(y *float32, ldy int, x *float32, ldx, row int, w *float32, cin, tiles int)
-TEXT ·dconvFwdAVX512O5(SB), NOSPLIT, $0-64
+// func dconvFwdAVX512O5(y *float32, ldy int, x *float32, ldx, row int, w *float32, cin, tiles int, pf *float32, pfn int)
+TEXT ·dconvFwdAVX512O5(SB), NOSPLIT, $0-80
 	MOVQ y+0(FP), DI
 	MOVQ ldy+8(FP), DX
 	SHLQ $2, DX
@@ -2648,8 +2768,20 @@ TEXT ·dconvFwdAVX512O5(SB), NOSPLIT, $0-64
 	MOVQ w+40(FP), R10
 	MOVQ cin+48(FP), R11
 	MOVQ tiles+56(FP), R12
+	MOVQ pf+64(FP), R14
 
 tile:
+	MOVQ pfn+72(FP), AX
+	TESTQ AX, AX
+	JZ   compute
+
+prefetch:
+	PREFETCHT0 (R14)
+	ADDQ $64, R14
+	DECQ AX
+	JNZ  prefetch
+
+compute:
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
@@ -3037,8 +3169,8 @@ channel:
 	VZEROUPPER
 	RET
 
-// func dconvFwdAVX512O6(y *float32, ldy int, x *float32, ldx, row int, w *float32, cin, tiles int)
-TEXT ·dconvFwdAVX512O6(SB), NOSPLIT, $0-64
+// func dconvFwdAVX512O6(y *float32, ldy int, x *float32, ldx, row int, w *float32, cin, tiles int, pf *float32, pfn int)
+TEXT ·dconvFwdAVX512O6(SB), NOSPLIT, $0-80
 	MOVQ y+0(FP), DI
 	MOVQ ldy+8(FP), DX
 	SHLQ $2, DX
@@ -3050,8 +3182,20 @@ TEXT ·dconvFwdAVX512O6(SB), NOSPLIT, $0-64
 	MOVQ w+40(FP), R10
 	MOVQ cin+48(FP), R11
 	MOVQ tiles+56(FP), R12
+	MOVQ pf+64(FP), R14
 
 tile:
+	MOVQ pfn+72(FP), AX
+	TESTQ AX, AX
+	JZ   compute
+
+prefetch:
+	PREFETCHT0 (R14)
+	ADDQ $64, R14
+	DECQ AX
+	JNZ  prefetch
+
+compute:
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
@@ -3429,8 +3573,8 @@ channel:
 	VZEROUPPER
 	RET
 
-// func dconvFwdAVX512O7(y *float32, ldy int, x *float32, ldx, row int, w *float32, cin, tiles int)
-TEXT ·dconvFwdAVX512O7(SB), NOSPLIT, $0-64
+// func dconvFwdAVX512O7(y *float32, ldy int, x *float32, ldx, row int, w *float32, cin, tiles int, pf *float32, pfn int)
+TEXT ·dconvFwdAVX512O7(SB), NOSPLIT, $0-80
 	MOVQ y+0(FP), DI
 	MOVQ ldy+8(FP), DX
 	SHLQ $2, DX
@@ -3442,8 +3586,20 @@ TEXT ·dconvFwdAVX512O7(SB), NOSPLIT, $0-64
 	MOVQ w+40(FP), R10
 	MOVQ cin+48(FP), R11
 	MOVQ tiles+56(FP), R12
+	MOVQ pf+64(FP), R14
 
 tile:
+	MOVQ pfn+72(FP), AX
+	TESTQ AX, AX
+	JZ   compute
+
+prefetch:
+	PREFETCHT0 (R14)
+	ADDQ $64, R14
+	DECQ AX
+	JNZ  prefetch
+
+compute:
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
@@ -3789,8 +3945,8 @@ channel:
 	VZEROUPPER
 	RET
 
-// func dconvFwdAVX512O8(y *float32, ldy int, x *float32, ldx, row int, w *float32, cin, tiles int)
-TEXT ·dconvFwdAVX512O8(SB), NOSPLIT, $0-64
+// func dconvFwdAVX512O8(y *float32, ldy int, x *float32, ldx, row int, w *float32, cin, tiles int, pf *float32, pfn int)
+TEXT ·dconvFwdAVX512O8(SB), NOSPLIT, $0-80
 	MOVQ y+0(FP), DI
 	MOVQ ldy+8(FP), DX
 	SHLQ $2, DX
@@ -3802,8 +3958,20 @@ TEXT ·dconvFwdAVX512O8(SB), NOSPLIT, $0-64
 	MOVQ w+40(FP), R10
 	MOVQ cin+48(FP), R11
 	MOVQ tiles+56(FP), R12
+	MOVQ pf+64(FP), R14
 
 tile:
+	MOVQ pfn+72(FP), AX
+	TESTQ AX, AX
+	JZ   compute
+
+prefetch:
+	PREFETCHT0 (R14)
+	ADDQ $64, R14
+	DECQ AX
+	JNZ  prefetch
+
+compute:
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2

@@ -89,12 +89,13 @@ func forward(s, g *bytes.Buffer, a isa, ob int) {
 	acc := func(o, v int) string { return fmt.Sprintf("%s%d", a.reg, o*nv+v) }
 	in := func(v int) string { return fmt.Sprintf("%s%d", a.reg, ob*nv+v) }
 	bc := fmt.Sprintf("%s%d", a.reg, ob*nv+nv)
-	fmt.Fprintf(g, "\n// %s computes a tile of %d output channels × %d flat positions (%d vectors) per step; see fwdKernel.\n//\n//go:noescape\nfunc %s(y *float32, ldy int, x *float32, ldx, row int, w *float32, cin, tiles int)\n",
+	fmt.Fprintf(g, "\n// %s computes a tile of %d output channels × %d flat positions (%d vectors) per step; see fwdKernel.\n//\n//go:noescape\nfunc %s(y *float32, ldy int, x *float32, ldx, row int, w *float32, cin, tiles int, pf *float32, pfn int)\n",
 		name, ob, nv*a.vl, nv, name)
-	fmt.Fprintf(s, "\n// func %s(y *float32, ldy int, x *float32, ldx, row int, w *float32, cin, tiles int)\n", name)
-	fmt.Fprintf(s, "TEXT ·%s(SB), NOSPLIT, $0-64\n", name)
-	fmt.Fprint(s, "\tMOVQ y+0(FP), DI\n\tMOVQ ldy+8(FP), DX\n\tSHLQ $2, DX\n\tMOVQ x+16(FP), SI\n\tMOVQ ldx+24(FP), R9\n\tSHLQ $2, R9\n\tMOVQ row+32(FP), R8\n\tSHLQ $2, R8\n\tMOVQ w+40(FP), R10\n\tMOVQ cin+48(FP), R11\n\tMOVQ tiles+56(FP), R12\n\n")
-	fmt.Fprintf(s, "tile:\n")
+	fmt.Fprintf(s, "\n// func %s(y *float32, ldy int, x *float32, ldx, row int, w *float32, cin, tiles int, pf *float32, pfn int)\n", name)
+	fmt.Fprintf(s, "TEXT ·%s(SB), NOSPLIT, $0-80\n", name)
+	fmt.Fprint(s, "\tMOVQ y+0(FP), DI\n\tMOVQ ldy+8(FP), DX\n\tSHLQ $2, DX\n\tMOVQ x+16(FP), SI\n\tMOVQ ldx+24(FP), R9\n\tSHLQ $2, R9\n\tMOVQ row+32(FP), R8\n\tSHLQ $2, R8\n\tMOVQ w+40(FP), R10\n\tMOVQ cin+48(FP), R11\n\tMOVQ tiles+56(FP), R12\n\tMOVQ pf+64(FP), R14\n\n")
+	// Each tile first prefetches pfn lines of the next item's input.
+	fmt.Fprint(s, "tile:\n\tMOVQ pfn+72(FP), AX\n\tTESTQ AX, AX\n\tJZ   compute\n\nprefetch:\n\tPREFETCHT0 (R14)\n\tADDQ $64, R14\n\tDECQ AX\n\tJNZ  prefetch\n\ncompute:\n")
 	for o := range ob {
 		for v := range nv {
 			fmt.Fprintf(s, "\t%s %s, %s, %s\n", a.zero, acc(o, v), acc(o, v), acc(o, v))
