@@ -1,20 +1,16 @@
-//go:build amd64 && linux
+//go:build amd64
 
 package cpu
 
 import (
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/collegium/collegium/pkg/device"
 )
 
 // BenchmarkDirectConv times each pass of the small-group convolutions of
 // BenchmarkCE on one worker, per kernel set and on the im2col path, so the
-// paths compare on the same load; GFLOP/s counts 2·MACs, and GFLOP/cpu-s
-// divides by the process CPU time instead of wall time, which other load on
-// the machine inflates less.
+// paths compare on the same load; GFLOP/s counts 2·MACs.
 func BenchmarkDirectConv(b *testing.B) {
 	paths := map[string][2]bool{"im2col": {}}
 	for name, set := range kernelSets() {
@@ -32,7 +28,7 @@ func BenchmarkDirectConv(b *testing.B) {
 			StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, DilH: 1, DilW: 1}
 		out, wl := p.N*p.O*p.OutH()*p.OutW(), p.O*p.C/p.Groups*9
 		x, w, y := make([]float32, p.N*p.C*p.H*p.W), make([]float32, wl), make([]float32, out)
-		bx, bw, by := wrapB(b, x), wrapB(b, w), wrapB(b, y)
+		bx, bw, by := wrap(b, x), wrap(b, w), wrap(b, y)
 		for _, pass := range []struct {
 			name string
 			f    func(d *Device) error
@@ -45,7 +41,6 @@ func BenchmarkDirectConv(b *testing.B) {
 				b.Run(c.name+"/"+pass.name+"/"+name, func(b *testing.B) {
 					dev := New(1)
 					defer dev.Close()
-					start := cpuTime(b)
 					withKernels(set, func() {
 						for range b.N {
 							if err := pass.f(dev); err != nil {
@@ -53,29 +48,9 @@ func BenchmarkDirectConv(b *testing.B) {
 							}
 						}
 					})
-					gflop := 2 * float64(out*p.C/p.Groups*9) * float64(b.N) / 1e9
-					b.ReportMetric(gflop/b.Elapsed().Seconds(), "GFLOP/s")
-					b.ReportMetric(gflop/(cpuTime(b)-start).Seconds(), "GFLOP/cpu-s")
+					b.ReportMetric(2*float64(out*p.C/p.Groups*9)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 				})
 			}
 		}
 	}
-}
-
-func wrapB(b *testing.B, v []float32) *Buffer {
-	b.Helper()
-	buf, err := Wrap(v)
-	if err != nil {
-		b.Fatal(err)
-	}
-	return buf
-}
-
-// cpuTime is the user and system CPU time of the process so far.
-func cpuTime(b *testing.B) time.Duration {
-	var u syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &u); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(u.Utime.Nano() + u.Stime.Nano())
 }

@@ -50,7 +50,7 @@ func convOutputs(t *testing.T, dev *Device, p device.ConvParams, x, w, dy []floa
 	return y, dx, dw
 }
 
-func wrap(t *testing.T, v []float32) *Buffer {
+func wrap(t testing.TB, v []float32) *Buffer {
 	t.Helper()
 	b, err := Wrap(v)
 	if err != nil {
