@@ -8,9 +8,12 @@ import (
 	"gorgonia.org/tensor"
 )
 
-// Gemm computes the strided batched product of p. Products are split into
-// blocks of rows and columns of C so that even a single large product keeps
-// every worker busy; each block is one call of gemm.Gemm.
+// Gemm computes the strided batched product of p. A batch large enough to
+// keep every worker busy is split into contiguous runs of items, each one
+// call of gemm.GemmStrided (which interleaves small products and shares
+// their workspace); a smaller batch is split into blocks of rows and columns
+// of C so that even a single large product keeps every worker busy, each
+// block one call of gemm.Gemm.
 func (d *Device) Gemm(p device.GemmParams) error {
 	if err := p.Validate(); err != nil {
 		return fmt.Errorf("cpu: %w", err)
@@ -37,12 +40,13 @@ const (
 	gemmTasks   = 4 // tasks per worker wanted for load balance
 )
 
-// gemmTask is a strided batched product split into rowBlocks × colBlocks
-// blocks per batch item.
+// gemmTask is a strided batched product split into runs of `items` batch
+// items or, when items is 0, into rowBlocks × colBlocks blocks per item.
 type gemmTask[T gemm.Float] struct {
 	p                    device.GemmParams
 	a, b, c              []T
 	alpha, beta          T
+	items                int
 	rowBlock, colBlock   int
 	rowBlocks, colBlocks int
 }
@@ -54,8 +58,14 @@ func runGemm[T gemm.Float](e *engine[T], p device.GemmParams) {
 	t := &e.gemm
 	*t = gemmTask[T]{p: p, a: elems[T](p.A), b: elems[T](p.B), c: elems[T](p.C), alpha: T(p.Alpha), beta: T(p.Beta)}
 	want := gemmTasks * e.pool.workers
+	if p.Batch >= want {
+		t.items = (p.Batch + want - 1) / want
+		e.pool.run(t, (p.Batch+t.items-1)/t.items)
+		*t = gemmTask[T]{}
+		return
+	}
 	t.rowBlocks, t.colBlocks = 1, 1
-	if e.pool.workers > 1 && p.Batch < want {
+	if e.pool.workers > 1 {
 		split := (want + p.Batch - 1) / p.Batch
 		t.colBlocks = min(split, max(p.N/gemmMinCols, 1))
 		t.rowBlocks = min((split+t.colBlocks-1)/t.colBlocks, max(p.M/gemmMinRows, 1))
@@ -72,6 +82,13 @@ func roundUp(n, m int) int { return (n + m - 1) / m * m }
 
 func (t *gemmTask[T]) run(_, i int) {
 	p := &t.p
+	if t.items > 0 {
+		b0 := i * t.items
+		gemm.GemmStrided(p.TransA, p.TransB, p.M, p.N, p.K, t.alpha,
+			t.a[p.OffA+b0*p.StrideA:], p.LDA, p.StrideA, t.b[p.OffB+b0*p.StrideB:], p.LDB, p.StrideB,
+			t.beta, t.c[p.OffC+b0*p.StrideC:], p.LDC, p.StrideC, min(t.items, p.Batch-b0))
+		return
+	}
 	cb := i % t.colBlocks
 	i /= t.colBlocks
 	rb := i % t.rowBlocks

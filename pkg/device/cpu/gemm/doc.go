@@ -6,8 +6,8 @@
 // The float32 product is a GEMM in the BLIS/Goto style around one
 // micro-kernel that computes a tile of C from an mr×kc panel of op(A) and a
 // kc×16 panel of op(B), keeping the tile in vector registers. The kernel is
-// chosen at run time with golang.org/x/sys/cpu: on amd64 with AVX-512 a 12×16
-// tile (twelve 16-wide accumulators, A broadcast from memory into each
+// chosen at run time with golang.org/x/sys/cpu: on amd64 with AVX-512 a 16×16
+// tile (sixteen 16-wide accumulators, A broadcast from memory into each
 // VFMADD231PS), with AVX2+FMA a 6×16 tile (twelve 8-wide accumulators,
 // VBROADCASTSS + VFMADD231PS), elsewhere a portable Go loop with the 6×16
 // contract. The kernel reads A and B through arbitrary row and column
@@ -20,7 +20,9 @@
 // caller's memory; their ragged edges are computed as a tile shifted back
 // inside the matrix, of which only the missing rows or columns are written.
 // Loops are blocked as kc×nc panels of B and mc×kc blocks of A (constants in
-// sgemm.go).
+// sgemm.go). GemmStrided runs a strided batch of small products, such as a
+// block-diagonal matmul's members, tile row by tile row across the members
+// with one workspace (strided.go).
 //
 // The float64 product is a plainly blocked Go loop; it serves gradient checks.
 package gemm

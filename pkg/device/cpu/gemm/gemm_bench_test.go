@@ -60,3 +60,29 @@ func BenchmarkDgemm(b *testing.B) {
 		b.Run(fmt.Sprintf("square%d", n), func(b *testing.B) { benchGemm[float64](b, false, false, n, n, n) })
 	}
 }
+
+// BenchmarkSgemmStrided times the three products of a block-diagonal layer
+// (batch 128, members side by side in each row) through GemmStrided.
+func BenchmarkSgemmStrided(b *testing.B) {
+	for _, s := range []struct{ members, width int }{{64, 16}, {16, 64}} {
+		members, w := s.members, s.width
+		row := members * w
+		r := rand.New(rand.NewPCG(1, 1))
+		x, wt, y := randSlice[float32](r, 128*row), randSlice[float32](r, members*w*w), make([]float32, 128*row)
+		for _, tr := range []string{"NN", "NT", "TN"} {
+			b.Run(fmt.Sprintf("m%d-n%d/%s", members, w, tr), func(b *testing.B) {
+				for b.Loop() {
+					switch tr {
+					case "NN":
+						GemmStrided(false, false, 128, w, w, 1, x, row, w, wt, w, w*w, 0, y, row, w, members)
+					case "NT":
+						GemmStrided(false, true, 128, w, w, 1, x, row, w, wt, w, w*w, 0, y, row, w, members)
+					case "TN":
+						GemmStrided(true, false, w, w, 128, 1, x, row, w, y, row, w, 0, wt, w, w*w, members)
+					}
+				}
+				b.ReportMetric(2*float64(128*members*w*w)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
+	}
+}

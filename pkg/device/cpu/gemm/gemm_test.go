@@ -62,10 +62,8 @@ func (tc gemmCase) String() string {
 	return fmt.Sprintf("tA=%v,tB=%v,m=%d,n=%d,k=%d,pad=%d,alpha=%g,beta=%g", tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.pad, tc.alpha, tc.beta)
 }
 
-// checkGemm runs Gemm on random data for one case and compares with gemmRef.
-// C is poisoned with NaN when beta is 0, and its padding must stay untouched.
-func checkGemm[T Float](t *testing.T, r *rand.Rand, tc gemmCase, tol float64) {
-	t.Helper()
+// stored returns the stored shapes of A (ar×ac) and B (br×bc).
+func (tc gemmCase) stored() (int, int, int, int) {
 	ar, ac := tc.m, tc.k
 	if tc.transA {
 		ar, ac = tc.k, tc.m
@@ -74,6 +72,14 @@ func checkGemm[T Float](t *testing.T, r *rand.Rand, tc gemmCase, tol float64) {
 	if tc.transB {
 		br, bc = tc.n, tc.k
 	}
+	return ar, ac, br, bc
+}
+
+// checkGemm runs Gemm on random data for one case and compares with gemmRef.
+// C is poisoned with NaN when beta is 0, and its padding must stay untouched.
+func checkGemm[T Float](t *testing.T, r *rand.Rand, tc gemmCase, tol float64) {
+	t.Helper()
+	ar, ac, br, bc := tc.stored()
 	lda, ldb, ldc := ac+tc.pad, bc+tc.pad, tc.n+tc.pad
 	a := randSlice[T](r, max(ar*lda, 1))
 	b := randSlice[T](r, max(br*ldb, 1))
@@ -146,9 +152,9 @@ func TestGemmFloat32(t *testing.T) {
 	})
 }
 
-// TestGemmFloat32Kernels repeats the float32 test with each slower kernel the
-// CPU could run instead of the one in use.
-func TestGemmFloat32Kernels(t *testing.T) {
+// slowerKernels runs f with each slower kernel the CPU could run instead of
+// the one in use.
+func slowerKernels(t *testing.T, f func(t *testing.T)) {
 	avx512, avx2 := useAVX512, useAVX2
 	defer func() { useAVX512, useAVX2 = avx512, avx2 }()
 	for _, k := range []struct {
@@ -159,15 +165,20 @@ func TestGemmFloat32Kernels(t *testing.T) {
 			continue
 		}
 		useAVX512, useAVX2 = k.avx512, k.avx2
-		t.Run(k.name, func(t *testing.T) {
-			withPacking(t, func(t *testing.T) {
-				r := rand.New(rand.NewPCG(3, 4))
-				for _, tc := range gemmCases(r) {
-					checkGemm[float32](t, r, tc, 1e-5)
-				}
-			})
-		})
+		t.Run(k.name, f)
 	}
+}
+
+// TestGemmFloat32Kernels repeats the float32 test with each slower kernel.
+func TestGemmFloat32Kernels(t *testing.T) {
+	slowerKernels(t, func(t *testing.T) {
+		withPacking(t, func(t *testing.T) {
+			r := rand.New(rand.NewPCG(3, 4))
+			for _, tc := range gemmCases(r) {
+				checkGemm[float32](t, r, tc, 1e-5)
+			}
+		})
+	})
 }
 
 func TestGemmFloat64(t *testing.T) {
@@ -225,6 +236,126 @@ func TestGemmNoAllocs(t *testing.T) {
 			})
 			if allocs != 0 {
 				t.Errorf("%v trans=%v: %v allocs per call", s, tr, allocs)
+			}
+		}
+	}
+}
+
+// checkGemmStrided runs GemmStrided on a random batch for one case and
+// compares every member with gemmRef. Members sit side by side in shared rows
+// (the block-diagonal layout) or one below the other; C is poisoned with NaN
+// when beta is 0, and elements outside the members must stay untouched.
+func checkGemmStrided[T Float](t *testing.T, r *rand.Rand, tc gemmCase, batch int, sideBySide bool, tol float64) {
+	t.Helper()
+	ar, ac, br, bc := tc.stored()
+	// layout returns the row stride, member stride and length of a batch of
+	// rows×cols matrices (one element more, so that empty members slice).
+	layout := func(rows, cols int) (ld, stride, size int) {
+		ld, stride = cols+tc.pad, rows*(cols+tc.pad)+tc.pad
+		if sideBySide {
+			ld, stride = batch*cols+tc.pad, cols
+		}
+		return ld, stride, (batch-1)*stride + rows*ld + 1
+	}
+	lda, sa, na := layout(ar, ac)
+	ldb, sb, nb := layout(br, bc)
+	ldc, sc, nc := layout(tc.m, tc.n)
+	a, b, c := randSlice[T](r, na), randSlice[T](r, nb), randSlice[T](r, nc)
+	if tc.beta == 0 {
+		for i := range c {
+			c[i] = T(math.NaN())
+		}
+	}
+	c0 := append([]T(nil), c...)
+	inside := make([]bool, len(c))
+	type result struct{ want, scale []float64 }
+	res := make([]result, batch)
+	for i := range batch {
+		res[i].want, res[i].scale = gemmRef(tc.transA, tc.transB, tc.m, tc.n, tc.k, T(tc.alpha), a[i*sa:], lda, b[i*sb:], ldb, T(tc.beta), c[i*sc:], ldc)
+	}
+	GemmStrided(tc.transA, tc.transB, tc.m, tc.n, tc.k, T(tc.alpha), a, lda, sa, b, ldb, sb, T(tc.beta), c, ldc, sc, batch)
+	for i := range batch {
+		for x := range tc.m {
+			for y := range tc.n {
+				e := i*sc + x*ldc + y
+				inside[e] = true
+				got, w, s := float64(c[e]), res[i].want[x*tc.n+y], res[i].scale[x*tc.n+y]
+				if math.IsNaN(got) || math.Abs(got-w) > tol*s+1e-30 {
+					t.Fatalf("%v batch=%d side=%v: C_%d[%d,%d] = %v, want %v (scale %v)", tc, batch, sideBySide, i, x, y, got, w, s)
+				}
+			}
+		}
+	}
+	for e := range c {
+		if !inside[e] && math.Float64bits(float64(c[e])) != math.Float64bits(float64(c0[e])) {
+			t.Fatalf("%v batch=%d side=%v: C[%d] outside the members changed", tc, batch, sideBySide, e)
+		}
+	}
+}
+
+// stridedCases lists random small shapes, the block-diagonal member shapes,
+// and shapes past the batched path's limits, over all transposes.
+func stridedCases(r *rand.Rand) []gemmCase {
+	dims := []int{0, 1, 5, 6, 15, 16, 17, 32, 33, 64}
+	ab := [][2]float64{{1, 0}, {1, 1}, {0.5, -1.5}, {-2, 0}, {0, 0.5}}
+	var cs []gemmCase
+	for _, tA := range []bool{false, true} {
+		for _, tB := range []bool{false, true} {
+			for range 20 {
+				x := ab[r.IntN(len(ab))]
+				cs = append(cs, gemmCase{tA, tB, dims[r.IntN(len(dims))], dims[r.IntN(len(dims))], dims[r.IntN(len(dims))], r.IntN(2) * 3, x[0], x[1]})
+			}
+			for _, s := range [][3]int{{128, 16, 16}, {128, 64, 64}, {16, 16, 128}, {64, 64, 128}, {40, 20, 300}} {
+				for _, beta := range []float64{0, 1} {
+					cs = append(cs, gemmCase{tA, tB, s[0], s[1], s[2], r.IntN(2) * 4, 1, beta})
+				}
+			}
+		}
+	}
+	return cs
+}
+
+func testGemmStrided(t *testing.T, seed uint64) {
+	r := rand.New(rand.NewPCG(seed, 14))
+	for _, tc := range stridedCases(r) {
+		for _, batch := range []int{1, 3, 9} {
+			checkGemmStrided[float32](t, r, tc, batch, r.IntN(2) == 0, 1e-5)
+		}
+	}
+}
+
+func TestGemmStridedFloat32(t *testing.T) {
+	withPacking(t, func(t *testing.T) { testGemmStrided(t, 13) })
+}
+
+// TestGemmStridedKernels repeats the batched test with each slower kernel.
+func TestGemmStridedKernels(t *testing.T) {
+	slowerKernels(t, func(t *testing.T) { testGemmStrided(t, 15) })
+}
+
+func TestGemmStridedFloat64(t *testing.T) {
+	r := rand.New(rand.NewPCG(17, 18))
+	for _, tc := range stridedCases(r) {
+		checkGemmStrided[float64](t, r, tc, 3, r.IntN(2) == 0, 1e-12)
+	}
+}
+
+func TestGemmStridedNoAllocs(t *testing.T) {
+	r := rand.New(rand.NewPCG(19, 20))
+	for _, s := range [][2]int{{64, 16}, {16, 64}} {
+		members, width := s[0], s[1]
+		row := members * width
+		x, w, y := randSlice[float32](r, 128*row), randSlice[float32](r, members*width*width), make([]float32, 128*row)
+		for _, tr := range [][2]bool{{false, false}, {false, true}, {true, false}} {
+			allocs := testing.AllocsPerRun(5, func() {
+				if tr[0] {
+					GemmStrided(true, false, width, width, 128, 1, x, row, width, y, row, width, 0, w, width, width*width, members)
+					return
+				}
+				GemmStrided(false, tr[1], 128, width, width, 1, x, row, width, w, width, width*width, 0, y, row, width, members)
+			})
+			if allocs != 0 {
+				t.Errorf("members=%d width=%d trans=%v: %v allocs per call", members, width, tr, allocs)
 			}
 		}
 	}

@@ -2,7 +2,7 @@ package gemm
 
 import "golang.org/x/sys/cpu"
 
-// The micro-kernel in use: AVX-512 (12×16 tile) when present, else AVX2+FMA
+// The micro-kernel in use: AVX-512 (16×16 tile) when present, else AVX2+FMA
 // (6×16), else the portable Go kernel (6×16). Tests switch them off.
 var (
 	useAVX512 = cpu.X86.HasAVX512F
@@ -14,15 +14,15 @@ var (
 //go:noescape
 func kernel6x16AVX2(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32)
 
-// kernel12x16AVX512 is kernelGo with 12 rows in AVX-512 assembly.
+// kernel16x16AVX512 is kernelGo with 16 rows in AVX-512 assembly.
 //
 //go:noescape
-func kernel12x16AVX512(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32)
+func kernel16x16AVX512(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32)
 
 // tileRows is the height of the micro-tile of the kernel in use.
 func tileRows() int {
 	if useAVX512 {
-		return 12
+		return 16
 	}
 	return 6
 }
@@ -31,7 +31,7 @@ func tileRows() int {
 func kernel(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32) {
 	switch {
 	case useAVX512:
-		kernel12x16AVX512(k, a, rsa, csa, b, rsb, c, ldc, alpha, beta)
+		kernel16x16AVX512(k, a, rsa, csa, b, rsb, c, ldc, alpha, beta)
 	case useAVX2:
 		kernel6x16AVX2(k, a, rsa, csa, b, rsb, c, ldc, alpha, beta)
 	default:

@@ -6,11 +6,11 @@ import (
 )
 
 // Micro-tile and cache blocking of the float32 product. The tile is mr×nr
-// with mr = tileRows() (6 or 12, by kernel). kc keeps a kc×nr panel of B and
+// with mr = tileRows() (6 or 16, by kernel). kc keeps a kc×nr panel of B and
 // an mr×kc panel of A in L1, mc·kc an A block in L2 and kc·nc a B block in the
 // outer cache; mc is a multiple of both tile heights.
 const (
-	mrMax = 12
+	mrMax = 16
 	nr    = 16
 	kc    = 256
 	mc    = 144
@@ -111,7 +111,6 @@ func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 // a kb-deep slice of the operands. In-place operands are indexed by global
 // row/column, packed ones relative to the block.
 func sgemmBlock(m, n, ic, mb, jc, nb, kb, mr int, alpha float32, aop, bop operand, beta float32, c []float32, ldc int) {
-	var tmp [mrMax * nr]float32
 	for jr := 0; jr < nb; jr += nr {
 		j0 := jc + jr
 		cols := min(nr, nb-jr)
@@ -147,18 +146,26 @@ func sgemmBlock(m, n, ic, mb, jc, nb, kb, mr int, alpha float32, aop, bop operan
 				kernel(kb, ap, aop.rs, aop.cs, bp, bop.rs, &c[i0*ldc+j0], ldc, alpha, beta)
 				continue
 			}
-			kernel(kb, ap, aop.rs, aop.cs, bp, bop.rs, &tmp[0], nr, alpha, 0)
-			for r := 0; r < rows; r++ {
-				t := tmp[(offi+r)*nr+offj : (offi+r)*nr+offj+cols]
-				ci := c[(i0+r)*ldc+j0 : (i0+r)*ldc+j0+cols]
-				if beta == 0 {
-					copy(ci, t)
-					continue
-				}
-				for j, v := range t {
-					ci[j] = v + beta*ci[j]
-				}
-			}
+			edgeTile(kb, ap, aop.rs, aop.cs, bp, bop.rs, alpha, beta, c[i0*ldc+j0:], ldc, offi, rows, offj, cols)
+		}
+	}
+}
+
+// edgeTile computes a whole tile into scratch and writes its rows×cols part
+// starting at (offi, offj) to c: the ragged edges of C. It is kept apart so
+// that full tiles do not pay for clearing the scratch.
+func edgeTile(kb int, ap *float32, rsa, csa int, bp *float32, rsb int, alpha, beta float32, c []float32, ldc, offi, rows, offj, cols int) {
+	var tmp [mrMax * nr]float32
+	kernel(kb, ap, rsa, csa, bp, rsb, &tmp[0], nr, alpha, 0)
+	for r := 0; r < rows; r++ {
+		t := tmp[(offi+r)*nr+offj : (offi+r)*nr+offj+cols]
+		ci := c[r*ldc : r*ldc+cols]
+		if beta == 0 {
+			copy(ci, t)
+			continue
+		}
+		for j, v := range t {
+			ci[j] = v + beta*ci[j]
 		}
 	}
 }
@@ -200,10 +207,6 @@ func copyRows(d []float32, w int, s []float32, ld, cols, kb int) {
 	case cols == 16 && w == 16:
 		for p := 0; p < kb; p++ {
 			*(*[16]float32)(d[p*16:]) = *(*[16]float32)(s[p*ld:])
-		}
-	case cols == 12 && w == 12:
-		for p := 0; p < kb; p++ {
-			*(*[12]float32)(d[p*12:]) = *(*[12]float32)(s[p*ld:])
 		}
 	default:
 		for p := 0; p < kb; p++ {
