@@ -14,6 +14,16 @@ set -u
 root="$(cd "$(dirname "$0")/.." && pwd)"
 bin="$(cd "${1:-$root/bin/gpu}" 2>/dev/null && pwd || echo "${1:-$root/bin/gpu}")"
 work="$(mktemp -d)"
+
+# The bundle carries gzipped binaries: unpack them beside a link to its data.
+if ls "$bin"/*.gz >/dev/null 2>&1; then
+	mkdir -p "$work/bin"
+	for f in "$bin"/*.gz; do
+		gunzip -c "$f" >"$work/bin/$(basename "$f" .gz)" && chmod +x "$work/bin/$(basename "$f" .gz)"
+	done
+	[ -d "$bin/data" ] && ln -s "$bin/data" "$work/bin/data"
+	bin="$work/bin"
+fi
 if [ -n "${OUT:-}" ]; then
 	mkdir -p "$OUT"
 	exec > >(tee "$OUT/gpu-check.log") 2>&1
@@ -95,6 +105,7 @@ step "bench torch (scripts/bench_torch.py)" 150 bash -c \
 
 if [ -x "$bin/collegium" ]; then
 	step "collegium binary starts" 30 "$bin/collegium" --help
+	step "collegium bench --device cuda:0 (verified)" 120 "$bin/collegium" bench --device cuda:0 --preset ce-cpu
 fi
 
 echo
