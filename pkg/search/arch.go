@@ -62,7 +62,7 @@ func NewArchitecture(family, dataset string, depth int) (Architecture, error) {
 		a.Widths = []int{1, 2, 4, 8, 16, 32, 64}
 	case models.ResNeXt50:
 		a.Measure.Input = models.Input{Channels: ds.Input.Channels, Height: 32, Width: 32}
-		a.Widths = []int{1, 2, 4, 8, 16, 32}
+		a.Widths = []int{1, 2, 4, 8, 16, 32, 64}
 	default:
 		return Architecture{}, fmt.Errorf("family %q: %w family (want mlp, resnext29 or resnext50)", family, ErrUnknown)
 	}
