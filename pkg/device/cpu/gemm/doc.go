@@ -22,7 +22,9 @@
 // Loops are blocked as kc×nc panels of B and mc×kc blocks of A (constants in
 // sgemm.go). GemmStrided runs a strided batch of small products, such as a
 // block-diagonal matmul's members, tile row by tile row across the members
-// with one workspace (strided.go).
+// with one workspace (strided.go); with AVX-512, members of a 16×16 op(B)
+// (a width-16 block-diagonal matmul's forward and data gradient) instead
+// stream rows of A through a kernel that keeps B_i in registers (strided16.go).
 //
 // The float64 product is a plainly blocked Go loop; it serves gradient checks.
 package gemm

@@ -19,6 +19,16 @@ func kernel6x16AVX2(k int, a *float32, rsa, csa int, b *float32, rsb int, c *flo
 //go:noescape
 func kernel16x16AVX512(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32)
 
+// rows16AVX512 is rows16Go in AVX-512 assembly.
+//
+//go:noescape
+func rows16AVX512(rows int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
+
+// rows16 runs the AVX-512 row kernel of 16×16 products.
+func rows16(rows int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha, beta float32) {
+	rows16AVX512(rows, a, lda, b, ldb, c, ldc, alpha, beta)
+}
+
 // tileRows is the height of the micro-tile of the kernel in use.
 func tileRows() int {
 	if useAVX512 {

@@ -16,3 +16,9 @@ func tileRows() int { return 6 }
 func kernel(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32) {
 	kernelGo(6, k, a, rsa, csa, b, rsb, c, ldc, alpha, beta)
 }
+
+// rows16 runs the portable row kernel of 16×16 products; only tests reach it
+// here, since the batched path takes it with AVX-512 alone.
+func rows16(rows int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha, beta float32) {
+	rows16Go(rows, a, lda, b, ldb, c, ldc, alpha, beta)
+}

@@ -14,6 +14,10 @@ const stridedGroup = 1 << 13
 // run tile row by tile row across the members. Callers validate the sizes.
 func GemmStrided[T Float](transA, transB bool, m, n, k int, alpha T, a []T, lda, strideA int, b []T, ldb, strideB int, beta T, c []T, ldc, strideC int, batch int) {
 	if unsafe.Sizeof(alpha) == 4 && smallBatch(m, n, k) && alpha != 0 {
+		if useAVX512 && !transA && n == nr && k == nr {
+			sgemmStrided16(transB, m, float32(alpha), asF32(a), lda, strideA, asF32(b), ldb, strideB, float32(beta), asF32(c), ldc, strideC, batch)
+			return
+		}
 		sgemmStrided(transA, transB, m, n, k, float32(alpha), asF32(a), lda, strideA, asF32(b), ldb, strideB, float32(beta), asF32(c), ldc, strideC, batch)
 		return
 	}
