@@ -220,6 +220,27 @@ func TestKernelsAgree(t *testing.T) {
 	}
 }
 
+// TestTranspose16 checks transpose16, under each kernel choice, on a strided
+// source.
+func TestTranspose16(t *testing.T) {
+	r := rand.New(rand.NewPCG(23, 24))
+	test := func(t *testing.T) {
+		for _, ld := range []int{nr, nr + 3, 1024} {
+			s, d := randSlice[float32](r, (nr-1)*ld+nr), make([]float32, nr*nr)
+			transpose16(d, s, ld)
+			for p := range nr {
+				for j := range nr {
+					if d[j*nr+p] != s[p*ld+j] {
+						t.Fatalf("ld=%d: d[%d·16+%d] = %v, want %v", ld, j, p, d[j*nr+p], s[p*ld+j])
+					}
+				}
+			}
+		}
+	}
+	t.Run("in use", test)
+	slowerKernels(t, test)
+}
+
 // TestRows16 checks the row kernel in use and the portable one against the
 // reference on strided operands, with C poisoned by NaN when beta is 0.
 func TestRows16(t *testing.T) {

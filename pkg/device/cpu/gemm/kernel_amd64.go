@@ -24,9 +24,32 @@ func kernel16x16AVX512(k int, a *float32, rsa, csa int, b *float32, rsb int, c *
 //go:noescape
 func rows16AVX512(rows int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)
 
-// rows16 runs the AVX-512 row kernel of 16×16 products.
+// rows16 runs the row kernel of 16×16 products: AVX-512 when present, else
+// the portable one (which only tests reach, since the batched path takes
+// rows16 with AVX-512 alone).
 func rows16(rows int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha, beta float32) {
+	if !useAVX512 {
+		rows16Go(rows, a, lda, b, ldb, c, ldc, alpha, beta)
+		return
+	}
 	rows16AVX512(rows, a, lda, b, ldb, c, ldc, alpha, beta)
+}
+
+// transpose16AVX512 is transpose16Go in AVX-512 assembly.
+//
+//go:noescape
+func transpose16AVX512(d, s *float32, ld int)
+
+// transpose16 sets d[j·16+p] = s[p·ld+j] for p, j < 16, in AVX-512 when
+// present.
+func transpose16(d, s []float32, ld int) {
+	if !useAVX512 {
+		transpose16Go(d, s, ld)
+		return
+	}
+	_ = d[nr*nr-1]
+	_ = s[(nr-1)*ld+nr-1]
+	transpose16AVX512(&d[0], &s[0], ld)
 }
 
 // tileRows is the height of the micro-tile of the kernel in use.

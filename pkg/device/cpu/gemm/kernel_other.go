@@ -18,7 +18,12 @@ func kernel(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ld
 }
 
 // rows16 runs the portable row kernel of 16×16 products; only tests reach it
-// here, since the batched path takes it with AVX-512 alone.
+// here, since the batched path takes rows16 with AVX-512 alone.
 func rows16(rows int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha, beta float32) {
 	rows16Go(rows, a, lda, b, ldb, c, ldc, alpha, beta)
+}
+
+// transpose16 sets d[j·16+p] = s[p·ld+j] for p, j < 16.
+func transpose16(d, s []float32, ld int) {
+	transpose16Go(d, s, ld)
 }

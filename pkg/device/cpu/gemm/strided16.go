@@ -30,17 +30,13 @@ func sgemmStrided16(transB bool, m int, alpha float32, a []float32, lda, strideA
 	}
 }
 
-// transpose16 sets d[j·16+p] = s[p·ld+j] for p, j < 16, writing d in order.
-func transpose16(d, s []float32, ld int) {
-	var rows [nr]*[nr]float32
-	for p := range rows {
-		rows[p] = (*[nr]float32)(s[p*ld:])
-	}
+// transpose16Go is the portable transpose16.
+func transpose16Go(d, s []float32, ld int) {
 	dst := (*[nr * nr]float32)(d)
-	for j := range nr {
-		col := (*[nr]float32)(dst[j*nr:])
-		for p, row := range rows {
-			col[p] = row[j]
+	for p := range nr {
+		row := (*[nr]float32)(s[p*ld:])
+		for j, v := range row {
+			dst[j*nr+p] = v
 		}
 	}
 }
