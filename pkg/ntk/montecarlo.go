@@ -74,14 +74,27 @@ func MonteCarlo(build Builder, inputs [][]float64, cfg MonteCarloConfig) (Sample
 	return out, nil
 }
 
+// graphMu serialises graph construction and differentiation across
+// workers: gorgonia shares package-level constant nodes (the 1 that seeds
+// every gradient) between all graphs and caches their hash lazily, an
+// unsynchronised write that two concurrent Grad calls race on.
+var graphMu sync.Mutex
+
+// compileWorker builds and compiles one worker's network under graphMu.
+func compileWorker(build Builder) (*Tangent, error) {
+	graphMu.Lock()
+	defer graphMu.Unlock()
+	net, err := build()
+	if err != nil {
+		return nil, fmt.Errorf("build network: %w", err)
+	}
+	return Compile(net, cpu.New(1))
+}
+
 // sampleWorker compiles its own network and fills dst[i] for every i it
 // receives.
 func sampleWorker(build Builder, inputs [][]float64, cfg MonteCarloConfig, next <-chan int, dst [][]float64) error {
-	net, err := build()
-	if err != nil {
-		return fmt.Errorf("build network: %w", err)
-	}
-	t, err := Compile(net, cpu.New(1))
+	t, err := compileWorker(build)
 	if err != nil {
 		return err
 	}
