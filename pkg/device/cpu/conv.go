@@ -71,6 +71,7 @@ type convTask[T gemm.Float] struct {
 	x, w, y  []T
 	cpg, opg int // channels per group in and out
 	kc, pix  int // im2col rows (cpg·KH·KW) and output pixels
+	ld       int // row stride of the column matrix
 	direct   bool
 	perGroup bool // backward filter: one task per group over all images
 	dconv    bool // runs on the direct path, laid out by dp
@@ -123,6 +124,10 @@ func runConvSlices[T gemm.Float](e *engine[T], mode convMode, p device.ConvParam
 	t.cpg, t.opg = p.C/p.Groups, p.O/p.Groups
 	t.kc, t.pix = t.cpg*p.KH*p.KW, p.OutH()*p.OutW()
 	t.direct = p.KH == 1 && p.KW == 1 && p.StrideH == 1 && p.StrideW == 1 && p.PadH == 0 && p.PadW == 0
+	t.ld = t.pix
+	if !t.direct {
+		t.ld = colStride(t.pix)
+	}
 	items := p.N * p.Groups
 	switch mode {
 	case convBackwardData:
@@ -162,10 +167,10 @@ func (t *convTask[T]) col(wk, n, g int, fill bool) []T {
 	if t.direct {
 		return xg
 	}
-	s := grow(t.e.scratch[wk], t.kc*t.pix)
+	s := grow(t.e.scratch[wk], t.kc*t.ld)
 	t.e.scratch[wk] = s
 	if fill {
-		im2col(&t.p, t.cpg, xg, s)
+		im2col(&t.p, t.cpg, xg, s, t.ld)
 	}
 	return s
 }
@@ -184,19 +189,19 @@ func (t *convTask[T]) run(wk, i int) {
 	wg := t.w[g*t.opg*t.kc:][:t.opg*t.kc]
 	switch t.mode {
 	case convForward:
-		gemm.Gemm(false, false, t.opg, t.pix, t.kc, 1, wg, t.kc, t.col(wk, n, g, true), t.pix, 0, yg, t.pix)
+		gemm.Gemm(false, false, t.opg, t.pix, t.kc, 1, wg, t.kc, t.col(wk, n, g, true), t.ld, 0, yg, t.pix)
 	case convBackwardData:
 		col := t.col(wk, n, g, false)
-		gemm.Gemm(true, false, t.kc, t.pix, t.opg, 1, wg, t.kc, yg, t.pix, 0, col, t.pix)
+		gemm.Gemm(true, false, t.kc, t.pix, t.opg, 1, wg, t.kc, yg, t.pix, 0, col, t.ld)
 		if !t.direct {
-			col2im(&t.p, t.cpg, col, t.x[(n*t.p.C+g*t.cpg)*t.p.H*t.p.W:])
+			col2im(&t.p, t.cpg, col, t.ld, t.x[(n*t.p.C+g*t.cpg)*t.p.H*t.p.W:])
 		}
 	case convBackwardFilter:
 		dw := t.w
 		if wk > 0 {
 			dw = t.e.accum[wk]
 		}
-		gemm.Gemm(false, true, t.opg, t.kc, t.pix, 1, yg, t.pix, t.col(wk, n, g, true), t.pix, 1, dw[g*t.opg*t.kc:], t.kc)
+		gemm.Gemm(false, true, t.opg, t.kc, t.pix, 1, yg, t.pix, t.col(wk, n, g, true), t.ld, 1, dw[g*t.opg*t.kc:], t.kc)
 	}
 }
 
@@ -215,9 +220,9 @@ func (t *convTask[T]) groupFilter(wk, g int) {
 		beta := T(min(n, 1))
 		col := t.col(wk, n, g, true)
 		if transposed {
-			gemm.Gemm(false, true, t.kc, t.opg, t.pix, 1, col, t.pix, dyg, t.pix, beta, t.e.accum[wk], t.opg)
+			gemm.Gemm(false, true, t.kc, t.opg, t.pix, 1, col, t.ld, dyg, t.pix, beta, t.e.accum[wk], t.opg)
 		} else {
-			gemm.Gemm(false, true, t.opg, t.kc, t.pix, 1, dyg, t.pix, col, t.pix, beta, dw, t.kc)
+			gemm.Gemm(false, true, t.opg, t.kc, t.pix, 1, dyg, t.pix, col, t.ld, beta, dw, t.kc)
 		}
 	}
 	if transposed {

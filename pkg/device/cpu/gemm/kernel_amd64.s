@@ -183,6 +183,43 @@ TEXT ·kernel16x16AVX512(SB), NOSPLIT, $0-72
 	VPXORD Z14, Z14, Z14
 	VPXORD Z15, Z15, Z15
 
+	// Start the 16 rows of C on their way to L1 now: they are read (beta ≠ 0)
+	// or written only after the loop, whose length hides their latency.
+	MOVQ c+48(FP), DX
+	MOVQ ldc+56(FP), AX
+	SHLQ $2, AX
+	PREFETCHT0 (DX)
+	ADDQ       AX, DX
+	PREFETCHT0 (DX)
+	ADDQ       AX, DX
+	PREFETCHT0 (DX)
+	ADDQ       AX, DX
+	PREFETCHT0 (DX)
+	ADDQ       AX, DX
+	PREFETCHT0 (DX)
+	ADDQ       AX, DX
+	PREFETCHT0 (DX)
+	ADDQ       AX, DX
+	PREFETCHT0 (DX)
+	ADDQ       AX, DX
+	PREFETCHT0 (DX)
+	ADDQ       AX, DX
+	PREFETCHT0 (DX)
+	ADDQ       AX, DX
+	PREFETCHT0 (DX)
+	ADDQ       AX, DX
+	PREFETCHT0 (DX)
+	ADDQ       AX, DX
+	PREFETCHT0 (DX)
+	ADDQ       AX, DX
+	PREFETCHT0 (DX)
+	ADDQ       AX, DX
+	PREFETCHT0 (DX)
+	ADDQ       AX, DX
+	PREFETCHT0 (DX)
+	ADDQ       AX, DX
+	PREFETCHT0 (DX)
+
 	TESTQ CX, CX
 	JZ    scale512
 
