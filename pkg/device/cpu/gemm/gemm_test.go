@@ -132,15 +132,22 @@ func gemmCases(r *rand.Rand) []gemmCase {
 }
 
 // withPacking runs f under the default packing thresholds, with packing
-// forced wherever it is optional, and with it avoided wherever possible.
+// forced wherever it is optional (every stride counted as aliased), and with
+// it avoided wherever possible.
 func withPacking(t *testing.T, f func(t *testing.T)) {
-	defRows, defCols, defFlops := packMinRows, packMinCols, packMinFlops
-	defer func() { packMinRows, packMinCols, packMinFlops = defRows, defCols, defFlops }()
+	defRows, defCols, defFlops, defReuse, defAlias := packMinRows, packMinCols, packMinFlops, packMinReuse, aliasStride
+	defer func() {
+		packMinRows, packMinCols, packMinFlops, packMinReuse, aliasStride = defRows, defCols, defFlops, defReuse, defAlias
+	}()
 	for _, p := range []struct {
-		name              string
-		rows, cols, flops int
-	}{{"default", defRows, defCols, defFlops}, {"pack", 0, 0, 0}, {"inplace", math.MaxInt, math.MaxInt, math.MaxInt}} {
-		packMinRows, packMinCols, packMinFlops = p.rows, p.cols, p.flops
+		name                            string
+		rows, cols, flops, reuse, alias int
+	}{
+		{"default", defRows, defCols, defFlops, defReuse, defAlias},
+		{"pack", 0, 0, 0, 0, 1},
+		{"inplace", math.MaxInt, math.MaxInt, math.MaxInt, math.MaxInt, math.MaxInt},
+	} {
+		packMinRows, packMinCols, packMinFlops, packMinReuse, aliasStride = p.rows, p.cols, p.flops, p.reuse, p.alias
 		t.Run(p.name, f)
 	}
 }
