@@ -78,8 +78,13 @@ type convTask[T gemm.Float] struct {
 	dp       directPlan
 }
 
+// runConv runs mode on the buffers. A stride-1 input gradient runs as the
+// forward pass of the transposed convolution (flipped filter), which reaches
+// the direct 3×3 kernels and needs no col2im; a 1×1 one is a plain product
+// with the filter transposed and skips the flip, a transpose of the whole
+// filter on every call.
 func runConv[T gemm.Float](e *engine[T], mode convMode, p device.ConvParams, x, w, y device.Buffer) {
-	if mode == convBackwardData && p.StrideH == 1 && p.StrideW == 1 &&
+	if mode == convBackwardData && p.StrideH == 1 && p.StrideW == 1 && (p.KH > 1 || p.KW > 1) &&
 		p.PadH <= p.DilH*(p.KH-1) && p.PadW <= p.DilW*(p.KW-1) {
 		e.flipped = grow(e.flipped, w.Len())
 		flipFilter(p, elems[T](w), e.flipped)

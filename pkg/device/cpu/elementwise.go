@@ -2,6 +2,7 @@ package cpu
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/collegium/collegium/pkg/device"
 	"github.com/collegium/collegium/pkg/device/cpu/gemm"
@@ -112,11 +113,31 @@ func reluSpan[T gemm.Float](a *spanArgs[T], lo, hi int) {
 
 func reluGradSpan[T gemm.Float](a *spanArgs[T], lo, hi int) {
 	dx, y, dy := a.x[lo:hi], a.y[lo:hi], a.z[lo:hi]
+	switch dx := any(dx).(type) {
+	case []float32:
+		reluGrad32(dx, any(y).([]float32), any(dy).([]float32))
+		return
+	}
+	y, dy = y[:len(dx)], dy[:len(dx)]
 	for i := range dx {
 		if y[i] > 0 {
 			dx[i] = dy[i]
 		} else {
 			dx[i] = 0
 		}
+	}
+}
+
+// reluGrad32 is the float32 ReLU gradient without a branch per element (the
+// sign of y is a coin toss, and a mispredicted branch costs more than the
+// element): dy's bits masked by y > 0.
+func reluGrad32(dx, y, dy []float32) {
+	y, dy = y[:len(dx)], dy[:len(dx)]
+	for i := range dx {
+		var mask uint32
+		if y[i] > 0 {
+			mask = ^uint32(0)
+		}
+		dx[i] = math.Float32frombits(math.Float32bits(dy[i]) & mask)
 	}
 }
