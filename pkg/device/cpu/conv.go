@@ -74,8 +74,12 @@ type convTask[T gemm.Float] struct {
 	ld       int // row stride of the column matrix
 	direct   bool
 	perGroup bool // backward filter: one task per group over all images
-	dconv    bool // runs on the direct path, laid out by dp
-	dp       directPlan
+	// transposed: the filter gradient is accumulated as dWᵀ = col·dYᵀ, which
+	// transposes (packs) the smaller dY rather than col when opg ≤ kc:
+	// 1.6–2.4× faster on one Xeon core for a 64×576×1024 product.
+	transposed bool
+	dconv      bool // runs on the direct path, laid out by dp
+	dp         directPlan
 }
 
 // runConv runs mode on the buffers. A stride-1 input gradient runs as the
@@ -134,28 +138,60 @@ func runConvSlices[T gemm.Float](e *engine[T], mode convMode, p device.ConvParam
 		t.ld = colStride(t.pix)
 	}
 	items := p.N * p.Groups
-	switch mode {
-	case convBackwardData:
+	if mode == convBackwardData {
 		clear(t.x)
-	case convBackwardFilter:
+	}
+	perImageFilter := false
+	if mode == convBackwardFilter {
 		t.perGroup = p.Groups >= gemmTasks*e.pool.workers || e.pool.workers == 1
+		perImageFilter = !t.perGroup
 		if t.perGroup {
 			items = p.Groups
-			break
 		}
-		clear(t.w)
-		for wk := 1; wk < e.pool.workers; wk++ {
+	}
+	t.dconv = t.planDirect()
+	t.transposed = mode == convBackwardFilter && !t.dconv && t.opg <= t.kc
+	if perImageFilter {
+		// Worker 0 accumulates straight into dw unless the sums are
+		// transposed; every other worker into its own accumulator.
+		first := 1
+		if t.transposed {
+			first = 0
+		} else {
+			clear(t.w)
+		}
+		for wk := first; wk < e.pool.workers; wk++ {
 			e.accum[wk] = grow(e.accum[wk], len(t.w))
 			clear(e.accum[wk])
 		}
 	}
-	t.dconv = t.planDirect()
 	e.pool.run(t, items)
-	if mode == convBackwardFilter && !t.perGroup {
+	switch {
+	case perImageFilter && t.transposed:
+		t.sumTransposed()
+	case perImageFilter:
 		e.span.a.x, e.span.a.acc = t.w, e.accum[1:]
 		e.spans(e.sumAccum, len(t.w), vecChunk)
 	}
 	*t = convTask[T]{}
+}
+
+// sumTransposed sets dw to the sum of the workers' transposed filter
+// gradients: dw[g][o][k] = Σ_wk accum[wk][g][k][o].
+func (t *convTask[T]) sumTransposed() {
+	acc := t.e.accum[:t.e.pool.workers]
+	for g := range t.p.Groups {
+		dw := t.w[g*t.opg*t.kc:][:t.opg*t.kc]
+		for k := range t.kc {
+			for o := range t.opg {
+				var v T
+				for _, a := range acc {
+					v += a[(g*t.kc+k)*t.opg+o]
+				}
+				dw[o*t.kc+k] = v
+			}
+		}
+	}
 }
 
 // sumAccum adds the accumulators a.acc into a.x.
@@ -202,6 +238,11 @@ func (t *convTask[T]) run(wk, i int) {
 			col2im(&t.p, t.cpg, col, t.ld, t.x[(n*t.p.C+g*t.cpg)*t.p.H*t.p.W:])
 		}
 	case convBackwardFilter:
+		if t.transposed {
+			acc := t.e.accum[wk][g*t.kc*t.opg:]
+			gemm.Gemm(false, true, t.kc, t.opg, t.pix, 1, t.col(wk, n, g, true), t.ld, yg, t.pix, 1, acc, t.opg)
+			return
+		}
 		dw := t.w
 		if wk > 0 {
 			dw = t.e.accum[wk]
@@ -211,26 +252,24 @@ func (t *convTask[T]) run(wk, i int) {
 }
 
 // groupFilter computes the filter gradient of group g over all images.
-// With few output channels per group it accumulates dW_gᵀ = Σ col·dY_gᵀ
-// (rows = im2col rows, so the large col is read in place rather than
-// packed), then transposes into dw.
+// Transposed (t.transposed) it accumulates dW_gᵀ = Σ col·dY_gᵀ, then
+// transposes into dw.
 func (t *convTask[T]) groupFilter(wk, g int) {
 	dw := t.w[g*t.opg*t.kc:][:t.opg*t.kc]
-	transposed := t.opg < smallGroup
-	if transposed {
+	if t.transposed {
 		t.e.accum[wk] = grow(t.e.accum[wk], t.opg*t.kc)
 	}
 	for n := range t.p.N {
 		dyg := t.y[(n*t.p.O+g*t.opg)*t.pix:][:t.opg*t.pix]
 		beta := T(min(n, 1))
 		col := t.col(wk, n, g, true)
-		if transposed {
+		if t.transposed {
 			gemm.Gemm(false, true, t.kc, t.opg, t.pix, 1, col, t.ld, dyg, t.pix, beta, t.e.accum[wk], t.opg)
 		} else {
 			gemm.Gemm(false, true, t.opg, t.kc, t.pix, 1, dyg, t.pix, col, t.ld, beta, dw, t.kc)
 		}
 	}
-	if transposed {
+	if t.transposed {
 		acc := t.e.accum[wk]
 		for k := range t.kc {
 			for o := range t.opg {
@@ -239,7 +278,3 @@ func (t *convTask[T]) groupFilter(wk, g int) {
 		}
 	}
 }
-
-// smallGroup is the output-channels-per-group count below which the
-// filter gradient is computed transposed.
-const smallGroup = 32
