@@ -108,6 +108,38 @@ func colPlanes[T gemm.Float](p *device.ConvParams, cpg int, x, col []T, ld int, 
 	}
 }
 
+// im2colBlock is im2col for output rows [by0, by1) only, for stride 1 and
+// output width = input width (see colPlanes): col gets (by1−by0)·OutW
+// columns, rows ld apart.
+func im2colBlock[T gemm.Float](p *device.ConvParams, cpg int, x, col []T, ld, by0, by1 int) {
+	oh, ow, plane := p.OutH(), p.OutW(), p.H*p.W
+	a, b := by0*ow, by1*ow
+	r := 0
+	for c := range cpg {
+		xc := x[c*plane : (c+1)*plane]
+		for kh := range p.KH {
+			dy := kh*p.DilH - p.PadH
+			oy0, oy1 := max(by0, -dy), min(by1, oh, p.H-dy)
+			oy1 = max(oy0, oy1)
+			for kw := range p.KW {
+				row := col[r*ld : r*ld+b-a]
+				r++
+				dx := kw*p.DilW - p.PadW
+				shift := dy*p.W + dx
+				slo, shi := max(oy0*ow, -shift), min(oy1*ow, plane-shift)
+				if shi <= slo {
+					clear(row)
+					continue
+				}
+				clear(row[:slo-a])
+				copy(row[slo-a:shi-a], xc[slo+shift:shi+shift])
+				clear(row[shi-a:])
+				wrapColumns(row, oy0-by0, oy1-by0, ow, dx)
+			}
+		}
+	}
+}
+
 // wrapColumns zeroes, in output rows [oy0, oy1) of row, the columns whose
 // input column ox+dx lies outside [0, ow).
 func wrapColumns[T gemm.Float](row []T, oy0, oy1, ow, dx int) {

@@ -33,6 +33,8 @@ func convCases() []device.ConvParams {
 		c(1, 370, 8, 8, 370, 3, 3, 37, 1, 1, 1), // CE 37×10d
 		c(1, 128, 8, 8, 128, 3, 3, 32, 1, 1, 1), // CE 32×4d
 		c(2, 120, 8, 8, 120, 3, 3, 12, 2, 1, 1), // CE 12 groups, stride 2
+		c(2, 40, 9, 9, 40, 3, 3, 2, 1, 1, 1),    // 20 channels per group (im2col, not direct)
+		c(1, 40, 9, 9, 20, 3, 3, 1, 1, 2, 2),    // wide dense, dilation 2
 	}
 }
 
