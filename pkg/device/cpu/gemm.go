@@ -41,9 +41,12 @@ const (
 	gemmTasks   = 4 // tasks per worker wanted for load balance
 
 	// gemmMinTaskFlops is the least work worth a task of a batched product
-	// (tens of µs). Measured on a 2-vCPU Zen 5: a width-16 block-diagonal
-	// pass of 4 MFLOP ran ~30% slower split over both workers than on one.
-	gemmMinTaskFlops = 1 << 23
+	// (about 10 µs). With workers that park at once, a width-16
+	// block-diagonal pass of 4 MFLOP ran ~30% slower split over both
+	// workers than on one (2-vCPU Zen 5, threshold 8 MFLOP); with workers
+	// that poll before parking (workers.go) the same pass split in two ran
+	// 1.7× faster on the 2-core Xeon, and 2 MFLOP cost the width-64 pass 4%.
+	gemmMinTaskFlops = 1 << 21
 )
 
 // gemmTask is a strided batched product split into runs of `items` batch
