@@ -173,7 +173,9 @@ func runConvSlices[T gemm.Float](e *engine[T], mode convMode, p device.ConvParam
 	e.pool.run(t, items)
 	switch {
 	case perImageFilter && t.transposed:
-		t.sumTransposed()
+		e.span.a.x, e.span.a.acc = t.w, e.accum[:e.pool.workers]
+		e.span.a.s[0], e.span.a.s[1] = float64(t.opg), float64(t.kc)
+		e.spans(e.sumTransposed, p.O, max(1, vecChunk/t.kc))
 	case perImageFilter:
 		e.span.a.x, e.span.a.acc = t.w, e.accum[1:]
 		e.spans(e.sumAccum, len(t.w), vecChunk)
@@ -181,20 +183,21 @@ func runConvSlices[T gemm.Float](e *engine[T], mode convMode, p device.ConvParam
 	*t = convTask[T]{}
 }
 
-// sumTransposed sets dw to the sum of the workers' transposed filter
-// gradients: dw[g][o][k] = Σ_wk accum[wk][g][k][o].
-func (t *convTask[T]) sumTransposed() {
-	acc := t.e.accum[:t.e.pool.workers]
-	for g := range t.p.Groups {
-		dw := t.w[g*t.opg*t.kc:][:t.opg*t.kc]
-		for k := range t.kc {
-			for o := range t.opg {
-				var v T
-				for _, a := range acc {
-					v += a[(g*t.kc+k)*t.opg+o]
-				}
-				dw[o*t.kc+k] = v
+// sumTransposed sets rows [lo, hi) of dw = a.x, one per output channel, to
+// the sum of the workers' transposed filter gradients a.acc: with opg =
+// a.s[0] output channels per group and kc = a.s[1] columns,
+// dw[g·opg+o][k] = Σ_wk acc[wk][g][k][o].
+func sumTransposed[T gemm.Float](a *spanArgs[T], lo, hi int) {
+	opg, kc := int(a.s[0]), int(a.s[1])
+	for r := lo; r < hi; r++ {
+		g, o := r/opg, r%opg
+		dw := a.x[r*kc:][:kc]
+		for k := range dw {
+			var v T
+			for _, acc := range a.acc {
+				v += acc[(g*kc+k)*opg+o]
 			}
+			dw[k] = v
 		}
 	}
 }
