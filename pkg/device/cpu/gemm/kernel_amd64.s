@@ -150,6 +150,19 @@ overwrite:
 // straight from memory into its FMA. SI, DI, R13 and R11 point at rows 0,
 // 5, 10 and 15; R12 is three rows.
 TEXT ·kernel16x16AVX512(SB), NOSPLIT, $0-72
+	// Start the 16 rows of C on their way to L1 now: they are read (beta ≠ 0)
+	// or written only after the loop, whose length hides their latency.
+	MOVQ c+48(FP), DX
+	MOVQ ldc+56(FP), AX
+	SHLQ $2, AX
+	MOVQ $16, CX
+
+prefetchc512:
+	PREFETCHT0 (DX)
+	ADDQ       AX, DX
+	DECQ       CX
+	JNZ        prefetchc512
+
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ rsa+16(FP), R8
@@ -182,43 +195,6 @@ TEXT ·kernel16x16AVX512(SB), NOSPLIT, $0-72
 	VPXORD Z13, Z13, Z13
 	VPXORD Z14, Z14, Z14
 	VPXORD Z15, Z15, Z15
-
-	// Start the 16 rows of C on their way to L1 now: they are read (beta ≠ 0)
-	// or written only after the loop, whose length hides their latency.
-	MOVQ c+48(FP), DX
-	MOVQ ldc+56(FP), AX
-	SHLQ $2, AX
-	PREFETCHT0 (DX)
-	ADDQ       AX, DX
-	PREFETCHT0 (DX)
-	ADDQ       AX, DX
-	PREFETCHT0 (DX)
-	ADDQ       AX, DX
-	PREFETCHT0 (DX)
-	ADDQ       AX, DX
-	PREFETCHT0 (DX)
-	ADDQ       AX, DX
-	PREFETCHT0 (DX)
-	ADDQ       AX, DX
-	PREFETCHT0 (DX)
-	ADDQ       AX, DX
-	PREFETCHT0 (DX)
-	ADDQ       AX, DX
-	PREFETCHT0 (DX)
-	ADDQ       AX, DX
-	PREFETCHT0 (DX)
-	ADDQ       AX, DX
-	PREFETCHT0 (DX)
-	ADDQ       AX, DX
-	PREFETCHT0 (DX)
-	ADDQ       AX, DX
-	PREFETCHT0 (DX)
-	ADDQ       AX, DX
-	PREFETCHT0 (DX)
-	ADDQ       AX, DX
-	PREFETCHT0 (DX)
-	ADDQ       AX, DX
-	PREFETCHT0 (DX)
 
 	TESTQ CX, CX
 	JZ    scale512
