@@ -274,7 +274,7 @@ func (t *convTask[T]) forwardBlocks(wk, n, g int, wg, yg []T) {
 	xg := t.x[(n*t.p.C+g*t.cpg)*t.p.H*t.p.W:][:t.cpg*t.p.H*t.p.W]
 	for by := 0; by < oh; by += t.blockRows {
 		ey := min(oh, by+t.blockRows)
-		im2colBlock(&t.p, t.cpg, xg, s, ld, by, ey)
+		colPlanes(&t.p, t.cpg, xg, s, ld, by, ey, false)
 		gemm.Gemm(false, false, t.opg, (ey-by)*ow, t.kc, 1, wg, t.kc, s, ld, 0, yg[by*ow:], t.pix)
 	}
 }

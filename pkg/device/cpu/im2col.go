@@ -39,7 +39,7 @@ func colStride(pix int) int {
 func colRows[T gemm.Float](p *device.ConvParams, cpg int, x, col []T, ld int, add bool) {
 	oh, ow := p.OutH(), p.OutW()
 	if p.StrideH == 1 && p.StrideW == 1 && ow == p.W {
-		colPlanes(p, cpg, x, col, ld, add)
+		colPlanes(p, cpg, x, col, ld, 0, oh, add)
 		return
 	}
 	r := 0
@@ -69,25 +69,28 @@ func colRows[T gemm.Float](p *device.ConvParams, cpg int, x, col []T, ld int, ad
 	}
 }
 
-// colPlanes is colRows for stride 1 and output width = input width: then a
-// row of col is the channel plane shifted by one flat offset, so it moves as
-// one contiguous run, after which the columns that wrapped around a plane
-// row are zeroed (gather) or zeroed before the run is added (scatter).
-func colPlanes[T gemm.Float](p *device.ConvParams, cpg int, x, col []T, ld int, add bool) {
+// colPlanes is colRows for stride 1 and output width = input width, over
+// output rows [by0, by1) (col then has (by1−by0)·OutW columns, rows ld
+// apart): a row of col is the channel plane shifted by one flat offset, so
+// it moves as one contiguous run, after which the columns that wrapped around
+// a plane row are zeroed (gather) or zeroed before the run is added
+// (scatter).
+func colPlanes[T gemm.Float](p *device.ConvParams, cpg int, x, col []T, ld, by0, by1 int, add bool) {
 	oh, ow, plane := p.OutH(), p.OutW(), p.H*p.W
+	a := by0 * ow
 	r := 0
 	for c := range cpg {
 		xc := x[c*plane : (c+1)*plane]
 		for kh := range p.KH {
 			dy := kh*p.DilH - p.PadH
-			oy0, oy1 := max(0, -dy), min(oh, p.H-dy)
+			oy0 := max(by0, -dy)
+			oy1 := max(oy0, min(by1, oh, p.H-dy))
 			for kw := range p.KW {
-				row := col[r*ld : r*ld+oh*ow]
+				row := col[r*ld : r*ld+(by1-by0)*ow]
 				r++
 				dx := kw*p.DilW - p.PadW
 				shift := dy*p.W + dx
-				lo, hi := oy0*ow, max(oy0, oy1)*ow
-				slo, shi := max(lo, -shift), min(hi, plane-shift)
+				slo, shi := max(oy0*ow, -shift), min(oy1*ow, plane-shift)
 				if shi <= slo {
 					if !add {
 						clear(row)
@@ -95,40 +98,8 @@ func colPlanes[T gemm.Float](p *device.ConvParams, cpg int, x, col []T, ld int, 
 					continue
 				}
 				if add {
-					wrapColumns(row, oy0, oy1, ow, dx)
-					addTo(xc[slo+shift:shi+shift], row[slo:shi])
-					continue
-				}
-				clear(row[:slo])
-				copy(row[slo:shi], xc[slo+shift:shi+shift])
-				clear(row[shi:])
-				wrapColumns(row, oy0, oy1, ow, dx)
-			}
-		}
-	}
-}
-
-// im2colBlock is im2col for output rows [by0, by1) only, for stride 1 and
-// output width = input width (see colPlanes): col gets (by1−by0)·OutW
-// columns, rows ld apart.
-func im2colBlock[T gemm.Float](p *device.ConvParams, cpg int, x, col []T, ld, by0, by1 int) {
-	oh, ow, plane := p.OutH(), p.OutW(), p.H*p.W
-	a, b := by0*ow, by1*ow
-	r := 0
-	for c := range cpg {
-		xc := x[c*plane : (c+1)*plane]
-		for kh := range p.KH {
-			dy := kh*p.DilH - p.PadH
-			oy0, oy1 := max(by0, -dy), min(by1, oh, p.H-dy)
-			oy1 = max(oy0, oy1)
-			for kw := range p.KW {
-				row := col[r*ld : r*ld+b-a]
-				r++
-				dx := kw*p.DilW - p.PadW
-				shift := dy*p.W + dx
-				slo, shi := max(oy0*ow, -shift), min(oy1*ow, plane-shift)
-				if shi <= slo {
-					clear(row)
+					wrapColumns(row, oy0-by0, oy1-by0, ow, dx)
+					addTo(xc[slo+shift:shi+shift], row[slo-a:shi-a])
 					continue
 				}
 				clear(row[:slo-a])
