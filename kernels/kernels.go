@@ -10,3 +10,11 @@ import "embed"
 //
 //go:embed ptx/*.ptx
 var PTX embed.FS
+
+// Sources holds the CUDA C sources the PTX is built from. Packages that
+// compile them for the CPU (pkg/device/cuda/internal/emu) import this one, so
+// that Go's build cache, which does not follow #include, rebuilds them when a
+// source changes.
+//
+//go:embed *.cu *.cuh
+var Sources embed.FS

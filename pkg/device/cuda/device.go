@@ -1,4 +1,4 @@
-//go:build gpu
+//go:build gpu || cudaemu
 
 package cuda
 
@@ -10,8 +10,6 @@ import (
 	"sync"
 
 	"github.com/collegium/collegium/pkg/device"
-	_ "github.com/collegium/collegium/pkg/device/cuda/internal/probe" // must initialise before gorgonia.org/cu
-	"gorgonia.org/cu"
 )
 
 // Device is one CUDA GPU with its own context, stream, kernel modules and
@@ -20,11 +18,9 @@ type Device struct {
 	mu      sync.Mutex
 	ordinal int
 	name    string
-	ctx     cu.CUContext
-	stream  cu.Stream
-	funcs   map[string]cu.Function
+	drv     *driver
 	pool    pool
-	errFlag cu.DevicePtr // 4 int32: code, row, value bits, limit (see kernels/common.cuh)
+	errFlag devPtr // 4 int32: code, row, value bits, limit (see kernels/common.cuh)
 	closed  bool
 }
 
@@ -33,48 +29,33 @@ var _ device.Device = (*Device)(nil)
 // New opens GPU ordinal: it creates a context and a stream, loads the
 // embedded PTX and allocates the device error flag.
 func New(ordinal int) (*Device, error) {
-	n, err := cu.NumDevices()
+	drv, name, err := openDriver(ordinal)
 	if err != nil {
-		return nil, fmt.Errorf("cuda: counting devices: %w", err)
+		return nil, fmt.Errorf("cuda:%d: %w", ordinal, err)
 	}
-	if ordinal < 0 || ordinal >= n {
-		return nil, fmt.Errorf("cuda: device %d does not exist (%d CUDA devices)", ordinal, n)
-	}
+	d := &Device{ordinal: ordinal, name: name, drv: drv}
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	dev, err := cu.GetDevice(ordinal)
-	if err != nil {
-		return nil, fmt.Errorf("cuda:%d: get device: %w", ordinal, err)
-	}
-	name, err := dev.Name()
-	if err != nil {
-		return nil, fmt.Errorf("cuda:%d: device name: %w", ordinal, err)
-	}
-	ctx, err := dev.MakeContext(cu.SchedAuto)
-	if err != nil {
-		return nil, fmt.Errorf("cuda:%d (%s): create context: %w", ordinal, name, err)
-	}
-	d := &Device{ordinal: ordinal, name: name, ctx: ctx, funcs: map[string]cu.Function{}}
 	if err := d.setup(); err != nil {
 		return nil, errors.Join(err, d.release())
 	}
 	return d, nil
 }
 
-// setup creates the stream, loads the modules and zeroes the error flag; the
-// context is current on the calling (locked) thread.
+// setup loads the modules and allocates and zeroes the error flag, on the
+// calling (locked) thread.
 func (d *Device) setup() error {
 	var err error
-	if d.stream, err = cu.MakeStream(cu.NonBlocking); err != nil {
-		return fmt.Errorf("%s: create stream: %w", d.Name(), err)
+	if err = d.drv.makeCurrent(); err != nil {
+		return fmt.Errorf("%s: set current context: %w", d.Name(), err)
 	}
 	if err := d.loadModules(); err != nil {
 		return err
 	}
-	if d.errFlag, err = cu.MemAlloc(16); err != nil {
+	if d.errFlag, err = d.drv.alloc(16); err != nil {
 		return fmt.Errorf("%s: allocate error flag: %w", d.Name(), err)
 	}
-	if err := cu.MemsetD32(d.errFlag, 0, 4); err != nil {
+	if err := d.drv.memsetD32(d.errFlag, 0, 4); err != nil {
 		return fmt.Errorf("%s: clear error flag: %w", d.Name(), err)
 	}
 	return nil
@@ -95,7 +76,7 @@ func (d *Device) enter() (func(), error) {
 		return nil, fmt.Errorf("%s: device is closed", d.Name())
 	}
 	runtime.LockOSThread()
-	if err := cu.SetCurrentContext(d.ctx); err != nil {
+	if err := d.drv.makeCurrent(); err != nil {
 		runtime.UnlockOSThread()
 		d.mu.Unlock()
 		return nil, fmt.Errorf("%s: set current context: %w", d.Name(), err)
@@ -119,17 +100,17 @@ func (d *Device) Sync() error {
 
 // syncLocked synchronises the stream and checks the error flag.
 func (d *Device) syncLocked() error {
-	if err := d.stream.Synchronize(); err != nil {
-		return fmt.Errorf("%s: synchronize: %w", d.Name(), err)
-	}
 	var flag [4]int32
-	if err := cu.MemcpyDtoH(ptrOf(flag[:]), d.errFlag, 16); err != nil {
+	if err := d.drv.download(ptrOf(flag[:]), d.errFlag, 16); err != nil {
 		return fmt.Errorf("%s: read error flag: %w", d.Name(), err)
+	}
+	if err := d.drv.synchronize(); err != nil {
+		return fmt.Errorf("%s: synchronize: %w", d.Name(), err)
 	}
 	if flag[0] == 0 {
 		return nil
 	}
-	if err := cu.MemsetD32(d.errFlag, 0, 4); err != nil {
+	if err := d.drv.memsetD32(d.errFlag, 0, 4); err != nil {
 		return fmt.Errorf("%s: clear error flag: %w", d.Name(), err)
 	}
 	value := math.Float32frombits(uint32(flag[2]))
@@ -151,7 +132,7 @@ func (d *Device) Close() error {
 		return err
 	}
 	defer leave()
-	syncErr := d.stream.Synchronize()
+	syncErr := d.drv.synchronize()
 	if syncErr != nil {
 		syncErr = fmt.Errorf("%s: synchronize before close: %w", d.Name(), syncErr)
 	}
@@ -161,21 +142,15 @@ func (d *Device) Close() error {
 
 // release frees everything New made, with the context current.
 func (d *Device) release() error {
-	var errs []error
-	errs = append(errs, d.pool.drain())
+	errs := []error{d.pool.drain(d.drv)}
 	if d.errFlag != 0 {
-		if err := cu.MemFree(d.errFlag); err != nil {
+		if err := d.drv.free(d.errFlag); err != nil {
 			errs = append(errs, fmt.Errorf("%s: free error flag: %w", d.Name(), err))
 		}
 		d.errFlag = 0
 	}
-	if d.stream != (cu.Stream{}) {
-		if err := d.stream.Destroy(); err != nil {
-			errs = append(errs, fmt.Errorf("%s: destroy stream: %w", d.Name(), err))
-		}
-	}
-	if err := d.ctx.Destroy(); err != nil {
-		errs = append(errs, fmt.Errorf("%s: destroy context: %w", d.Name(), err))
+	if err := d.drv.destroy(); err != nil {
+		errs = append(errs, fmt.Errorf("%s: %w", d.Name(), err))
 	}
 	return errors.Join(errs...)
 }

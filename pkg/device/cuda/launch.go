@@ -1,4 +1,4 @@
-//go:build gpu
+//go:build gpu || cudaemu
 
 package cuda
 
@@ -7,18 +7,16 @@ import (
 	"io/fs"
 	"math"
 	"regexp"
-	"unsafe"
 
 	"github.com/collegium/collegium/kernels"
 	"github.com/collegium/collegium/pkg/device"
-	"gorgonia.org/cu"
 	"gorgonia.org/tensor"
 )
 
 // entryRE finds the kernel names that a PTX module defines.
 var entryRE = regexp.MustCompile(`\.visible\s+\.entry\s+(\w+)\(`)
 
-// loadModules JIT-loads every embedded PTX module and looks up its kernels.
+// loadModules loads every embedded PTX module and its kernels.
 func (d *Device) loadModules() error {
 	files, err := fs.Glob(kernels.PTX, "ptx/*.ptx")
 	if err != nil {
@@ -29,17 +27,12 @@ func (d *Device) loadModules() error {
 		if err != nil {
 			return fmt.Errorf("%s: read %s: %w", d.Name(), f, err)
 		}
-		mod, err := cu.LoadData(string(src))
-		if err != nil {
-			return fmt.Errorf("%s: load module %s: %w", d.Name(), f, err)
-		}
+		var entries []string
 		for _, m := range entryRE.FindAllSubmatch(src, -1) {
-			name := string(m[1])
-			fn, err := mod.Function(name)
-			if err != nil {
-				return fmt.Errorf("%s: kernel %s of %s: %w", d.Name(), name, f, err)
-			}
-			d.funcs[name] = fn
+			entries = append(entries, string(m[1]))
+		}
+		if err := d.drv.load(f, src, entries); err != nil {
+			return fmt.Errorf("%s: %w", d.Name(), err)
 		}
 	}
 	return nil
@@ -55,10 +48,10 @@ func (a *args) ptrOff(b *Buffer, off int) *args {
 	*a = append(*a, uint64(b.ptr)+uint64(off)*uint64(b.dt.Size()))
 	return a
 }
-func (a *args) devptr(p cu.DevicePtr) *args { *a = append(*a, uint64(p)); return a }
-func (a *args) i32(v int) *args             { *a = append(*a, uint64(uint32(int32(v)))); return a }
-func (a *args) i64(v int) *args             { *a = append(*a, uint64(int64(v))); return a }
-func (a *args) f32(v float64) *args         { *a = append(*a, uint64(math.Float32bits(float32(v)))); return a }
+func (a *args) devptr(p devPtr) *args { *a = append(*a, uint64(p)); return a }
+func (a *args) i32(v int) *args       { *a = append(*a, uint64(uint32(int32(v)))); return a }
+func (a *args) i64(v int) *args       { *a = append(*a, uint64(int64(v))); return a }
+func (a *args) f32(v float64) *args   { *a = append(*a, uint64(math.Float32bits(float32(v)))); return a }
 
 // block is the thread count of 1-D launches.
 const block = 256
@@ -72,15 +65,7 @@ func gridFor(n int) int {
 // launch enqueues kernel name on the stream with the given grid and block
 // shape; the device is entered.
 func (d *Device) launch(name string, grid [3]int, threads, shared int, a args) error {
-	fn, ok := d.funcs[name]
-	if !ok {
-		return fmt.Errorf("%s: kernel %s not in the embedded PTX", d.Name(), name)
-	}
-	params := make([]unsafe.Pointer, len(a))
-	for i := range a {
-		params[i] = unsafe.Pointer(&a[i])
-	}
-	if err := fn.Launch(grid[0], grid[1], grid[2], threads, 1, 1, shared, d.stream, params); err != nil {
+	if err := d.drv.launch(name, grid, threads, shared, a); err != nil {
 		return fmt.Errorf("%s: launch %s (grid %v, block %d): %w", d.Name(), name, grid, threads, err)
 	}
 	return nil

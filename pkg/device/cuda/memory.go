@@ -1,4 +1,4 @@
-//go:build gpu
+//go:build gpu || cudaemu
 
 package cuda
 
@@ -9,13 +9,12 @@ import (
 	"unsafe"
 
 	"github.com/collegium/collegium/pkg/device"
-	"gorgonia.org/cu"
 	"gorgonia.org/tensor"
 )
 
 // Buffer is device memory holding Len elements of float32 or float64.
 type Buffer struct {
-	ptr   cu.DevicePtr
+	ptr   devPtr
 	n     int
 	dt    tensor.Dtype
 	class int // pool size class: the allocation holds 1<<class bytes
@@ -37,41 +36,41 @@ const minClass = 8
 // pool keeps freed allocations by power-of-two size class so that the
 // executor's per-step buffers are reused instead of cuMemAlloc'd again.
 type pool struct {
-	free map[int][]cu.DevicePtr
+	free map[int][]devPtr
 }
 
 // get returns an allocation of 1<<class bytes, from the pool if it has one.
 // On an out-of-memory error it drains the pool and tries once more.
-func (p *pool) get(class int) (cu.DevicePtr, error) {
+func (p *pool) get(drv *driver, class int) (devPtr, error) {
 	if l := p.free[class]; len(l) > 0 {
 		ptr := l[len(l)-1]
 		p.free[class] = l[:len(l)-1]
 		return ptr, nil
 	}
-	ptr, err := cu.MemAlloc(int64(1) << class)
+	ptr, err := drv.alloc(int64(1) << class)
 	if err == nil {
 		return ptr, nil
 	}
-	if derr := p.drain(); derr != nil {
+	if derr := p.drain(drv); derr != nil {
 		return 0, errors.Join(err, derr)
 	}
-	return cu.MemAlloc(int64(1) << class)
+	return drv.alloc(int64(1) << class)
 }
 
 // put returns an allocation to the pool.
-func (p *pool) put(class int, ptr cu.DevicePtr) {
+func (p *pool) put(class int, ptr devPtr) {
 	if p.free == nil {
-		p.free = map[int][]cu.DevicePtr{}
+		p.free = map[int][]devPtr{}
 	}
 	p.free[class] = append(p.free[class], ptr)
 }
 
 // drain frees every pooled allocation.
-func (p *pool) drain() error {
+func (p *pool) drain(drv *driver) error {
 	var errs []error
 	for class, l := range p.free {
 		for _, ptr := range l {
-			if err := cu.MemFree(ptr); err != nil {
+			if err := drv.free(ptr); err != nil {
 				errs = append(errs, fmt.Errorf("cuda: free %d bytes: %w", int64(1)<<class, err))
 			}
 		}
@@ -103,7 +102,7 @@ func (d *Device) Alloc(dt tensor.Dtype, n int) (device.Buffer, error) {
 	}
 	defer leave()
 	class := sizeClass(int64(n) * int64(dt.Size()))
-	ptr, err := d.pool.get(class)
+	ptr, err := d.pool.get(d.drv, class)
 	if err != nil {
 		return nil, fmt.Errorf("%s: alloc %d × %v: %w", d.Name(), n, dt, err)
 	}
@@ -173,11 +172,8 @@ func (d *Device) Upload(dst device.Buffer, src any) error {
 	if b.n == 0 {
 		return nil
 	}
-	if err := cu.MemcpyHtoDAsync(b.ptr, host, b.bytes(), d.stream); err != nil {
+	if err := d.drv.upload(b.ptr, host, b.bytes()); err != nil {
 		return fmt.Errorf("%s: upload %d bytes: %w", d.Name(), b.bytes(), err)
-	}
-	if err := d.stream.Synchronize(); err != nil {
-		return fmt.Errorf("%s: upload: synchronize: %w", d.Name(), err)
 	}
 	return nil
 }
@@ -191,7 +187,7 @@ func (d *Device) Download(dst any, src device.Buffer) error {
 	}
 	defer leave()
 	if b.n > 0 {
-		if err := cu.MemcpyDtoHAsync(host, b.ptr, b.bytes(), d.stream); err != nil {
+		if err := d.drv.download(host, b.ptr, b.bytes()); err != nil {
 			return fmt.Errorf("%s: download %d bytes: %w", d.Name(), b.bytes(), err)
 		}
 	}

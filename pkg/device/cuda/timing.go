@@ -1,4 +1,4 @@
-//go:build gpu
+//go:build gpu || cudaemu
 
 package cuda
 
@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"slices"
 	"time"
-
-	"gorgonia.org/cu"
 )
 
 // Time runs fn warmup times, then reps times, each timed with CUDA events
@@ -27,7 +25,7 @@ func (d *Device) Time(fn func() error, warmup, reps int) (median, lo, hi time.Du
 	if err != nil {
 		return 0, 0, 0, err
 	}
-	defer func() { err = errors.Join(err, d.destroyEvents(&start, &stop)) }()
+	defer func() { err = errors.Join(err, d.destroyEvents(start, stop)) }()
 	times := make([]time.Duration, 0, reps)
 	for i := 0; i < reps; i++ {
 		if err := d.record(start); err != nil {
@@ -50,60 +48,58 @@ func (d *Device) Time(fn func() error, warmup, reps int) (median, lo, hi time.Du
 }
 
 // events creates a start and a stop event.
-func (d *Device) events() (cu.Event, cu.Event, error) {
+func (d *Device) events() (event, event, error) {
+	var none event
 	leave, err := d.enter()
 	if err != nil {
-		return cu.Event{}, cu.Event{}, err
+		return none, none, err
 	}
 	defer leave()
-	start, err := cu.MakeEvent(cu.DefaultEvent)
+	start, err := d.drv.newEvent()
 	if err != nil {
-		return cu.Event{}, cu.Event{}, fmt.Errorf("%s: create event: %w", d.Name(), err)
+		return none, none, fmt.Errorf("%s: create event: %w", d.Name(), err)
 	}
-	stop, err := cu.MakeEvent(cu.DefaultEvent)
+	stop, err := d.drv.newEvent()
 	if err != nil {
-		return cu.Event{}, cu.Event{}, errors.Join(fmt.Errorf("%s: create event: %w", d.Name(), err), cu.DestroyEvent(&start))
+		return none, none, errors.Join(fmt.Errorf("%s: create event: %w", d.Name(), err), d.drv.destroyEvent(start))
 	}
 	return start, stop, nil
 }
 
 // destroyEvents releases the events made by events.
-func (d *Device) destroyEvents(start, stop *cu.Event) error {
+func (d *Device) destroyEvents(start, stop event) error {
 	leave, err := d.enter()
 	if err != nil {
 		return err
 	}
 	defer leave()
-	if err := errors.Join(cu.DestroyEvent(start), cu.DestroyEvent(stop)); err != nil {
+	if err := errors.Join(d.drv.destroyEvent(start), d.drv.destroyEvent(stop)); err != nil {
 		return fmt.Errorf("%s: destroy events: %w", d.Name(), err)
 	}
 	return nil
 }
 
 // record records ev on the stream.
-func (d *Device) record(ev cu.Event) error {
+func (d *Device) record(ev event) error {
 	leave, err := d.enter()
 	if err != nil {
 		return err
 	}
 	defer leave()
-	if err := ev.Record(d.stream); err != nil {
+	if err := d.drv.record(ev); err != nil {
 		return fmt.Errorf("%s: record event: %w", d.Name(), err)
 	}
 	return nil
 }
 
 // elapsed waits for stop and returns the milliseconds between the events.
-func (d *Device) elapsed(start, stop cu.Event) (float64, error) {
+func (d *Device) elapsed(start, stop event) (float64, error) {
 	leave, err := d.enter()
 	if err != nil {
 		return 0, err
 	}
 	defer leave()
-	if err := stop.Synchronize(); err != nil {
-		return 0, fmt.Errorf("%s: wait for event: %w", d.Name(), err)
-	}
-	ms, err := start.Elapsed(stop)
+	ms, err := d.drv.elapsed(start, stop)
 	if err != nil {
 		return 0, fmt.Errorf("%s: elapsed time: %w", d.Name(), err)
 	}

@@ -1,6 +1,7 @@
 // Package registry opens a device by name: "cpu" or "cuda:N". CUDA devices
-// exist only in binaries built with -tags gpu; without the tag "cuda:N" is a
-// clear error saying how to build one.
+// exist only in binaries built with -tags gpu (or -tags cudaemu, where cuda:0
+// is the CPU emulator of the CUDA kernels, for tests); without the tag
+// "cuda:N" is a clear error saying how to build one.
 package registry
 
 import (

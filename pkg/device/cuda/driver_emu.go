@@ -1,0 +1,83 @@
+//go:build cudaemu
+
+package cuda
+
+import (
+	"fmt"
+	"time"
+	"unsafe"
+
+	"github.com/collegium/collegium/pkg/device/cuda/internal/emu"
+)
+
+// driver runs the kernels on the CPU through internal/emu: one emulated
+// device, cuda:0, whose launches complete before launch returns. It exists to
+// test this package without a GPU; its speed means nothing.
+type driver struct{}
+
+// event is the wall-clock time at which it was recorded.
+type event = *time.Time
+
+// emulatorModel is the Model of the emulated device.
+const emulatorModel = "CUDA emulator on the CPU (build tag cudaemu)"
+
+func openDriver(ordinal int) (*driver, string, error) {
+	if ordinal != 0 {
+		return nil, "", fmt.Errorf("device %d does not exist (the CUDA emulator has one device, cuda:0)", ordinal)
+	}
+	return &driver{}, emulatorModel, nil
+}
+
+func (r *driver) makeCurrent() error { return nil }
+
+func (r *driver) load(name string, _ []byte, entries []string) error {
+	for _, e := range entries {
+		if _, ok := emu.Arity(e); !ok {
+			return fmt.Errorf("kernel %s of %s is not in the emulator's table (pkg/device/cuda/internal/emu/kernels.cc)", e, name)
+		}
+	}
+	return nil
+}
+
+func (r *driver) launch(name string, grid [3]int, threads, shared int, a args) error {
+	return emu.Launch(name, grid, threads, shared, a)
+}
+
+func (r *driver) alloc(bytes int64) (devPtr, error) {
+	p, err := emu.Alloc(bytes)
+	return devPtr(p), err
+}
+
+func (r *driver) free(p devPtr) error { return emu.Free(uintptr(p)) }
+
+func (r *driver) memsetD32(p devPtr, v uint32, n int) error {
+	emu.Memset32(uintptr(p), v, n)
+	return nil
+}
+
+func (r *driver) upload(dst devPtr, src unsafe.Pointer, bytes int64) error {
+	emu.Upload(uintptr(dst), src, bytes)
+	return nil
+}
+
+func (r *driver) download(dst unsafe.Pointer, src devPtr, bytes int64) error {
+	emu.Download(dst, uintptr(src), bytes)
+	return nil
+}
+
+func (r *driver) synchronize() error { return nil }
+
+func (r *driver) destroy() error { return nil }
+
+func (r *driver) newEvent() (event, error) { return new(time.Time), nil }
+
+func (r *driver) record(e event) error {
+	*e = time.Now()
+	return nil
+}
+
+func (r *driver) elapsed(start, stop event) (float64, error) {
+	return float64(stop.Sub(*start)) / float64(time.Millisecond), nil
+}
+
+func (r *driver) destroyEvent(event) error { return nil }
