@@ -111,12 +111,18 @@ func TestRunIsRepeatable(t *testing.T) {
 // plan's cost to what the first computes.
 func TestBindSharesParameters(t *testing.T) {
 	dev := testDevice(t)
+	for _, dt := range testDtypes(dev) {
+		t.Run(dt.String(), func(t *testing.T) { testBindSharesParameters(t, dev, dt) })
+	}
+}
+
+func testBindSharesParameters(t *testing.T, dev device.Device, dt tensor.Dtype) {
 	ga, gb := G.NewGraph(), G.NewGraph()
-	a, err := opstest.MLPCE(ga, tensor.Float64, 4, 2, 3, 3, 1)
+	a, err := opstest.MLPCE(ga, dt, 4, 2, 3, 3, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := opstest.MLPCE(gb, tensor.Float64, 4, 2, 3, 3, 2)
+	b, err := opstest.MLPCE(gb, dt, 4, 2, 3, 3, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,7 +156,7 @@ func TestBindSharesParameters(t *testing.T) {
 	for i := range changed {
 		changed[i] = math.Sin(float64(i))
 	}
-	if err := pa.Set(w, changed); err != nil {
+	if err := pa.Set(w, hostData(dt, changed)); err != nil {
 		t.Fatal(err)
 	}
 	if err := pa.Run(); err != nil {
@@ -159,19 +165,24 @@ func TestBindSharesParameters(t *testing.T) {
 	if err := pb.Run(); err != nil {
 		t.Fatal(err)
 	}
-	ca, cb := []float64{0}, []float64{0}
-	if err := pa.Get(a.Cost, ca); err != nil {
-		t.Fatal(err)
-	}
-	if err := pb.Get(b.Cost, cb); err != nil {
-		t.Fatal(err)
-	}
-	if ca[0] != cb[0] {
+	if ca, cb := read(t, pa, a.Cost), read(t, pb, b.Cost); ca[0] != cb[0] {
 		t.Errorf("bound plan cost %v, owner plan cost %v", cb[0], ca[0])
 	}
 	if err := pb.Bind(b.Params[1], mustBuffer(t, pa, a.Params[0])); err == nil {
 		t.Error("binding a buffer of another length succeeded")
 	}
+}
+
+// hostData is v as a []float64 or []float32 for dtype dt.
+func hostData(dt tensor.Dtype, v []float64) any {
+	if dt == tensor.Float64 {
+		return v
+	}
+	out := make([]float32, len(v))
+	for i, x := range v {
+		out[i] = float32(x)
+	}
+	return out
 }
 
 // TestRefusesUnsupportedOps: a gorgonia op with no Collegium kernel is an
