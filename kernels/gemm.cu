@@ -5,22 +5,28 @@
 //   with row strides lda, ldb, ldc; A_i = A + i·strideA (B, C likewise); the
 //   host passes A, B, C already offset. beta == 0 never reads C.
 //
-// Version 1 (this file): 64×64 tile of C per 256-thread block, K in steps of
-// 16 through shared memory, each thread a 4×4 register block (rows ty+16i,
-// columns tx+16j so shared reads are broadcast/conflict-free); all four
-// transpose combinations as template instances; edges zero-filled.
-// Grid: (ceil(N/64), ceil(M/64), batch ≤ 65535; the host splits larger batches).
+// Version 1: 64×64 tile of C per 256-thread block, K in steps of 16 through
+// shared memory, each thread a 4×4 register block (rows ty+16i, columns
+// tx+16j so shared reads are broadcast/conflict-free); all four transpose
+// combinations as template instances; edges zero-filled.
+// Version 2 (this file): the tile is a template parameter, 128×128 (8×8 per
+// thread, K steps of 8), 64×64 (v1) or 32×32 (2×2 per thread), and the host
+// takes the largest tile whose grid still fills every multiprocessor once:
+// a collegial layer is many small GEMMs (B128 m16 n64: 16 of 128×64×64), for
+// which v1's 64×64 tiles launched 32 blocks on a 132-SM GPU.
+// Grid: (ceil(N/BN), ceil(M/BM), batch ≤ 65535; the host splits larger batches).
 // CPU reference: pkg/device/cpu/gemm. Build: scripts/build-kernels.sh.
 #include "common.cuh"
 
-#define BM 64
-#define BN 64
-#define BK 16
+#define GEMM_THREADS 256
 
-template <bool TA, bool TB>
+// gemm_tile computes one BM×BN tile of C with 256 threads in a 16×16 grid,
+// each owning a (BM/16)×(BN/16) register block.
+template <int BM, int BN, int BK, bool TA, bool TB>
 __device__ __forceinline__ void gemm_tile(const float* A, const float* B, float* C, int M, int N, int K, float alpha,
                                           float beta, int lda, int ldb, int ldc, long long sA, long long sB,
                                           long long sC) {
+  constexpr int TM = BM / 16, TN = BN / 16;
   __shared__ float As[BK][BM + 1];
   __shared__ float Bs[BK][BN + 1];
   long long z = blockIdx.z;
@@ -29,63 +35,53 @@ __device__ __forceinline__ void gemm_tile(const float* A, const float* B, float*
   C += z * sC;
   int m0 = blockIdx.y * BM, n0 = blockIdx.x * BN;
   int t = threadIdx.x, tx = t & 15, ty = t >> 4;
-  float acc[4][4];
+  float acc[TM][TN];
 #pragma unroll
-  for (int i = 0; i < 4; i++)
+  for (int i = 0; i < TM; i++)
 #pragma unroll
-    for (int j = 0; j < 4; j++) acc[i][j] = 0.0f;
+    for (int j = 0; j < TN; j++) acc[i][j] = 0.0f;
 
   for (int k0 = 0; k0 < K; k0 += BK) {
 #pragma unroll
-    for (int l = 0; l < 4; l++) {
-      int idx = t + l * 256;
-      int mm, kk;
-      if (TA) {
-        kk = idx / BM;
-        mm = idx % BM;
-      } else {
-        mm = idx / BK;
-        kk = idx % BK;
-      }
+    for (int l = 0; l < BM * BK / GEMM_THREADS; l++) {
+      int idx = t + l * GEMM_THREADS;
+      // Consecutive threads read consecutive addresses of the stored layout.
+      int mm = TA ? idx % BM : idx / BK, kk = TA ? idx / BM : idx % BK;
       int gm = m0 + mm, gk = k0 + kk;
       float v = 0.0f;
       if (gm < M && gk < K) v = TA ? A[(long long)gk * lda + gm] : A[(long long)gm * lda + gk];
       As[kk][mm] = v;
-      int nn;
-      if (TB) {
-        nn = idx / BK;
-        kk = idx % BK;
-      } else {
-        kk = idx / BN;
-        nn = idx % BN;
-      }
-      int gn = n0 + nn;
-      gk = k0 + kk;
-      v = 0.0f;
+    }
+#pragma unroll
+    for (int l = 0; l < BN * BK / GEMM_THREADS; l++) {
+      int idx = t + l * GEMM_THREADS;
+      int nn = TB ? idx / BK : idx % BN, kk = TB ? idx % BK : idx / BN;
+      int gn = n0 + nn, gk = k0 + kk;
+      float v = 0.0f;
       if (gn < N && gk < K) v = TB ? B[(long long)gn * ldb + gk] : B[(long long)gk * ldb + gn];
       Bs[kk][nn] = v;
     }
     __syncthreads();
 #pragma unroll
     for (int kk = 0; kk < BK; kk++) {
-      float a[4], b[4];
+      float a[TM], b[TN];
 #pragma unroll
-      for (int i = 0; i < 4; i++) a[i] = As[kk][ty + 16 * i];
+      for (int i = 0; i < TM; i++) a[i] = As[kk][ty + 16 * i];
 #pragma unroll
-      for (int j = 0; j < 4; j++) b[j] = Bs[kk][tx + 16 * j];
+      for (int j = 0; j < TN; j++) b[j] = Bs[kk][tx + 16 * j];
 #pragma unroll
-      for (int i = 0; i < 4; i++)
+      for (int i = 0; i < TM; i++)
 #pragma unroll
-        for (int j = 0; j < 4; j++) acc[i][j] = fmaf(a[i], b[j], acc[i][j]);
+        for (int j = 0; j < TN; j++) acc[i][j] = fmaf(a[i], b[j], acc[i][j]);
     }
     __syncthreads();
   }
 #pragma unroll
-  for (int i = 0; i < 4; i++) {
+  for (int i = 0; i < TM; i++) {
     int gm = m0 + ty + 16 * i;
     if (gm >= M) continue;
 #pragma unroll
-    for (int j = 0; j < 4; j++) {
+    for (int j = 0; j < TN; j++) {
       int gn = n0 + tx + 16 * j;
       if (gn >= N) continue;
       long long ci = (long long)gm * ldc + gn;
@@ -96,14 +92,21 @@ __device__ __forceinline__ void gemm_tile(const float* A, const float* B, float*
   }
 }
 
-#define GEMM_KERNEL(name, TA, TB)                                                                               \
-  extern "C" __global__ void __launch_bounds__(256)                                                             \
+// Two blocks per multiprocessor: at most 128 registers per thread.
+#define GEMM_KERNEL(name, BM, BN, BK, TA, TB)                                                                   \
+  extern "C" __global__ void __launch_bounds__(GEMM_THREADS, 2)                                                 \
       name(const float* A, const float* B, float* C, int M, int N, int K, float alpha, float beta, int lda,     \
            int ldb, int ldc, long long sA, long long sB, long long sC) {                                        \
-    gemm_tile<TA, TB>(A, B, C, M, N, K, alpha, beta, lda, ldb, ldc, sA, sB, sC);                                \
+    gemm_tile<BM, BN, BK, TA, TB>(A, B, C, M, N, K, alpha, beta, lda, ldb, ldc, sA, sB, sC);                    \
   }
 
-GEMM_KERNEL(gemm_nn_f32, false, false)
-GEMM_KERNEL(gemm_nt_f32, false, true)
-GEMM_KERNEL(gemm_tn_f32, true, false)
-GEMM_KERNEL(gemm_tt_f32, true, true)
+// gemm_<tile>_<transposes>_f32, tile ∈ {128, 64, 32}.
+#define GEMM_TILE(tile, BK)                                                  \
+  GEMM_KERNEL(gemm_##tile##_nn_f32, tile, tile, BK, false, false)            \
+  GEMM_KERNEL(gemm_##tile##_nt_f32, tile, tile, BK, false, true)             \
+  GEMM_KERNEL(gemm_##tile##_tn_f32, tile, tile, BK, true, false)             \
+  GEMM_KERNEL(gemm_##tile##_tt_f32, tile, tile, BK, true, true)
+
+GEMM_TILE(128, 8)
+GEMM_TILE(64, 16)
+GEMM_TILE(32, 16)

@@ -17,7 +17,7 @@ import (
 type Device struct {
 	mu      sync.Mutex
 	ordinal int
-	name    string
+	info    gpuInfo
 	drv     *driver
 	pool    pool
 	errFlag devPtr // 4 int32: code, row, value bits, limit (see kernels/common.cuh)
@@ -29,11 +29,11 @@ var _ device.Device = (*Device)(nil)
 // New opens GPU ordinal: it creates a context and a stream, loads the
 // embedded PTX and allocates the device error flag.
 func New(ordinal int) (*Device, error) {
-	drv, name, err := openDriver(ordinal)
+	drv, info, err := openDriver(ordinal)
 	if err != nil {
 		return nil, fmt.Errorf("cuda:%d: %w", ordinal, err)
 	}
-	d := &Device{ordinal: ordinal, name: name, drv: drv}
+	d := &Device{ordinal: ordinal, info: info, drv: drv}
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	if err := d.setup(); err != nil {
@@ -65,7 +65,7 @@ func (d *Device) setup() error {
 func (d *Device) Name() string { return fmt.Sprintf("cuda:%d", d.ordinal) }
 
 // Model is the GPU's marketing name, e.g. "NVIDIA H100 80GB HBM3".
-func (d *Device) Model() string { return d.name }
+func (d *Device) Model() string { return d.info.name }
 
 // enter locks the device and the calling goroutine's OS thread and makes the
 // device's context current on it; the returned function undoes both.

@@ -29,3 +29,25 @@ func TestConformanceFloat32(t *testing.T) {
 	t.Logf("%s: %s", d.Name(), d.Model())
 	devicetest.Run(t, d, tensor.Float32)
 }
+
+// TestGemmTile: the largest tile that still gives every multiprocessor a
+// block, the smallest when none does.
+func TestGemmTile(t *testing.T) {
+	for _, c := range []struct{ m, n, batch, sms, want int }{
+		{4096, 4096, 1, 132, 128}, // 1024 blocks of 128
+		{128, 64, 16, 132, 32},    // B128 m16 n64: 32 blocks of 64, 128 of 32 (still < 132)
+		{128, 1024, 1, 132, 32},   // dense B128: 8 of 128, 32 of 64
+		{1024, 1024, 1, 132, 64},  // 64 blocks of 128, 256 of 64
+		{2048, 1024, 1, 108, 128}, // 128 of 128 on an A100
+		{1, 1, 1, 132, 32},
+		{750, 750, 1, 132, 64}, // the conformance suite's large cases
+		{1500, 1500, 1, 132, 128},
+	} {
+		if got := gemmTile(c.m, c.n, c.batch, c.sms); got != c.want {
+			t.Errorf("gemmTile(%d, %d, batch %d, %d SMs) = %d, want %d", c.m, c.n, c.batch, c.sms, got, c.want)
+		}
+	}
+	if k := gemmKernel(64, true, false); k != "gemm_64_tn_f32" {
+		t.Errorf("gemmKernel(64, T, N) = %s", k)
+	}
+}

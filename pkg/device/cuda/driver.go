@@ -7,6 +7,12 @@ import "unsafe"
 // devPtr is a device address.
 type devPtr uintptr
 
+// gpuInfo describes the GPU a driver opened.
+type gpuInfo struct {
+	name            string // e.g. "NVIDIA H100 80GB HBM3"
+	multiprocessors int
+}
+
 // driverAPI is what Device needs from the layer below it. Two builds provide
 // it: driver_cu.go (tag gpu) calls the CUDA driver through gorgonia.org/cu;
 // driver_emu.go (tag cudaemu) runs the same kernels/*.cu compiled for the

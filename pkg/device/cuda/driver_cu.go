@@ -23,35 +23,39 @@ type driver struct {
 // event is a CUDA event.
 type event = cu.Event
 
-// openDriver creates a context and a stream on GPU ordinal and returns the
-// GPU's name.
-func openDriver(ordinal int) (*driver, string, error) {
+// openDriver creates a context and a stream on GPU ordinal and describes the GPU.
+func openDriver(ordinal int) (*driver, gpuInfo, error) {
+	var none gpuInfo
 	n, err := cu.NumDevices()
 	if err != nil {
-		return nil, "", fmt.Errorf("counting devices: %w", err)
+		return nil, none, fmt.Errorf("counting devices: %w", err)
 	}
 	if ordinal < 0 || ordinal >= n {
-		return nil, "", fmt.Errorf("device %d does not exist (%d CUDA devices)", ordinal, n)
+		return nil, none, fmt.Errorf("device %d does not exist (%d CUDA devices)", ordinal, n)
 	}
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	dev, err := cu.GetDevice(ordinal)
 	if err != nil {
-		return nil, "", fmt.Errorf("get device: %w", err)
+		return nil, none, fmt.Errorf("get device: %w", err)
 	}
 	name, err := dev.Name()
 	if err != nil {
-		return nil, "", fmt.Errorf("device name: %w", err)
+		return nil, none, fmt.Errorf("device name: %w", err)
+	}
+	sms, err := dev.Attribute(cu.MultiprocessorCount)
+	if err != nil {
+		return nil, none, fmt.Errorf("%s: multiprocessor count: %w", name, err)
 	}
 	ctx, err := dev.MakeContext(cu.SchedAuto)
 	if err != nil {
-		return nil, "", fmt.Errorf("%s: create context: %w", name, err)
+		return nil, none, fmt.Errorf("%s: create context: %w", name, err)
 	}
 	r := &driver{ctx: ctx, funcs: map[string]cu.Function{}}
 	if r.stream, err = cu.MakeStream(cu.NonBlocking); err != nil {
-		return nil, "", fmt.Errorf("%s: create stream: %w (and destroying the context: %v)", name, err, ctx.Destroy())
+		return nil, none, fmt.Errorf("%s: create stream: %w (and destroying the context: %v)", name, err, ctx.Destroy())
 	}
-	return r, name, nil
+	return r, gpuInfo{name: name, multiprocessors: sms}, nil
 }
 
 func (r *driver) makeCurrent() error { return cu.SetCurrentContext(r.ctx) }

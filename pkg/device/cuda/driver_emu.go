@@ -18,14 +18,16 @@ type driver struct{}
 // event is the wall-clock time at which it was recorded.
 type event = *time.Time
 
-// emulatorModel is the Model of the emulated device.
-const emulatorModel = "CUDA emulator on the CPU (build tag cudaemu)"
+// emulated describes the emulated device: it claims an H100's 132
+// multiprocessors so that launch choices that depend on them (GEMM tiles)
+// are those of a real GPU.
+var emulated = gpuInfo{name: "CUDA emulator on the CPU (build tag cudaemu)", multiprocessors: 132}
 
-func openDriver(ordinal int) (*driver, string, error) {
+func openDriver(ordinal int) (*driver, gpuInfo, error) {
 	if ordinal != 0 {
-		return nil, "", fmt.Errorf("device %d does not exist (the CUDA emulator has one device, cuda:0)", ordinal)
+		return nil, gpuInfo{}, fmt.Errorf("device %d does not exist (the CUDA emulator has one device, cuda:0)", ordinal)
 	}
-	return &driver{}, emulatorModel, nil
+	return &driver{}, emulated, nil
 }
 
 func (r *driver) makeCurrent() error { return nil }

@@ -8,8 +8,24 @@ import (
 	"github.com/collegium/collegium/pkg/device"
 )
 
-// gemmKernels names the kernel for [TransA][TransB] (kernels/gemm.cu).
-var gemmKernels = [2][2]string{{"gemm_nn_f32", "gemm_nt_f32"}, {"gemm_tn_f32", "gemm_tt_f32"}}
+// gemmTiles are the square C tiles of kernels/gemm.cu, largest first.
+var gemmTiles = []int{128, 64, 32}
+
+// gemmTile is the largest tile whose grid has at least one block per
+// multiprocessor for an M×N product batch times over, or the smallest tile.
+func gemmTile(m, n, batch, multiprocessors int) int {
+	for _, t := range gemmTiles {
+		if ((m+t-1)/t)*((n+t-1)/t)*batch >= multiprocessors {
+			return t
+		}
+	}
+	return gemmTiles[len(gemmTiles)-1]
+}
+
+// gemmKernel names the kernel of kernels/gemm.cu for a tile and transposes.
+func gemmKernel(tile int, transA, transB bool) string {
+	return fmt.Sprintf("gemm_%d_%c%c_f32", tile, "nt"[b2i(transA)], "nt"[b2i(transB)])
+}
 
 // maxGridZ is the largest grid z dimension; larger batches are split.
 const maxGridZ = 65535
@@ -28,7 +44,8 @@ func (d *Device) Gemm(p device.GemmParams) error {
 	if p.M == 0 || p.N == 0 || p.Batch == 0 {
 		return nil
 	}
-	name := gemmKernels[b2i(p.TransA)][b2i(p.TransB)]
+	tile := gemmTile(p.M, p.N, p.Batch, d.info.multiprocessors)
+	name := gemmKernel(tile, p.TransA, p.TransB)
 	leave, err := d.enter()
 	if err != nil {
 		return err
@@ -40,7 +57,7 @@ func (d *Device) Gemm(p device.GemmParams) error {
 		a.ptrOff(bs[0], p.OffA+b0*p.StrideA).ptrOff(bs[1], p.OffB+b0*p.StrideB).ptrOff(bs[2], p.OffC+b0*p.StrideC)
 		a.i32(p.M).i32(p.N).i32(p.K).f32(p.Alpha).f32(p.Beta).i32(p.LDA).i32(p.LDB).i32(p.LDC)
 		a.i64(p.StrideA).i64(p.StrideB).i64(p.StrideC)
-		grid := [3]int{(p.N + 63) / 64, (p.M + 63) / 64, nb}
+		grid := [3]int{(p.N + tile - 1) / tile, (p.M + tile - 1) / tile, nb}
 		if err := d.launch(name, grid, 256, 0, a); err != nil {
 			return err
 		}

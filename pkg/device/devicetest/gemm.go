@@ -32,6 +32,10 @@ func gemmCases() []gemmCase {
 				gemmCase{ta, tb, 1, 9, 40, 4, -0.5, 0.25, false},
 				gemmCase{ta, tb, 19, 1, 23, 2, 1, 1, false},
 				gemmCase{ta, tb, 12, 12, 12, 37, 1, 0, true},
+				// Large enough for a GPU's bigger tiles (pkg/device/cuda picks
+				// 64 and 128 for these on 100+ multiprocessors), not multiples.
+				gemmCase{ta, tb, 750, 750, 9, 1, 1, 0.5, false},
+				gemmCase{ta, tb, 1500, 1500, 9, 1, 1, 0, true},
 			)
 		}
 	}

@@ -47,8 +47,10 @@ const Kernel table[] = {
     KERNEL(relu_grad_f32),         KERNEL(bias_add_f32),          KERNEL(bias_grad_f32),
     KERNEL(global_avg_pool_f32),   KERNEL(global_avg_pool_grad_f32), KERNEL(member_mean_f32),
     KERNEL(member_mean_grad_f32),  KERNEL(weighted_sum_f32),      KERNEL(weighted_sum_grad_f32),
-    KERNEL(gemm_nn_f32),           KERNEL(gemm_nt_f32),           KERNEL(gemm_tn_f32),
-    KERNEL(gemm_tt_f32),           KERNEL(sgd_f32),               KERNEL(adam_f32),
+    KERNEL(sgd_f32),               KERNEL(adam_f32),
+#define GEMM_KERNELS(tile)                                                                                  \
+  KERNEL(gemm_##tile##_nn_f32), KERNEL(gemm_##tile##_nt_f32), KERNEL(gemm_##tile##_tn_f32), KERNEL(gemm_##tile##_tt_f32)
+    GEMM_KERNELS(128),             GEMM_KERNELS(64),              GEMM_KERNELS(32),
     KERNEL(max_pool_fwd_f32),      KERNEL(max_pool_grad_f32),     KERNEL(softmax_xent_f32),
     KERNEL(softmax_xent_grad_f32),
 };
