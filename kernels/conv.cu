@@ -14,6 +14,21 @@
 //
 // Version 1: direct, correct for any shape; channels per group are small (4, 10,
 // 16) in collegial ensembles, so the taps of one output stay in L1.
+//
+//   conv_tiled_<OCT>_f32  version 2 of forward, and of backward-data at stride 1
+//                         (a forward conv of dy with the flipped filter): a
+//                         block computes an 8×32 output tile for OCT ∈ {4, 8,
+//                         16} output channels of one group and image. The input
+//                         patch of 8 channels at a time and their OCT·taps
+//                         weights go through shared memory; each thread owns one
+//                         pixel and OCT accumulators, so an input value read from
+//                         shared memory feeds OCT FMAs and weights are broadcast.
+//                         Where v1 reads every tap from L1 for one output, this
+//                         reads the patch once per OCT output channels. The
+//                         weight layout is passed as strides (group, out, in,
+//                         kh, kw) so the same code runs the flipped, transposed
+//                         filter of backward-data. Shapes whose patch exceeds
+//                         17×65 or 9 taps (see convTiledFits) use v1.
 // CPU reference: pkg/device/cpu. Build: scripts/build-kernels.sh.
 #include "common.cuh"
 
@@ -119,3 +134,82 @@ extern "C" __global__ void conv_bwd_filter_f32(const float* x, const float* dy, 
     }
   }
 }
+
+#define TILE_H 8
+#define TILE_W 32
+#define CHUNK 8
+#define PATCH_H 17  // (TILE_H-1)·2 + 3: stride 2 with a 3-tap kernel
+#define PATCH_W 65  // (TILE_W-1)·2 + 3
+#define MAX_TAPS 9
+
+// conv_tiled: y (N, Cout, OH, OW) = conv(x (N, Cin, H, W), w) in G groups,
+// with filter element (group g, local out o, local in c, kh, kw) at
+// w[wb + g·sg + o·so + c·si + kh·skh + kw·skw]. 256 threads; grid
+// (tiles of OH×OW, G·ceil(Og/OCT), N).
+template <int OCT>
+__device__ __forceinline__ void conv_tiled(const float* x, const float* w, float* y, int Cin, int H, int W, int Cout,
+                                           int G, int KH, int KW, int sh, int sw, int ph, int pw, int dh, int dw,
+                                           int OH, int OW, long long wb, long long sg, int so, int si, int skh,
+                                           int skw) {
+  __shared__ float patch[CHUNK][PATCH_H][PATCH_W];
+  __shared__ float wsm[CHUNK][MAX_TAPS][OCT];
+  int Cg = Cin / G, Og = Cout / G, taps = KH * KW;
+  int tilesW = (OW + TILE_W - 1) / TILE_W, ocBlocks = (Og + OCT - 1) / OCT;
+  int oy0 = blockIdx.x / tilesW * TILE_H, ox0 = blockIdx.x % tilesW * TILE_W;
+  int g = blockIdx.y / ocBlocks, oc0 = blockIdx.y % ocBlocks * OCT;
+  int n = blockIdx.z;
+  int ty = threadIdx.x / TILE_W, tx = threadIdx.x % TILE_W;
+  int oy = oy0 + ty, ox = ox0 + tx;
+  int rows = (TILE_H - 1) * sh + (KH - 1) * dh + 1, cols = (TILE_W - 1) * sw + (KW - 1) * dw + 1;
+  int iy0 = oy0 * sh - ph, ix0 = ox0 * sw - pw;
+  const float* xg = x + ((long long)n * Cin + (long long)g * Cg) * H * W;
+  const float* wg = w + wb + g * sg;
+  float acc[OCT];
+#pragma unroll
+  for (int o = 0; o < OCT; o++) acc[o] = 0.0f;
+  for (int c0 = 0; c0 < Cg; c0 += CHUNK) {
+    int ck = min(CHUNK, Cg - c0);
+    __syncthreads();  // the previous chunk is consumed
+    for (int i = threadIdx.x; i < ck * rows * cols; i += blockDim.x) {
+      int c = i / (rows * cols), r = i - c * rows * cols, py = r / cols, px = r - py * cols;
+      int iy = iy0 + py, ix = ix0 + px;
+      float v = 0.0f;
+      if (iy >= 0 && iy < H && ix >= 0 && ix < W) v = xg[(long long)(c0 + c) * H * W + (long long)iy * W + ix];
+      patch[c][py][px] = v;
+    }
+    for (int i = threadIdx.x; i < ck * taps * OCT; i += blockDim.x) {
+      int c = i / (taps * OCT), r = i - c * taps * OCT, tap = r / OCT, o = r - tap * OCT;
+      int kh = tap / KW, kw = tap - kh * KW;
+      float v = 0.0f;
+      if (oc0 + o < Og) v = wg[(long long)(oc0 + o) * so + (long long)(c0 + c) * si + kh * skh + kw * skw];
+      wsm[c][tap][o] = v;
+    }
+    __syncthreads();
+    if (oy < OH && ox < OW) {
+      for (int c = 0; c < ck; c++)
+        for (int kh = 0; kh < KH; kh++)
+          for (int kw = 0; kw < KW; kw++) {
+            float v = patch[c][ty * sh + kh * dh][tx * sw + kw * dw];
+            const float* wt = wsm[c][kh * KW + kw];
+#pragma unroll
+            for (int o = 0; o < OCT; o++) acc[o] = fmaf(v, wt[o], acc[o]);
+          }
+    }
+  }
+  if (oy >= OH || ox >= OW) return;
+#pragma unroll
+  for (int o = 0; o < OCT; o++)
+    if (oc0 + o < Og) y[(((long long)n * Cout + (long long)g * Og + oc0 + o) * OH + oy) * OW + ox] = acc[o];
+}
+
+#define CONV_TILED_KERNEL(OCT)                                                                                   \
+  extern "C" __global__ void __launch_bounds__(256)                                                             \
+      conv_tiled_##OCT##_f32(const float* x, const float* w, float* y, int Cin, int H, int W, int Cout, int G,   \
+                             int KH, int KW, int sh, int sw, int ph, int pw, int dh, int dw, int OH, int OW,     \
+                             long long wb, long long sg, int so, int si, int skh, int skw) {                     \
+    conv_tiled<OCT>(x, w, y, Cin, H, W, Cout, G, KH, KW, sh, sw, ph, pw, dh, dw, OH, OW, wb, sg, so, si, skh, skw); \
+  }
+
+CONV_TILED_KERNEL(4)
+CONV_TILED_KERNEL(8)
+CONV_TILED_KERNEL(16)

@@ -8,7 +8,7 @@ import (
 	"github.com/collegium/collegium/pkg/device"
 )
 
-// convArgs appends the integer shape arguments every conv kernel takes, in
+// convArgs appends the integer shape arguments every v1 conv kernel takes, in
 // kernels/conv.cu's order: N C H W O KH KW G sh sw ph pw dh dw OH OW.
 func convArgs(a *args, p device.ConvParams) {
 	for _, v := range []int{p.N, p.C, p.H, p.W, p.O, p.KH, p.KW, p.Groups, p.StrideH, p.StrideW, p.PadH, p.PadW, p.DilH, p.DilW, p.OutH(), p.OutW()} {
@@ -28,24 +28,29 @@ const (
 	roleY
 )
 
-// conv validates p and the buffers (whose roles say which of x, w, y each
-// is, for its length) and launches kernel with grid blocks, or one thread
-// per element of the last buffer when grid is 0.
-func (d *Device) conv(op, kernel string, p device.ConvParams, bufs [3]device.Buffer, roles [3]int, grid int) error {
+// convOperands validates p and the buffers, whose roles say which of x, w, y
+// each is (for its length).
+func (d *Device) convOperands(op string, p device.ConvParams, bufs [3]device.Buffer, roles [3]int) ([]*Buffer, error) {
 	if err := p.Validate(); err != nil {
-		return fmt.Errorf("%s: %s: %w", d.Name(), op, err)
+		return nil, fmt.Errorf("%s: %s: %w", d.Name(), op, err)
 	}
 	bs, err := d.operands(op, bufs[:]...)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	nx, nw, ny := convSizes(p)
 	size := [3]int{roleX: nx, roleW: nw, roleY: ny}
 	if err := d.lengths(op, bs, size[roles[0]], size[roles[1]], size[roles[2]]); err != nil {
-		return err
+		return nil, err
 	}
+	return bs, nil
+}
+
+// convV1 launches a v1 kernel with grid blocks, or one thread per element of
+// the last buffer when grid is 0.
+func (d *Device) convV1(kernel string, p device.ConvParams, bs []*Buffer, grid, outLen int) error {
 	if grid == 0 {
-		grid = gridFor(size[roles[2]])
+		grid = gridFor(outLen)
 	}
 	a := args{}
 	a.ptr(bs[0]).ptr(bs[1]).ptr(bs[2])
@@ -53,21 +58,112 @@ func (d *Device) conv(op, kernel string, p device.ConvParams, bufs [3]device.Buf
 	return d.run(kernel, [3]int{grid, 1, 1}, block, a)
 }
 
-// Conv2dForward computes y = conv(x, w): one thread per output element.
-func (d *Device) Conv2dForward(p device.ConvParams, x, w, y device.Buffer) error {
-	return d.conv("conv forward", "conv_fwd_f32", p, [3]device.Buffer{x, w, y}, [3]int{roleX, roleW, roleY}, 0)
+// Tile and patch limits of kernels/conv.cu's conv_tiled.
+const (
+	tileH, tileW   = 8, 32
+	patchH, patchW = 17, 65
+	maxTaps        = 9
+	maxGridY       = 65535
+)
+
+// tiledConv is a convolution as conv_tiled computes it: in (N, Cin, H, W) to
+// out (N, Cout, OH, OW) in groups, with the filter element (group, local out,
+// local in, kh, kw) at wb + group·sg + out·so + in·si + kh·skh + kw·skw.
+type tiledConv struct {
+	n, cin, h, w, cout, groups, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow int
+	wb, sg                                                             int
+	so, si, skh, skw                                                   int
 }
 
-// Conv2dBackwardData computes dx from dy and w: one thread per dx element.
+// forwardTiled is y = conv(x, w) for p.
+func forwardTiled(p device.ConvParams) tiledConv {
+	cg, og, taps := p.C/p.Groups, p.O/p.Groups, p.KH*p.KW
+	return tiledConv{n: p.N, cin: p.C, h: p.H, w: p.W, cout: p.O, groups: p.Groups, kh: p.KH, kw: p.KW,
+		sh: p.StrideH, sw: p.StrideW, ph: p.PadH, pw: p.PadW, dh: p.DilH, dw: p.DilW, oh: p.OutH(), ow: p.OutW(),
+		wb: 0, sg: og * cg * taps, so: cg * taps, si: taps, skh: p.KW, skw: 1}
+}
+
+// backwardDataTiled is dx for p as a forward convolution of dy with the
+// flipped filter, its in and out channels swapped, and padding (K-1)·dil -
+// pad; it exists for stride 1 only (ok false otherwise).
+func backwardDataTiled(p device.ConvParams) (t tiledConv, ok bool) {
+	if p.StrideH != 1 || p.StrideW != 1 {
+		return t, false
+	}
+	cg, og, taps := p.C/p.Groups, p.O/p.Groups, p.KH*p.KW
+	return tiledConv{n: p.N, cin: p.O, h: p.OutH(), w: p.OutW(), cout: p.C, groups: p.Groups, kh: p.KH, kw: p.KW,
+		sh: 1, sw: 1, ph: (p.KH-1)*p.DilH - p.PadH, pw: (p.KW-1)*p.DilW - p.PadW, dh: p.DilH, dw: p.DilW, oh: p.H, ow: p.W,
+		wb: taps - 1, sg: og * cg * taps, so: taps, si: cg * taps, skh: -p.KW, skw: -1}, true
+}
+
+// outTile is the number of output channels per block: the smallest kernel
+// instance that holds a group's, at most 16.
+func (t tiledConv) outTile() int {
+	switch og := t.cout / t.groups; {
+	case og <= 4:
+		return 4
+	case og <= 8:
+		return 8
+	}
+	return 16
+}
+
+// grid is the launch grid: output tiles, groups × channel blocks, images.
+func (t tiledConv) grid() [3]int {
+	og, oct := t.cout/t.groups, t.outTile()
+	return [3]int{((t.oh + tileH - 1) / tileH) * ((t.ow + tileW - 1) / tileW), t.groups * ((og + oct - 1) / oct), t.n}
+}
+
+// fits reports whether conv_tiled can run t: its input patch fits the shared
+// tile, it has at most 9 taps, and its grid is within CUDA's limits.
+func (t tiledConv) fits() bool {
+	g := t.grid()
+	return (tileH-1)*t.sh+(t.kh-1)*t.dh+1 <= patchH && (tileW-1)*t.sw+(t.kw-1)*t.dw+1 <= patchW &&
+		t.kh*t.kw <= maxTaps && g[1] <= maxGridY && g[2] <= maxGridY
+}
+
+// launchTiled runs conv_tiled for t: in and w to out.
+func (d *Device) launchTiled(t tiledConv, in, w, out *Buffer) error {
+	a := args{}
+	a.ptr(in).ptr(w).ptr(out)
+	for _, v := range []int{t.cin, t.h, t.w, t.cout, t.groups, t.kh, t.kw, t.sh, t.sw, t.ph, t.pw, t.dh, t.dw, t.oh, t.ow} {
+		a.i32(v)
+	}
+	a.i64(t.wb).i64(t.sg).i32(t.so).i32(t.si).i32(t.skh).i32(t.skw)
+	return d.run(fmt.Sprintf("conv_tiled_%d_f32", t.outTile()), t.grid(), 256, a)
+}
+
+// Conv2dForward computes y = conv(x, w): conv_tiled where the shape fits it,
+// else v1's one thread per output element.
+func (d *Device) Conv2dForward(p device.ConvParams, x, w, y device.Buffer) error {
+	bs, err := d.convOperands("conv forward", p, [3]device.Buffer{x, w, y}, [3]int{roleX, roleW, roleY})
+	if err != nil {
+		return err
+	}
+	if t := forwardTiled(p); t.fits() {
+		return d.launchTiled(t, bs[0], bs[1], bs[2])
+	}
+	return d.convV1("conv_fwd_f32", p, bs, 0, bs[2].n)
+}
+
+// Conv2dBackwardData computes dx from dy and w: conv_tiled at stride 1 where
+// the shape fits it, else v1's one thread per dx element.
 func (d *Device) Conv2dBackwardData(p device.ConvParams, dy, w, dx device.Buffer) error {
-	return d.conv("conv backward data", "conv_bwd_data_f32", p, [3]device.Buffer{dy, w, dx}, [3]int{roleY, roleW, roleX}, 0)
+	bs, err := d.convOperands("conv backward data", p, [3]device.Buffer{dy, w, dx}, [3]int{roleY, roleW, roleX})
+	if err != nil {
+		return err
+	}
+	if t, ok := backwardDataTiled(p); ok && t.fits() {
+		return d.launchTiled(t, bs[0], bs[1], bs[2])
+	}
+	return d.convV1("conv_bwd_data_f32", p, bs, 0, bs[2].n)
 }
 
 // Conv2dBackwardFilter computes dw from x and dy: one block per (o, c) slice.
 func (d *Device) Conv2dBackwardFilter(p device.ConvParams, x, dy, dw device.Buffer) error {
-	grid := 0
-	if p.Validate() == nil {
-		grid = p.O * (p.C / p.Groups)
+	bs, err := d.convOperands("conv backward filter", p, [3]device.Buffer{x, dy, dw}, [3]int{roleX, roleY, roleW})
+	if err != nil {
+		return err
 	}
-	return d.conv("conv backward filter", "conv_bwd_filter_f32", p, [3]device.Buffer{x, dy, dw}, [3]int{roleX, roleY, roleW}, grid)
+	return d.convV1("conv_bwd_filter_f32", p, bs, p.O*(p.C/p.Groups), 0)
 }

@@ -51,3 +51,30 @@ func TestGemmTile(t *testing.T) {
 		t.Errorf("gemmKernel(64, T, N) = %s", k)
 	}
 }
+
+// TestTiledConvCovers: the CE benchmark shapes run conv_tiled forward and
+// backward-data; a 5×5 filter (25 taps) and backward-data at stride 2 fall
+// back to v1.
+func TestTiledConvCovers(t *testing.T) {
+	for _, c := range convCases {
+		if !forwardTiled(c.p).fits() {
+			t.Errorf("%s: forward does not fit conv_tiled", c.name)
+		}
+		if bt, ok := backwardDataTiled(c.p); !ok || !bt.fits() {
+			t.Errorf("%s: backward data does not fit conv_tiled", c.name)
+		}
+	}
+	p5 := conv3x3(2, 8, 16, 2)
+	p5.KH, p5.KW, p5.PadH, p5.PadW = 5, 5, 2, 2
+	if forwardTiled(p5).fits() {
+		t.Error("a 5×5 filter fits conv_tiled (max 9 taps)")
+	}
+	p2 := conv3x3(2, 8, 16, 2)
+	p2.StrideH, p2.StrideW = 2, 2
+	if _, ok := backwardDataTiled(p2); ok {
+		t.Error("backward data at stride 2 runs conv_tiled")
+	}
+	if !forwardTiled(p2).fits() {
+		t.Error("forward at stride 2 does not fit conv_tiled")
+	}
+}

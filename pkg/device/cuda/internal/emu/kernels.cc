@@ -42,7 +42,8 @@ void call(void** slot) {
 const Kernel table[] = {
     KERNEL(bn_forward_train_f32),  KERNEL(bn_forward_eval_f32),   KERNEL(bn_backward_data_f32),
     KERNEL(bn_backward_gamma_f32), KERNEL(conv_fwd_f32),          KERNEL(conv_bwd_data_f32),
-    KERNEL(conv_bwd_filter_f32),   KERNEL(fill_f32),              KERNEL(copy_f32),
+    KERNEL(conv_bwd_filter_f32),   KERNEL(conv_tiled_4_f32),      KERNEL(conv_tiled_8_f32),
+    KERNEL(conv_tiled_16_f32),     KERNEL(fill_f32),              KERNEL(copy_f32),
     KERNEL(add_f32),               KERNEL(scale_f32),             KERNEL(relu_f32),
     KERNEL(relu_grad_f32),         KERNEL(bias_add_f32),          KERNEL(bias_grad_f32),
     KERNEL(global_avg_pool_f32),   KERNEL(global_avg_pool_grad_f32), KERNEL(member_mean_f32),
