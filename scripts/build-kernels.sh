@@ -26,5 +26,6 @@ for src in "$root"/kernels/*.cu; do
 	"$ptxas" -arch=sm_90 -v -o /dev/null "$out/$name.ptx" 2>&1 |
 		awk '/Compiling entry function/ {fn=$0; sub(/.*entry function \047/, "", fn); sub(/\047.*/, "", fn)}
 		     /spill stores/ {spill=$0; sub(/^[[:space:]]+/, "", spill)}
-		     /Used [0-9]+ registers/ {match($0, /Used [0-9]+ registers/); printf "  %-24s %s; %s\n", fn, substr($0, RSTART, RLENGTH), spill}'
+		     /Used [0-9]+ registers/ {match($0, /Used [0-9]+ registers.*/); printf "  %-24s %s; %s\n", fn, substr($0, RSTART, RLENGTH), spill}
+		     /error/ {print}'
 done
