@@ -28,7 +28,16 @@
 //                         weight layout is passed as strides (group, out, in,
 //                         kh, kw) so the same code runs the flipped, transposed
 //                         filter of backward-data. Shapes whose patch exceeds
-//                         17×65 or 9 taps (see convTiledFits) use v1.
+//                         17×65 or 9 taps (see tiledConv.fits) use v1.
+//   conv_wgrad_tiled_<OCT>_f32  version 2 of backward-filter for the same shapes:
+//                         a block owns OCT ∈ {4, 8} output × 8 input channels × taps of
+//                         one group's filter and sums over a share of the
+//                         (image, 8×32 tile) items: dy for OCT channels and the
+//                         input patch go through shared memory, each thread
+//                         accumulates up to 3 filter elements over the tile's
+//                         pixels. Blocks that split the items write partial
+//                         sums that sum_partials_f32 adds in a fixed order, so
+//                         the result is deterministic (no atomics).
 // CPU reference: pkg/device/cpu. Build: scripts/build-kernels.sh.
 #include "common.cuh"
 
@@ -213,3 +222,94 @@ __device__ __forceinline__ void conv_tiled(const float* x, const float* w, float
 CONV_TILED_KERNEL(4)
 CONV_TILED_KERNEL(8)
 CONV_TILED_KERNEL(16)
+
+// OCT ≤ 8 here: 16 channels of dy beside the patch would pass 48 KiB of shared memory.
+#define WGRAD_PER_THREAD 3  // ceil(8 · CHUNK · MAX_TAPS / 256)
+
+// conv_wgrad_tiled: dw (or, with splits > 1, partial sums at dw + split·size)
+// of y = conv(x, w) for a stride-free filter layout (O, Cg, KH, KW). Grid:
+// (splits, G·ceil(Og/OCT)·ceil(Cg/CHUNK), 1); block s sums items s, s+splits, …
+// of the N·tiles (image, output tile) pairs.
+template <int OCT>
+__device__ __forceinline__ void conv_wgrad_tiled(const float* x, const float* dy, float* dw, int N, int C, int H,
+                                                 int W, int O, int G, int KH, int KW, int sh, int sw, int ph, int pw,
+                                                 int dh, int dw_, int OH, int OW) {
+  __shared__ float patch[CHUNK][PATCH_H][PATCH_W];
+  __shared__ float dys[OCT][TILE_H * TILE_W + 1];  // +1: rows in different banks
+  int Cg = C / G, Og = O / G, taps = KH * KW;
+  int ocBlocks = (Og + OCT - 1) / OCT, cBlocks = (Cg + CHUNK - 1) / CHUNK;
+  int g = blockIdx.y / (ocBlocks * cBlocks), r = blockIdx.y % (ocBlocks * cBlocks);
+  int oc0 = r / cBlocks * OCT, c0 = r % cBlocks * CHUNK;
+  int ck = min(CHUNK, Cg - c0);
+  int tilesW = (OW + TILE_W - 1) / TILE_W, tiles = ((OH + TILE_H - 1) / TILE_H) * tilesW;
+  int rows = (TILE_H - 1) * sh + (KH - 1) * dh + 1, cols = (TILE_W - 1) * sw + (KW - 1) * dw_ + 1;
+  int outputs = OCT * ck * taps;  // this block's filter elements, o slowest
+  float acc[WGRAD_PER_THREAD];
+#pragma unroll
+  for (int j = 0; j < WGRAD_PER_THREAD; j++) acc[j] = 0.0f;
+  for (long long item = blockIdx.x; item < (long long)N * tiles; item += gridDim.x) {
+    int n = (int)(item / tiles), tile = (int)(item % tiles);
+    int oy0 = tile / tilesW * TILE_H, ox0 = tile % tilesW * TILE_W;
+    int iy0 = oy0 * sh - ph, ix0 = ox0 * sw - pw;
+    const float* xg = x + ((long long)n * C + (long long)g * Cg + c0) * H * W;
+    __syncthreads();  // the previous item is consumed
+    for (int i = threadIdx.x; i < ck * rows * cols; i += blockDim.x) {
+      int c = i / (rows * cols), q = i - c * rows * cols, py = q / cols, px = q - py * cols;
+      int iy = iy0 + py, ix = ix0 + px;
+      float v = 0.0f;
+      if (iy >= 0 && iy < H && ix >= 0 && ix < W) v = xg[(long long)c * H * W + (long long)iy * W + ix];
+      patch[c][py][px] = v;
+    }
+    for (int i = threadIdx.x; i < OCT * TILE_H * TILE_W; i += blockDim.x) {
+      int o = i / (TILE_H * TILE_W), p = i - o * TILE_H * TILE_W;
+      int oy = oy0 + p / TILE_W, ox = ox0 + p % TILE_W;
+      float v = 0.0f;  // pixels past the edge and channels past the group add nothing
+      if (oc0 + o < Og && oy < OH && ox < OW) v = dy[(((long long)n * O + (long long)g * Og + oc0 + o) * OH + oy) * OW + ox];
+      dys[o][p] = v;
+    }
+    __syncthreads();
+#pragma unroll
+    for (int j = 0; j < WGRAD_PER_THREAD; j++) {
+      int e = threadIdx.x + j * 256;
+      if (e >= outputs) break;
+      int o = e / (ck * taps), q = e - o * ck * taps, c = q / taps, tap = q - c * taps;
+      int kh = tap / KW, kw = tap - kh * KW;
+      const float* d = dys[o];
+      float s = acc[j];
+      for (int ty = 0; ty < TILE_H; ty++) {
+        const float* prow = patch[c][ty * sh + kh * dh] + kw * dw_;
+        for (int tx = 0; tx < TILE_W; tx++) s = fmaf(d[ty * TILE_W + tx], prow[tx * sw], s);
+      }
+      acc[j] = s;
+    }
+  }
+  long long size = (long long)O * Cg * taps;
+  float* out = dw + (long long)blockIdx.x * size;
+#pragma unroll
+  for (int j = 0; j < WGRAD_PER_THREAD; j++) {
+    int e = threadIdx.x + j * 256;
+    if (e >= outputs) break;
+    int o = e / (ck * taps), q = e - o * ck * taps, c = q / taps, tap = q - c * taps;
+    if (oc0 + o < Og) out[(((long long)g * Og + oc0 + o) * Cg + c0 + c) * taps + tap] = acc[j];
+  }
+}
+
+#define CONV_WGRAD_KERNEL(OCT)                                                                                    \
+  extern "C" __global__ void __launch_bounds__(256)                                                              \
+      conv_wgrad_tiled_##OCT##_f32(const float* x, const float* dy, float* dw, int N, int C, int H, int W, int O, \
+                                   int G, int KH, int KW, int sh, int sw, int ph, int pw, int dh, int dw_, int OH,  \
+                                   int OW) {                                                                     \
+    conv_wgrad_tiled<OCT>(x, dy, dw, N, C, H, W, O, G, KH, KW, sh, sw, ph, pw, dh, dw_, OH, OW);                  \
+  }
+
+CONV_WGRAD_KERNEL(4)
+CONV_WGRAD_KERNEL(8)
+
+// sum_partials_f32: y[i] = Σ_s part[s·n + i], s in order (deterministic).
+extern "C" __global__ void sum_partials_f32(const float* part, float* y, int splits, long long n) {
+  GRID_STRIDE(i, n) {
+    float s = 0.0f;
+    for (int k = 0; k < splits; k++) s += part[(long long)k * n + i];
+    y[i] = s;
+  }
+}

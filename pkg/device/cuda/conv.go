@@ -3,6 +3,7 @@
 package cuda
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/collegium/collegium/pkg/device"
@@ -159,11 +160,71 @@ func (d *Device) Conv2dBackwardData(p device.ConvParams, dy, w, dx device.Buffer
 	return d.convV1("conv_bwd_data_f32", p, bs, 0, bs[2].n)
 }
 
-// Conv2dBackwardFilter computes dw from x and dy: one block per (o, c) slice.
+// Conv2dBackwardFilter computes dw from x and dy: conv_wgrad_tiled where
+// the shape fits conv_tiled, else v1's one block per (o, c) slice.
 func (d *Device) Conv2dBackwardFilter(p device.ConvParams, x, dy, dw device.Buffer) error {
 	bs, err := d.convOperands("conv backward filter", p, [3]device.Buffer{x, dy, dw}, [3]int{roleX, roleY, roleW})
 	if err != nil {
 		return err
 	}
+	if w := newWgrad(p, d.info.multiprocessors); w.fits {
+		return d.wgradTiled(p, w, bs)
+	}
 	return d.convV1("conv_bwd_filter_f32", p, bs, p.O*(p.C/p.Groups), 0)
+}
+
+// wgradPlan is a launch of conv_wgrad_tiled: outTile output channels per
+// block, blocks over (group, channel blocks) × splits of the (image, tile)
+// items, each split writing partial sums when there is more than one.
+type wgradPlan struct {
+	outTile, blocks, splits int
+	fits                    bool
+}
+
+// wgradChunk is the input channels per block (CHUNK in kernels/conv.cu).
+const wgradChunk = 8
+
+// newWgrad plans p's filter gradient for a GPU with that many
+// multiprocessors: splits enough to launch about four blocks per
+// multiprocessor, never more than there are items.
+func newWgrad(p device.ConvParams, multiprocessors int) wgradPlan {
+	t := forwardTiled(p)
+	cg, og := p.C/p.Groups, p.O/p.Groups
+	w := wgradPlan{outTile: 8}
+	if og <= 4 {
+		w.outTile = 4
+	}
+	w.blocks = p.Groups * ((og + w.outTile - 1) / w.outTile) * ((cg + wgradChunk - 1) / wgradChunk)
+	items := p.N * ((t.oh + tileH - 1) / tileH) * ((t.ow + tileW - 1) / tileW)
+	w.splits = max(1, min(items, (4*multiprocessors+w.blocks-1)/w.blocks))
+	w.fits = t.fits() && w.blocks <= maxGridY
+	return w
+}
+
+// wgradTiled runs plan w for p on x, dy, dw (bs), through a pooled buffer
+// of partial sums when the items are split.
+func (d *Device) wgradTiled(p device.ConvParams, w wgradPlan, bs []*Buffer) (err error) {
+	out := bs[2]
+	if w.splits > 1 {
+		part, err := d.Alloc(out.dt, w.splits*out.n)
+		if err != nil {
+			return fmt.Errorf("%s: conv backward filter: partial sums: %w", d.Name(), err)
+		}
+		defer func() { err = errors.Join(err, d.Free(part)) }()
+		out = part.(*Buffer)
+	}
+	a := args{}
+	a.ptr(bs[0]).ptr(bs[1]).ptr(out)
+	for _, v := range []int{p.N, p.C, p.H, p.W, p.O, p.Groups, p.KH, p.KW, p.StrideH, p.StrideW, p.PadH, p.PadW, p.DilH, p.DilW, p.OutH(), p.OutW()} {
+		a.i32(v)
+	}
+	if err := d.run(fmt.Sprintf("conv_wgrad_tiled_%d_f32", w.outTile), [3]int{w.splits, w.blocks, 1}, 256, a); err != nil {
+		return err
+	}
+	if w.splits == 1 {
+		return nil
+	}
+	s := args{}
+	s.ptr(out).ptr(bs[2]).i32(w.splits).i64(bs[2].n)
+	return d.elementwise("sum_partials_f32", bs[2].n, s)
 }

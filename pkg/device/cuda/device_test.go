@@ -53,7 +53,7 @@ func TestGemmTile(t *testing.T) {
 }
 
 // TestTiledConvCovers: the CE benchmark shapes run conv_tiled forward and
-// backward-data; a 5×5 filter (25 taps) and backward-data at stride 2 fall
+// backward-data and conv_wgrad_tiled; a 5×5 filter (25 taps) and backward-data at stride 2 fall
 // back to v1.
 func TestTiledConvCovers(t *testing.T) {
 	for _, c := range convCases {
@@ -63,6 +63,17 @@ func TestTiledConvCovers(t *testing.T) {
 		if bt, ok := backwardDataTiled(c.p); !ok || !bt.fits() {
 			t.Errorf("%s: backward data does not fit conv_tiled", c.name)
 		}
+		if !newWgrad(c.p, 132).fits {
+			t.Errorf("%s: backward filter does not fit conv_wgrad_tiled", c.name)
+		}
+	}
+	// 32 groups of 4: one block per group, split 17 ways over the 448
+	// (image, tile) items to give 132 multiprocessors about four blocks each.
+	if w := newWgrad(conv3x3(32, 128, 56, 32), 132); w != (wgradPlan{outTile: 4, blocks: 32, splits: 17, fits: true}) {
+		t.Errorf("g32 filter gradient plan %+v", w)
+	}
+	if w := newWgrad(conv3x3(1, 8, 8, 1), 132); w.splits != 1 {
+		t.Errorf("one image of one tile is split %d ways", w.splits)
 	}
 	p5 := conv3x3(2, 8, 16, 2)
 	p5.KH, p5.KW, p5.PadH, p5.PadW = 5, 5, 2, 2
