@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # build-gpu-bundle.sh: build, on a development machine, everything that
 # scripts/gpu-check.sh runs on a GPU machine (which has the NVIDIA driver but
-# no Go and no network): a -tags gpu test binary per package whose tests take
-# a device, the CLI, and the MNIST files.
+# no Go and no network): a -tags gpu test binary per package whose tests or
+# benchmarks take a device, the CLI, and the MNIST files.
 #
 # Usage: scripts/build-gpu-bundle.sh [OUTDIR]      (default bin/gpu)
 #        WITH_MNIST=0 leaves out the MNIST files (OUTDIR/data/mnist) that the
@@ -21,6 +21,7 @@ export GOFLAGS="${GOFLAGS:-} -mod=mod"
 test_pkgs=(
 	pkg/device/cuda
 	pkg/engine
+	pkg/train
 )
 
 eval "$(scripts/fetch-cuda.sh --env)"

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # gpu-check.sh: the one prepared run on a GPU machine (NVIDIA driver, python3
 # with PyTorch; no Go, no network). Runs the prebuilt -tags gpu test binaries
-# (the same conformance suite as on CPU), the CE-shape benchmarks timed with
-# CUDA events, the same shapes with PyTorch (cuDNN/cuBLAS, TF32 off), and
-# prints a table: case, collegium GFLOP/s, torch GFLOP/s, ratio.
+# (the same conformance suite as on CPU), training steps of the MLP-CE and
+# ResNeXt-29 against PyTorch's, the CE-shape benchmarks timed with CUDA events,
+# the same shapes with PyTorch (cuDNN/cuBLAS, TF32 off), and prints tables:
+# case, collegium GFLOP/s, torch GFLOP/s, ratio; model, step times, ratio.
 #
 # Build the bundle first on a development machine: scripts/build-gpu-bundle.sh
 # Usage: scripts/gpu-check.sh [BINDIR]     (default bin/gpu)
@@ -57,7 +58,7 @@ step "nvidia-smi" 30 nvidia-smi -L
 step "driver" 30 nvidia-smi --query-gpu=name,driver_version,memory.total,compute_cap --format=csv
 
 tests=()
-for t in "$bin"/*.test; do
+for t in "$bin"/cuda.test "$bin"/engine.test; do
 	[ -x "$t" ] && tests+=("$t")
 done
 [ ${#tests[@]} -eq 0 ] && echo "gpu-check: no test binaries in $bin (run scripts/build-gpu-bundle.sh)"
@@ -66,6 +67,15 @@ done
 for t in "${tests[@]}"; do
 	step "test $(basename "$t")" 120 env COLLEGIUM_TEST_DEVICE=cuda:0 "$t" -test.v -test.count=1
 done
+
+# One training step (forward, backward, SGD) of the MLP-CE and of ResNeXt-29
+# 8×64d, Collegium on cuda:0 and PyTorch on the same card.
+if [ -x "$bin/train.test" ]; then
+	step "train step collegium (cuda:0)" 150 bash -c \
+		"set -o pipefail; COLLEGIUM_TEST_DEVICE=cuda:0 '$bin/train.test' -test.run '^\$' -test.bench TrainStep -test.benchtime 20x | tee '$work/step.txt'"
+fi
+step "train step torch (scripts/bench_torch_step.py)" 120 bash -c \
+	"set -o pipefail; python3 '$root/scripts/bench_torch_step.py' --device cuda --reps 20 | tee '$work/torch-step.jsonl'"
 
 # A short MNIST training run on the GPU and on the CPU with the same seed:
 # float32 rounding differs (other summation orders), so the trajectories drift
@@ -143,5 +153,30 @@ for c in cases:
     a, b = ours.get(c), theirs.get(c)
     ratio = f"{a / b:7.2f}" if a and b else f"{'-':>7}"
     print(f"{c:28} {fmt(a)} {fmt(b)} {ratio}")
+PY
+echo
+echo "=== training step, ms (median; Collegium: mean of 20)"
+python3 - "$work/step.txt" "$work/torch-step.jsonl" <<'PY'
+import json, re, sys
+ours, theirs = {}, {}
+try:
+    for line in open(sys.argv[1]):
+        m = re.match(r"BenchmarkTrainStep/(\S+)/b(\d+)(?:-\d+)?\s+\d+\s+(\d+) ns/op", line)
+        if m:
+            ours[(m.group(1).replace("_", " "), int(m.group(2)))] = int(m.group(3)) / 1e6
+except OSError:
+    pass
+try:
+    for line in open(sys.argv[2]):
+        r = json.loads(line)
+        theirs[(r["model"], r["batch"])] = r["median_ms"]
+except (OSError, ValueError):
+    pass
+print(f"{'model':24} {'batch':>5} {'collegium':>10} {'torch':>10} {'torch/collegium':>16}")
+for k in sorted(set(ours) | set(theirs)):
+    a, b = ours.get(k), theirs.get(k)
+    fmt = lambda v: f"{v:10.2f}" if v else f"{'-':>10}"
+    ratio = f"{b / a:16.2f}" if a and b else f"{'-':>16}"
+    print(f"{k[0]:24} {k[1]:5} {fmt(a)} {fmt(b)} {ratio}")
 PY
 rm -rf "$work"

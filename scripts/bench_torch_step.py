@@ -1,0 +1,162 @@
+#!/usr/bin/env python3
+"""Time one training step of Collegium's benchmark models with PyTorch.
+
+The peer of `go test ./pkg/train -run '^$' -bench TrainStep`: the same two
+models, batches and optimizer, one step = forward, softmax cross-entropy,
+backward, SGD update (lr 0.1, momentum 0.9, coupled weight decay 1e-4).
+
+  mlp 4×128 L2, batch 128, MNIST-shaped input: a dense 784→m·n layer, one
+      block-diagonal n→n layer per extra depth (torch.bmm over (m, B, n)),
+      the members' n→10 readouts (bmm) and their mean; ReLU after hidden layers.
+  resnext29 8×64d, CIFAR-shaped input: the CIFAR ResNeXt of Xie et al.
+      (3 stages of 3 bottlenecks, widen 4, grouped 3×3 convs, BN, projection
+      shortcuts), batch 8 and, on a GPU, 64.
+
+Parameter counts are printed so that they can be checked against
+`collegium`'s (473,128 and 34,426,698). TF32 is off on CUDA so that both
+sides compute in float32. Prints one JSON object per line.
+
+  python3 scripts/bench_torch_step.py --device cpu --reps 5
+  python3 scripts/bench_torch_step.py --device cuda --reps 50
+"""
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class MLPCE(nn.Module):
+    """m members of an MLP of width n and depth L on a shared input, mean of logits."""
+
+    def __init__(self, din, m, n, depth, classes):
+        super().__init__()
+        self.m, self.n = m, n
+        self.fc0 = nn.Linear(din, m * n)
+        self.hidden_w = nn.ParameterList()
+        self.hidden_b = nn.ParameterList()
+        for _ in range(depth - 1):
+            w = torch.empty(m, n, n)
+            nn.init.kaiming_normal_(w.view(m * n, n))
+            self.hidden_w.append(nn.Parameter(w))
+            self.hidden_b.append(nn.Parameter(torch.zeros(m, 1, n)))
+        self.readout_w = nn.Parameter(torch.randn(m, n, classes) / n ** 0.5)
+        self.readout_b = nn.Parameter(torch.zeros(m, 1, classes))
+
+    def forward(self, x):
+        b = x.shape[0]
+        h = F.relu(self.fc0(x.flatten(1)))  # (B, m·n)
+        h = h.view(b, self.m, self.n).transpose(0, 1)  # (m, B, n)
+        for w, bias in zip(self.hidden_w, self.hidden_b):
+            h = F.relu(torch.baddbmm(bias, h, w))
+        y = torch.baddbmm(self.readout_b, h, self.readout_w)  # (m, B, classes)
+        return y.mean(0)
+
+
+class Bottleneck(nn.Module):
+    def __init__(self, cin, cout, stride, cardinality, d):
+        super().__init__()
+        self.conv_reduce = nn.Conv2d(cin, d, 1, bias=False)
+        self.bn_reduce = nn.BatchNorm2d(d)
+        self.conv_conv = nn.Conv2d(d, d, 3, stride=stride, padding=1, groups=cardinality, bias=False)
+        self.bn = nn.BatchNorm2d(d)
+        self.conv_expand = nn.Conv2d(d, cout, 1, bias=False)
+        self.bn_expand = nn.BatchNorm2d(cout)
+        self.shortcut = nn.Sequential()
+        if cin != cout or stride != 1:
+            self.shortcut = nn.Sequential(nn.Conv2d(cin, cout, 1, stride=stride, bias=False), nn.BatchNorm2d(cout))
+
+    def forward(self, x):
+        h = F.relu(self.bn_reduce(self.conv_reduce(x)))
+        h = F.relu(self.bn(self.conv_conv(h)))
+        h = self.bn_expand(self.conv_expand(h))
+        return F.relu(h + self.shortcut(x))
+
+
+class ResNeXt29(nn.Module):
+    def __init__(self, cardinality=8, width=64, widen=4, classes=10):
+        super().__init__()
+        self.conv_1_3x3 = nn.Conv2d(3, 64, 3, padding=1, bias=False)
+        self.bn_1 = nn.BatchNorm2d(64)
+        blocks, cin = [], 64
+        for i in range(3):
+            f = 1 << i
+            cout, d = 64 * widen * f, cardinality * width * f
+            for k in range(3):
+                blocks.append(Bottleneck(cin, cout, min(f, 2) if k == 0 else 1, cardinality, d))
+                cin = cout
+        self.stages = nn.Sequential(*blocks)
+        self.classifier = nn.Linear(cin, classes)
+
+    def forward(self, x):
+        h = self.stages(F.relu(self.bn_1(self.conv_1_3x3(x))))
+        return self.classifier(h.mean((2, 3)))
+
+
+def sync(dev):
+    if dev.type == "cuda":
+        torch.cuda.synchronize(dev)
+
+
+def time_step(name, model, shape, batch, dev, args):
+    model = model.to(dev).train()
+    opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-4)
+    gen = torch.Generator().manual_seed(1)
+    x = torch.randn((batch,) + shape, generator=gen).to(dev)
+    y = torch.randint(0, 10, (batch,), generator=gen).to(dev)
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+
+    for _ in range(args.warmup):
+        step()
+    sync(dev)
+    times = []
+    for _ in range(args.reps):
+        t0 = time.perf_counter()
+        loss = step()
+        loss.item()  # Collegium reads every step's loss too (NaN check)
+        times.append((time.perf_counter() - t0) * 1e3)
+    med = statistics.median(times)
+    r = {"model": name, "batch": batch, "device": f"torch/{dev}", "params": sum(p.numel() for p in model.parameters()),
+         "reps": args.reps, "median_ms": med, "min_ms": min(times), "max_ms": max(times),
+         "images_per_s": batch / (med / 1e3)}
+    print(json.dumps(r), flush=True)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
+    ap.add_argument("--reps", type=int, default=5)
+    ap.add_argument("--warmup", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=os.cpu_count(), help="CPU threads (torch.set_num_threads)")
+    ap.add_argument("--model", choices=["all", "mlp", "resnext29"], default="all")
+    args = ap.parse_args()
+    if args.reps < 1 or args.warmup < 0:
+        sys.exit("bench_torch_step: --reps must be ≥ 1 and --warmup ≥ 0")
+    dev = torch.device(args.device)
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(1)
+    if dev.type == "cuda":
+        torch.backends.cuda.matmul.allow_tf32 = False
+        torch.backends.cudnn.allow_tf32 = False
+        torch.backends.cudnn.benchmark = True
+    if args.model in ("all", "mlp"):
+        time_step("mlp 4×128 L2", MLPCE(784, 4, 128, 2, 10), (1, 28, 28), 128, dev, args)
+    if args.model in ("all", "resnext29"):
+        for batch in [8] + ([64] if dev.type == "cuda" else []):
+            time_step("resnext29 8×64d", ResNeXt29(), (3, 32, 32), batch, dev, args)
+
+
+if __name__ == "__main__":
+    main()
