@@ -17,6 +17,7 @@
 // Grid: (ceil(N/BN), ceil(M/BM), batch ≤ 65535; the host splits larger batches).
 // CPU reference: pkg/device/cpu/gemm. Build: scripts/build-kernels.sh.
 #include "common.cuh"
+#include "gemm_tile.cuh"
 
 #define GEMM_THREADS 256
 
@@ -42,25 +43,8 @@ __device__ __forceinline__ void gemm_tile(const float* A, const float* B, float*
     for (int j = 0; j < TN; j++) acc[i][j] = 0.0f;
 
   for (int k0 = 0; k0 < K; k0 += BK) {
-#pragma unroll
-    for (int l = 0; l < BM * BK / GEMM_THREADS; l++) {
-      int idx = t + l * GEMM_THREADS;
-      // Consecutive threads read consecutive addresses of the stored layout.
-      int mm = TA ? idx % BM : idx / BK, kk = TA ? idx / BM : idx % BK;
-      int gm = m0 + mm, gk = k0 + kk;
-      float v = 0.0f;
-      if (gm < M && gk < K) v = TA ? A[(long long)gk * lda + gm] : A[(long long)gm * lda + gk];
-      As[kk][mm] = v;
-    }
-#pragma unroll
-    for (int l = 0; l < BN * BK / GEMM_THREADS; l++) {
-      int idx = t + l * GEMM_THREADS;
-      int nn = TB ? idx / BK : idx % BN, kk = TB ? idx % BK : idx / BN;
-      int gn = n0 + nn, gk = k0 + kk;
-      float v = 0.0f;
-      if (gn < N && gk < K) v = TB ? B[(long long)gn * ldb + gk] : B[(long long)gk * ldb + gn];
-      Bs[kk][nn] = v;
-    }
+    load_tile<BM, BK, GEMM_THREADS, TA>(A, lda, m0, k0, M, K, [&](int mm, int kk, float v) { As[kk][mm] = v; });
+    load_tile<BN, BK, GEMM_THREADS, !TB>(B, ldb, n0, k0, N, K, [&](int nn, int kk, float v) { Bs[kk][nn] = v; });
     __syncthreads();
 #pragma unroll
     for (int kk = 0; kk < BK; kk++) {

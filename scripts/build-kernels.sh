@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # build-kernels.sh: regenerate kernels/ptx/*.ptx from kernels/*.cu with nvcc 11.8
 # (-arch=compute_70: PTX that any driver >= 520 JITs for its GPU, H100/H200
-# included), then run ptxas -arch=sm_90 -v on each to print registers and spills.
+# included; a source with a line "// nvcc-arch: compute_80" builds for that
+# instead and loads only on such GPUs), then run ptxas -arch=sm_90 -v on each
+# to print registers, shared memory and spills.
 #
 # Usage: scripts/build-kernels.sh [OUTDIR]   (default kernels/ptx; CI writes to a
 #        temporary dir and diffs it with the committed PTX)
@@ -20,7 +22,10 @@ fi
 mkdir -p "$out"
 for src in "$root"/kernels/*.cu; do
 	name="$(basename "$src" .cu)"
-	"$nvcc" -ptx -arch=compute_70 -O3 -allow-unsupported-compiler -ccbin "${CC:-gcc}" \
+	# A source that needs newer instructions names its virtual architecture
+	# in a line "// nvcc-arch: compute_NN"; the rest build for compute_70.
+	arch="$(sed -n 's|^// nvcc-arch: \(compute_[0-9]*\)$|\1|p' "$src")"
+	"$nvcc" -ptx -arch="${arch:-compute_70}" -O3 -allow-unsupported-compiler -ccbin "${CC:-gcc}" \
 		-I "$root/kernels" -o "$out/$name.ptx" "$src"
 	echo "== $name.ptx (ptxas -arch=sm_90 -v)"
 	"$ptxas" -arch=sm_90 -v -o /dev/null "$out/$name.ptx" 2>&1 |

@@ -116,6 +116,8 @@ step "bench torch (scripts/bench_torch.py)" 150 bash -c \
 if [ -x "$bin/collegium" ]; then
 	step "collegium binary starts" 30 "$bin/collegium" --help
 	step "collegium bench --device cuda:0 (verified)" 120 "$bin/collegium" bench --device cuda:0 --preset ce-cpu
+	step "collegium bench --tf32 (GEMMs on tensor cores)" 60 "$bin/collegium" bench --device cuda:0 --tf32 \
+		--case blockdiag:B=128,m=16,n=64 --case blockdiag:B=128,m=64,n=16 --case dense:B=128,n=1024 --equivalents=false
 fi
 
 echo

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/collegium/collegium/pkg/bench"
+	"github.com/collegium/collegium/pkg/device"
 	"github.com/collegium/collegium/pkg/device/registry"
 	"github.com/sirupsen/logrus"
 	"github.com/spf13/cobra"
@@ -18,7 +19,7 @@ func init() {
 type benchFlags struct {
 	device, format, csvOut, plotOut string
 	sel                             bench.Selection
-	list, peak                      bool
+	list, peak, tf32                bool
 	peakGFLOPS                      float64
 	maxBytes                        int64
 	timing                          bench.TimingConfig
@@ -70,6 +71,7 @@ matmul keys: B batch, m groups, n columns per group.`,
 	fl.IntVar(&f.verify.Samples, "samples", f.verify.Samples, "output elements checked per output")
 	fl.Float64Var(&f.verify.Tol, "tol", f.verify.Tol, "allowed error relative to the sum of |terms| of an element")
 	fl.Uint64Var(&f.seed, "seed", 1, "seed of the random inputs and samples")
+	fl.BoolVar(&f.tf32, "tf32", false, "matrix products on TF32 tensor cores (GPU of compute capability ≥ 8.0); --tol defaults to 5e-3 then")
 	return cmd
 }
 
@@ -97,6 +99,14 @@ func runBench(cmd *cobra.Command, f benchFlags) error {
 			logrus.WithError(cerr).Warn("bench: close device")
 		}
 	}()
+	if f.tf32 {
+		if err := device.EnableTF32(dev); err != nil {
+			return fmt.Errorf("bench: --tf32: %w", err)
+		}
+		if !cmd.Flags().Changed("tol") {
+			f.verify.Tol = 5e-3 // TF32 rounds inputs to 10 mantissa bits
+		}
+	}
 	limit, err := bench.DetectMemoryLimit(dev, f.maxBytes)
 	if err != nil {
 		return fmt.Errorf("bench: %w", err)

@@ -57,6 +57,11 @@ func TestBenchCLIErrors(t *testing.T) {
 		{[]string{"bench", "--device", "tpu", "--case", "conv:N=1,C=2,H=3"}, "unknown device"},
 		{[]string{"bench", "--case", "conv:N=64,C=64,H=64", "--max-bytes", "1000", "--peak-gflops", "1"}, "needs"},
 		{[]string{"bench", "--case", "conv:N=1,C=2,H=3", "--format", "xml", "--peak-gflops", "1", "--target", "1ms"}, "format"},
+		{[]string{"bench", "--case", "conv:N=1,C=2,H=3", "--tf32"}, "no TF32 tensor cores"},
+		// train checks its config before it opens the device or loads data.
+		{[]string{"train", "--tf32", "--dtype", "float64"}, "does not apply to dtype float64"},
+		{[]string{"train", "--tf32", "--epochs", "0"}, "epochs"},
+		{[]string{"train", "--tf32"}, "device cpu has no TF32 tensor cores"},
 	} {
 		if out, err := runCLI(tc.args...); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%v: %v (want an error containing %q)\n%s", tc.args, err, tc.want, out)

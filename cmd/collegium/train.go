@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
+	"github.com/collegium/collegium/pkg/device"
 	"github.com/collegium/collegium/pkg/device/registry"
 	"github.com/collegium/collegium/pkg/train"
 )
@@ -40,6 +41,7 @@ var trainFlags = []struct{ flag, key string }{
 	{"seed", "seed"},
 	{"device", "device"},
 	{"dtype", "dtype"},
+	{"tf32", "tf32"},
 	{"out", "out"},
 }
 
@@ -92,6 +94,7 @@ func addTrainFlags(f *pflag.FlagSet, configPath, resume *string) {
 	f.Uint64("seed", d.Seed, "seed of initialisation, shuffling and augmentation")
 	f.String("device", d.Device, "cpu or cuda:N")
 	f.String("dtype", d.Dtype, "float32 or float64")
+	f.Bool("tf32", d.TF32, "float32 matrix products on TF32 tensor cores (GPU of compute capability ≥ 8.0)")
 	f.String("out", d.Out, "run directory (default runs/<timestamp>)")
 }
 
@@ -126,11 +129,19 @@ func trainConfig(f *pflag.FlagSet, configPath, resume string) (train.Config, err
 // runTraining opens the device and data, trains until done or interrupted
 // (SIGINT/SIGTERM), and says where the outputs went.
 func runTraining(cmd *cobra.Command, cfg train.Config, resume bool) error {
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
 	dev, err := registry.Open(cfg.Device)
 	if err != nil {
 		return err
 	}
 	defer dev.Close()
+	if cfg.TF32 {
+		if err := device.EnableTF32(dev); err != nil {
+			return fmt.Errorf("tf32: %w", err)
+		}
+	}
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	data, err := train.LoadDatasets(ctx, cfg.Data)

@@ -32,6 +32,23 @@ func NoKernel(op, dev string) error {
 	return fmt.Errorf("%w for op %s on device %s", ErrNoKernel, op, dev)
 }
 
+// TF32Switch is implemented by devices that can run float32 matrix products
+// on TF32 tensor cores: inputs rounded to a 10-bit mantissa (relative error
+// about 1e-3 instead of float32's 1e-7), several times the throughput. It is
+// off until SetTF32(true); SetTF32 fails where the hardware has no TF32.
+type TF32Switch interface {
+	SetTF32(on bool) error
+}
+
+// EnableTF32 switches TF32 matrix products on for dev, or says why it cannot.
+func EnableTF32(dev Device) error {
+	s, ok := dev.(TF32Switch)
+	if !ok {
+		return fmt.Errorf("device %s has no TF32 tensor cores (TF32 needs an NVIDIA GPU of compute capability 8.0 or newer)", dev.Name())
+	}
+	return s.SetTF32(true)
+}
+
 // Device is a place where buffers live and kernels run.
 type Device interface {
 	// Name identifies the device, e.g. "cpu" or "cuda:0".

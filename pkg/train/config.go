@@ -36,6 +36,9 @@ type Config struct {
 	Device string `yaml:"device" json:"device"`
 	// Dtype is "float32" or "float64".
 	Dtype string `yaml:"dtype" json:"dtype"`
+	// TF32 runs float32 matrix products on TF32 tensor cores (a GPU of
+	// compute capability 8.0 or newer; see device.TF32Switch).
+	TF32 bool `yaml:"tf32" json:"tf32"`
 	// Out is the run directory; empty means runs/<timestamp>.
 	Out string `yaml:"out" json:"out"`
 }
@@ -90,6 +93,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("eval_batch_size %d: must be ≥ 1", c.EvalBatchSize)
 	case c.Dtype != "float32" && c.Dtype != "float64":
 		return fmt.Errorf("dtype %q: want float32 or float64", c.Dtype)
+	case c.TF32 && c.Dtype != "float32":
+		return fmt.Errorf("tf32 rounds float32 matrix products; it does not apply to dtype %s", c.Dtype)
 	case c.Data.Dataset == "":
 		return errors.New("data.dataset is empty")
 	case c.Data.Pad < 0:

@@ -19,6 +19,8 @@ type Device struct {
 	ordinal int
 	info    gpuInfo
 	drv     *driver
+	kernels map[string]bool // the kernels loaded for this GPU's compute capability
+	tf32    bool            // Gemm on TF32 tensor cores (SetTF32)
 	pool    pool
 	errFlag devPtr // 4 int32: code, row, value bits, limit (see kernels/common.cuh)
 	closed  bool
@@ -33,7 +35,7 @@ func New(ordinal int) (*Device, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cuda:%d: %w", ordinal, err)
 	}
-	d := &Device{ordinal: ordinal, info: info, drv: drv}
+	d := &Device{ordinal: ordinal, info: info, drv: drv, kernels: map[string]bool{}}
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	if err := d.setup(); err != nil {
@@ -120,6 +122,23 @@ func (d *Device) syncLocked() error {
 	}
 	return fmt.Errorf("%s: kernel reported error code %d (row %d, value %v, limit %d)", d.Name(), flag[0], flag[1], value, flag[3])
 }
+
+// SetTF32 switches Gemm between float32 (the default) and TF32 tensor-core
+// products (kernels/gemm_tf32.cu), which need compute capability 8.0.
+func (d *Device) SetTF32(on bool) error {
+	leave, err := d.enter()
+	if err != nil {
+		return err
+	}
+	defer leave()
+	if on && !d.kernels[gemmTF32Kernel(false, false)] {
+		return fmt.Errorf("%s (%s): TF32 needs compute capability 8.0 or newer, this GPU has %d.%d", d.Name(), d.Model(), d.info.capability/10, d.info.capability%10)
+	}
+	d.tf32 = on
+	return nil
+}
+
+var _ device.TF32Switch = (*Device)(nil)
 
 // errBadLabel is the error-flag code of an invalid class label (softmax.cu).
 const errBadLabel = 1

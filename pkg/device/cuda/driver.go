@@ -11,6 +11,7 @@ type devPtr uintptr
 type gpuInfo struct {
 	name            string // e.g. "NVIDIA H100 80GB HBM3"
 	multiprocessors int
+	capability      int // compute capability major·10 + minor, e.g. 90
 }
 
 // driverAPI is what Device needs from the layer below it. Two builds provide

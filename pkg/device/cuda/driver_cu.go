@@ -43,9 +43,9 @@ func openDriver(ordinal int) (*driver, gpuInfo, error) {
 	if err != nil {
 		return nil, none, fmt.Errorf("device name: %w", err)
 	}
-	sms, err := dev.Attribute(cu.MultiprocessorCount)
+	attrs, err := dev.Attributes(cu.MultiprocessorCount, cu.ComputeCapabilityMajor, cu.ComputeCapabilityMinor)
 	if err != nil {
-		return nil, none, fmt.Errorf("%s: multiprocessor count: %w", name, err)
+		return nil, none, fmt.Errorf("%s: multiprocessor count and compute capability: %w", name, err)
 	}
 	ctx, err := dev.MakeContext(cu.SchedAuto)
 	if err != nil {
@@ -55,7 +55,7 @@ func openDriver(ordinal int) (*driver, gpuInfo, error) {
 	if r.stream, err = cu.MakeStream(cu.NonBlocking); err != nil {
 		return nil, none, fmt.Errorf("%s: create stream: %w (and destroying the context: %v)", name, err, ctx.Destroy())
 	}
-	return r, gpuInfo{name: name, multiprocessors: sms}, nil
+	return r, gpuInfo{name: name, multiprocessors: attrs[0], capability: 10*attrs[1] + attrs[2]}, nil
 }
 
 func (r *driver) makeCurrent() error { return cu.SetCurrentContext(r.ctx) }

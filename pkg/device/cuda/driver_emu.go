@@ -19,9 +19,9 @@ type driver struct{}
 type event = *time.Time
 
 // emulated describes the emulated device: it claims an H100's 132
-// multiprocessors so that launch choices that depend on them (GEMM tiles)
-// are those of a real GPU.
-var emulated = gpuInfo{name: "CUDA emulator on the CPU (build tag cudaemu)", multiprocessors: 132}
+// multiprocessors and compute capability 9.0 so that the choices that depend
+// on them (GEMM tiles, which modules load) are those of a real GPU.
+var emulated = gpuInfo{name: "CUDA emulator on the CPU (build tag cudaemu)", multiprocessors: 132, capability: 90}
 
 func openDriver(ordinal int) (*driver, gpuInfo, error) {
 	if ordinal != 0 {

@@ -27,11 +27,17 @@ func gemmKernel(tile int, transA, transB bool) string {
 	return fmt.Sprintf("gemm_%d_%c%c_f32", tile, "nt"[b2i(transA)], "nt"[b2i(transB)])
 }
 
+// gemmTF32Kernel names the kernel of kernels/gemm_tf32.cu (64×64 tiles).
+func gemmTF32Kernel(transA, transB bool) string {
+	return fmt.Sprintf("gemm_tf32_%c%c_f32", "nt"[b2i(transA)], "nt"[b2i(transB)])
+}
+
 // maxGridZ is the largest grid z dimension; larger batches are split.
 const maxGridZ = 65535
 
 // Gemm computes C_i = alpha·op(A_i)·op(B_i) + beta·C_i for every batch index
-// in one launch per 65535 matrices (see device.GemmParams). K = 0 gives
+// in one launch per 65535 matrices (see device.GemmParams), in float32 or,
+// after SetTF32(true), on TF32 tensor cores. K = 0 gives
 // C_i = beta·C_i: the kernel's sums are then empty.
 func (d *Device) Gemm(p device.GemmParams) error {
 	if err := p.Validate(); err != nil {
@@ -44,13 +50,16 @@ func (d *Device) Gemm(p device.GemmParams) error {
 	if p.M == 0 || p.N == 0 || p.Batch == 0 {
 		return nil
 	}
-	tile := gemmTile(p.M, p.N, p.Batch, d.info.multiprocessors)
-	name := gemmKernel(tile, p.TransA, p.TransB)
 	leave, err := d.enter()
 	if err != nil {
 		return err
 	}
 	defer leave()
+	tile, threads := gemmTile(p.M, p.N, p.Batch, d.info.multiprocessors), 256
+	name := gemmKernel(tile, p.TransA, p.TransB)
+	if d.tf32 {
+		tile, threads, name = 64, 128, gemmTF32Kernel(p.TransA, p.TransB)
+	}
 	for b0 := 0; b0 < p.Batch; b0 += maxGridZ {
 		nb := min(maxGridZ, p.Batch-b0)
 		a := args{}
@@ -58,7 +67,7 @@ func (d *Device) Gemm(p device.GemmParams) error {
 		a.i32(p.M).i32(p.N).i32(p.K).f32(p.Alpha).f32(p.Beta).i32(p.LDA).i32(p.LDB).i32(p.LDC)
 		a.i64(p.StrideA).i64(p.StrideB).i64(p.StrideC)
 		grid := [3]int{(p.N + tile - 1) / tile, (p.M + tile - 1) / tile, nb}
-		if err := d.launch(name, grid, 256, 0, a); err != nil {
+		if err := d.launch(name, grid, threads, 0, a); err != nil {
 			return err
 		}
 	}

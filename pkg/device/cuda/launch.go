@@ -7,14 +7,19 @@ import (
 	"io/fs"
 	"math"
 	"regexp"
+	"strconv"
 
 	"github.com/collegium/collegium/kernels"
 	"github.com/collegium/collegium/pkg/device"
 	"gorgonia.org/tensor"
 )
 
-// entryRE finds the kernel names that a PTX module defines.
-var entryRE = regexp.MustCompile(`\.visible\s+\.entry\s+(\w+)\(`)
+// entryRE finds the kernel names that a PTX module defines, targetRE the
+// architecture it needs (".target sm_80").
+var (
+	entryRE  = regexp.MustCompile(`\.visible\s+\.entry\s+(\w+)\(`)
+	targetRE = regexp.MustCompile(`(?m)^\.target\s+sm_(\d+)`)
+)
 
 // loadModules loads every embedded PTX module and its kernels.
 func (d *Device) loadModules() error {
@@ -27,6 +32,13 @@ func (d *Device) loadModules() error {
 		if err != nil {
 			return fmt.Errorf("%s: read %s: %w", d.Name(), f, err)
 		}
+		target, err := ptxTarget(src)
+		if err != nil {
+			return fmt.Errorf("%s: %s: %w", d.Name(), f, err)
+		}
+		if target > d.info.capability {
+			continue // e.g. the TF32 kernels on a GPU older than compute capability 8.0
+		}
 		var entries []string
 		for _, m := range entryRE.FindAllSubmatch(src, -1) {
 			entries = append(entries, string(m[1]))
@@ -34,8 +46,20 @@ func (d *Device) loadModules() error {
 		if err := d.drv.load(f, src, entries); err != nil {
 			return fmt.Errorf("%s: %w", d.Name(), err)
 		}
+		for _, e := range entries {
+			d.kernels[e] = true
+		}
 	}
 	return nil
+}
+
+// ptxTarget is the compute capability (major·10 + minor) a PTX module needs.
+func ptxTarget(src []byte) (int, error) {
+	m := targetRE.FindSubmatch(src)
+	if m == nil {
+		return 0, fmt.Errorf("no .target sm_NN line")
+	}
+	return strconv.Atoi(string(m[1]))
 }
 
 // args holds kernel arguments, each in an 8-byte slot: cu's Launch copies 8

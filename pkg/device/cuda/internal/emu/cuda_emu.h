@@ -18,6 +18,7 @@
 #define __forceinline__ inline
 #define __launch_bounds__(...)
 #define __shared__ static
+#define __align__(n) __attribute__((aligned(n)))
 
 struct dim3 {
   unsigned int x, y, z;
@@ -31,6 +32,8 @@ extern dim3 thread_idx, block_idx, block_dim, grid_dim;
 // returns those of lane src, after every live lane of the warp has published.
 void sync_block();
 uint64_t exchange(uint64_t v, int src);
+// sync_warp waits for every live lane of the warp (a warp-collective call).
+void sync_warp();
 // fail records a misuse of the emulated CUDA API; the launch reports it.
 void fail(const char* what);
 int lane();

@@ -13,6 +13,7 @@
 #include "conv.cu"
 #include "elementwise.cu"
 #include "gemm.cu"
+#include "gemm_tf32.cu"
 #include "optim.cu"
 #include "pool.cu"
 #include "softmax.cu"
@@ -53,6 +54,8 @@ const Kernel table[] = {
 #define GEMM_KERNELS(tile)                                                                                  \
   KERNEL(gemm_##tile##_nn_f32), KERNEL(gemm_##tile##_nt_f32), KERNEL(gemm_##tile##_tn_f32), KERNEL(gemm_##tile##_tt_f32)
     GEMM_KERNELS(128),             GEMM_KERNELS(64),              GEMM_KERNELS(32),
+    KERNEL(gemm_tf32_nn_f32),      KERNEL(gemm_tf32_nt_f32),      KERNEL(gemm_tf32_tn_f32),
+    KERNEL(gemm_tf32_tt_f32),
     KERNEL(max_pool_fwd_f32),      KERNEL(max_pool_grad_f32),     KERNEL(softmax_xent_f32),
     KERNEL(softmax_xent_grad_f32),
 };

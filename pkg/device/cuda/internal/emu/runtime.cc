@@ -257,6 +257,8 @@ bool check_guards(std::string* msg) {
 
 void sync_block() { yield(kAtSync); }
 
+void sync_warp() { yield(kAtWarp); }
+
 uint64_t exchange(uint64_t v, int src) {
   int warp = cur->linear & ~31;
   slots[cur->linear] = v;
