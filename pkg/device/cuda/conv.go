@@ -134,12 +134,58 @@ func (d *Device) launchTiled(t tiledConv, in, w, out *Buffer) error {
 	return d.run(fmt.Sprintf("conv_tiled_%d_f32", t.outTile()), t.grid(), 256, a)
 }
 
-// Conv2dForward computes y = conv(x, w): conv_tiled where the shape fits it,
-// else v1's one thread per output element.
+// pointwise reports whether p is a 1×1 convolution with stride 1 and no
+// padding: for each image and group a matrix product of the filter (Og×Cg)
+// and the input's channels × pixels, which the GEMM kernels do better than
+// a convolution kernel (ResNeXt's reduce, expand and most projections).
+func pointwise(p device.ConvParams) bool {
+	return p.KH == 1 && p.KW == 1 && p.StrideH == 1 && p.StrideW == 1 && p.PadH == 0 && p.PadW == 0
+}
+
+// pointwiseGemm runs, for each image n (or once with the images as the
+// batch when there is one group), the GEMM over the groups that pass fills
+// in; images after the first add into C when accumulate (the filter
+// gradient's sum over images).
+func (d *Device) pointwiseGemm(p device.ConvParams, accumulate bool, fill func(g *device.GemmParams, n int)) error {
+	images := p.N
+	if p.Groups == 1 && !accumulate {
+		images = 1
+	}
+	for n := range images {
+		g := device.GemmParams{Alpha: 1, Batch: p.Groups}
+		if accumulate && n > 0 {
+			g.Beta = 1
+		}
+		fill(&g, n)
+		if p.Groups == 1 && !accumulate {
+			g.Batch = p.N
+		}
+		if err := d.gemm(g, false); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Conv2dForward computes y = conv(x, w): GEMMs for 1×1 convolutions,
+// conv_tiled where the shape fits it, else v1's one thread per output element.
 func (d *Device) Conv2dForward(p device.ConvParams, x, w, y device.Buffer) error {
 	bs, err := d.convOperands("conv forward", p, [3]device.Buffer{x, w, y}, [3]int{roleX, roleW, roleY})
 	if err != nil {
 		return err
+	}
+	if pointwise(p) {
+		cg, og, hw := p.C/p.Groups, p.O/p.Groups, p.H*p.W
+		return d.pointwiseGemm(p, false, func(g *device.GemmParams, n int) {
+			// y[n, group] (Og×HW) = w[group] (Og×Cg) · x[n, group] (Cg×HW)
+			g.M, g.N, g.K = og, hw, cg
+			g.A, g.LDA, g.StrideA = bs[1], cg, og*cg
+			g.B, g.LDB, g.StrideB, g.OffB = bs[0], hw, cg*hw, n*p.C*hw
+			g.C, g.LDC, g.StrideC, g.OffC = bs[2], hw, og*hw, n*p.O*hw
+			if p.Groups == 1 {
+				g.StrideA, g.StrideB, g.StrideC = 0, p.C*hw, p.O*hw
+			}
+		})
 	}
 	if t := forwardTiled(p); t.fits() {
 		return d.launchTiled(t, bs[0], bs[1], bs[2])
@@ -147,12 +193,26 @@ func (d *Device) Conv2dForward(p device.ConvParams, x, w, y device.Buffer) error
 	return d.convV1("conv_fwd_f32", p, bs, 0, bs[2].n)
 }
 
-// Conv2dBackwardData computes dx from dy and w: conv_tiled at stride 1 where
-// the shape fits it, else v1's one thread per dx element.
+// Conv2dBackwardData computes dx from dy and w: GEMMs for 1×1
+// convolutions, conv_tiled at stride 1 where the shape fits it, else v1's
+// one thread per dx element.
 func (d *Device) Conv2dBackwardData(p device.ConvParams, dy, w, dx device.Buffer) error {
 	bs, err := d.convOperands("conv backward data", p, [3]device.Buffer{dy, w, dx}, [3]int{roleY, roleW, roleX})
 	if err != nil {
 		return err
+	}
+	if pointwise(p) {
+		cg, og, hw := p.C/p.Groups, p.O/p.Groups, p.H*p.W
+		return d.pointwiseGemm(p, false, func(g *device.GemmParams, n int) {
+			// dx[n, group] (Cg×HW) = w[group]ᵀ (Cg×Og) · dy[n, group] (Og×HW)
+			g.TransA, g.M, g.N, g.K = true, cg, hw, og
+			g.A, g.LDA, g.StrideA = bs[1], cg, og*cg
+			g.B, g.LDB, g.StrideB, g.OffB = bs[0], hw, og*hw, n*p.O*hw
+			g.C, g.LDC, g.StrideC, g.OffC = bs[2], hw, cg*hw, n*p.C*hw
+			if p.Groups == 1 {
+				g.StrideA, g.StrideB, g.StrideC = 0, p.O*hw, p.C*hw
+			}
+		})
 	}
 	if t, ok := backwardDataTiled(p); ok && t.fits() {
 		return d.launchTiled(t, bs[0], bs[1], bs[2])
@@ -160,12 +220,23 @@ func (d *Device) Conv2dBackwardData(p device.ConvParams, dy, w, dx device.Buffer
 	return d.convV1("conv_bwd_data_f32", p, bs, 0, bs[2].n)
 }
 
-// Conv2dBackwardFilter computes dw from x and dy: conv_wgrad_tiled where
-// the shape fits conv_tiled, else v1's one block per (o, c) slice.
+// Conv2dBackwardFilter computes dw from x and dy: GEMMs summed over the
+// images for 1×1 convolutions, conv_wgrad_tiled where the shape fits
+// conv_tiled, else v1's one block per (o, c) slice.
 func (d *Device) Conv2dBackwardFilter(p device.ConvParams, x, dy, dw device.Buffer) error {
 	bs, err := d.convOperands("conv backward filter", p, [3]device.Buffer{x, dy, dw}, [3]int{roleX, roleY, roleW})
 	if err != nil {
 		return err
+	}
+	if pointwise(p) {
+		cg, og, hw := p.C/p.Groups, p.O/p.Groups, p.H*p.W
+		return d.pointwiseGemm(p, true, func(g *device.GemmParams, n int) {
+			// dw[group] (Og×Cg) += dy[n, group] (Og×HW) · x[n, group]ᵀ (HW×Cg)
+			g.TransB, g.M, g.N, g.K = true, og, cg, hw
+			g.A, g.LDA, g.StrideA, g.OffA = bs[1], hw, og*hw, n*p.O*hw
+			g.B, g.LDB, g.StrideB, g.OffB = bs[0], hw, cg*hw, n*p.C*hw
+			g.C, g.LDC, g.StrideC = bs[2], cg, og*cg
+		})
 	}
 	if w := newWgrad(p, d.info.multiprocessors); w.fits {
 		return d.wgradTiled(p, w, bs)

@@ -40,6 +40,12 @@ const maxGridZ = 65535
 // after SetTF32(true), on TF32 tensor cores. K = 0 gives
 // C_i = beta·C_i: the kernel's sums are then empty.
 func (d *Device) Gemm(p device.GemmParams) error {
+	return d.gemm(p, true)
+}
+
+// gemm is Gemm, on TF32 tensor cores only when allowTF32 and SetTF32(true)
+// (convolutions run their 1×1 products through here in float32).
+func (d *Device) gemm(p device.GemmParams, allowTF32 bool) error {
 	if err := p.Validate(); err != nil {
 		return fmt.Errorf("%s: %w", d.Name(), err)
 	}
@@ -57,7 +63,7 @@ func (d *Device) Gemm(p device.GemmParams) error {
 	defer leave()
 	tile, threads := gemmTile(p.M, p.N, p.Batch, d.info.multiprocessors), 256
 	name := gemmKernel(tile, p.TransA, p.TransB)
-	if d.tf32 {
+	if allowTF32 && d.tf32 {
 		tile, threads, name = 64, 128, gemmTF32Kernel(p.TransA, p.TransB)
 	}
 	for b0 := 0; b0 < p.Batch; b0 += maxGridZ {

@@ -26,6 +26,7 @@ func convCases() []device.ConvParams {
 		c(2, 6, 7, 5, 3, 3, 1, 3, 1, 1, 1),      // non-square kernel, O < C
 		asym,                                    // per-axis stride, padding, dilation
 		c(2, 8, 5, 6, 12, 1, 1, 4, 1, 0, 1),     // 1×1 grouped (no im2col)
+		c(3, 16, 6, 5, 24, 1, 1, 1, 1, 0, 1),    // 1×1 dense (a GPU runs it as one batched GEMM)
 		c(2, 8, 9, 9, 4, 1, 1, 1, 2, 0, 1),      // 1×1 stride 2
 		c(1, 5, 4, 4, 5, 5, 5, 5, 1, 2, 1),      // 5×5 depthwise
 		c(2, 3, 3, 3, 2, 3, 3, 1, 1, 0, 1),      // single output pixel
