@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/collegium/collegium/pkg/device"
+	"gorgonia.org/tensor"
 )
 
 // gemmCase is one strided batched product; the stored matrices get padding
@@ -80,31 +81,38 @@ func (c gemmCase) layout(rows, cols int) (ld, stride, n int) {
 	return ld, stride, off + c.batch*stride + 1
 }
 
+// gemmInputs lays out case c with random A, B and C: the parameters (C
+// poisoned when beta is 0) and the host values of A, B and C.
+func (h *harness) gemmInputs(c gemmCase) (p device.GemmParams, a, b, cv []float64) {
+	ar, ac := c.m, c.k
+	if c.transA {
+		ar, ac = ac, ar
+	}
+	br, bc := c.k, c.n
+	if c.transB {
+		br, bc = bc, br
+	}
+	p = device.GemmParams{TransA: c.transA, TransB: c.transB, M: c.m, N: c.n, K: c.k, Alpha: c.alpha, Beta: c.beta, Batch: c.batch}
+	var na, nb, nc int
+	p.LDA, p.StrideA, na = c.layout(ar, ac)
+	p.LDB, p.StrideB, nb = c.layout(br, bc)
+	p.LDC, p.StrideC, nc = c.layout(c.m, c.n)
+	if !c.packed {
+		p.OffA, p.OffB, p.OffC = 2, 2, 2
+	}
+	a, b, cv = h.normal(na), h.normal(nb), h.normal(nc)
+	p.A, p.B = h.buf(a), h.buf(b)
+	if c.beta == 0 {
+		p.C = h.poisoned(nc)
+	} else {
+		p.C = h.buf(cv)
+	}
+	return p, a, b, cv
+}
+
 func testGemm(t *testing.T, h *harness) {
 	for _, c := range gemmCases() {
-		ar, ac := c.m, c.k
-		if c.transA {
-			ar, ac = ac, ar
-		}
-		br, bc := c.k, c.n
-		if c.transB {
-			br, bc = bc, br
-		}
-		p := device.GemmParams{TransA: c.transA, TransB: c.transB, M: c.m, N: c.n, K: c.k, Alpha: c.alpha, Beta: c.beta, Batch: c.batch}
-		var na, nb, nc int
-		p.LDA, p.StrideA, na = c.layout(ar, ac)
-		p.LDB, p.StrideB, nb = c.layout(br, bc)
-		p.LDC, p.StrideC, nc = c.layout(c.m, c.n)
-		if !c.packed {
-			p.OffA, p.OffB, p.OffC = 2, 2, 2
-		}
-		a, b, cv := h.normal(na), h.normal(nb), h.normal(nc)
-		p.A, p.B = h.buf(a), h.buf(b)
-		if c.beta == 0 {
-			p.C = h.poisoned(nc)
-		} else {
-			p.C = h.buf(cv)
-		}
+		p, a, b, cv := h.gemmInputs(c)
 		ref := gemmRef(p, a, b, cv)
 		h.must(c.String(), h.dev.Gemm(p))
 		if err := compare(outputOf(p, h.get(p.C)), outputOf(p, ref), h.tolerance()); err != nil {
@@ -112,6 +120,51 @@ func testGemm(t *testing.T, h *harness) {
 		}
 	}
 	testBlockDiag(h)
+}
+
+// tf32Tolerance is the relative error allowed for TF32 products: inputs
+// keep 10 mantissa bits.
+const tf32Tolerance = 5e-3
+
+// testGemmTF32 runs on devices with TF32 tensor cores (device.TF32Switch):
+// with TF32 on, every GEMM case that has terms, up to 4 M multiply-adds (the
+// larger ones only pick bigger float32 tiles), is within tf32Tolerance of
+// the float64 reference and differs from the float32 result (so the
+// tensor-core kernel ran); with TF32 off again the float32 result comes back
+// bit for bit.
+func testGemmTF32(t *testing.T, h *harness) {
+	sw, ok := h.dev.(device.TF32Switch)
+	if !ok || h.dt != tensor.Float32 {
+		t.Skipf("%s has no TF32 for %v", h.dev.Name(), h.dt)
+	}
+	if err := sw.SetTF32(true); err != nil {
+		t.Skipf("%s: %v", h.dev.Name(), err)
+	}
+	defer func() { h.must("SetTF32(false)", sw.SetTF32(false)) }()
+	for _, c := range gemmCases() {
+		if c.m*c.n*c.k == 0 || c.m*c.n*c.k*c.batch > 1<<22 {
+			continue
+		}
+		p, a, b, cv := h.gemmInputs(c)
+		run := func(tf32 bool) []float64 {
+			h.must("SetTF32", sw.SetTF32(tf32))
+			if c.beta != 0 {
+				h.must("upload C", h.dev.Upload(p.C, h.host(cv)))
+			}
+			h.must(c.String(), h.dev.Gemm(p))
+			return outputOf(p, h.get(p.C))
+		}
+		fp32, tf32, again := run(false), run(true), run(false)
+		if err := compare(tf32, outputOf(p, gemmRef(p, a, b, cv)), tf32Tolerance); err != nil {
+			t.Errorf("%v with TF32: %v", c, err)
+		}
+		if compare(tf32, fp32, 1e-6) == nil {
+			t.Errorf("%v: the TF32 result is within 1e-6 of float32's: the tensor-core kernel did not run", c)
+		}
+		if compare(again, fp32, 0) != nil {
+			t.Errorf("%v: the float32 result changed after switching TF32 off", c)
+		}
+	}
 }
 
 // outputOf gathers the elements of c that the product p writes (C's padding

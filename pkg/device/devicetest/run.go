@@ -22,6 +22,7 @@ func Run(t *testing.T, dev device.Device, dt tensor.Dtype) {
 	}{
 		{"Elementwise", testElementwise},
 		{"Gemm", testGemm},
+		{"GemmTF32", testGemmTF32},
 		{"Conv2d", testConv},
 		{"Bias", testBias},
 		{"BatchNorm", testBatchNorm},
