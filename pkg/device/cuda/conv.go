@@ -142,22 +142,53 @@ func pointwise(p device.ConvParams) bool {
 	return p.KH == 1 && p.KW == 1 && p.StrideH == 1 && p.StrideW == 1 && p.PadH == 0 && p.PadW == 0
 }
 
-// pointwiseGemm runs, for each image n (or once with the images as the
-// batch when there is one group), the GEMM over the groups that pass fills
-// in; images after the first add into C when accumulate (the filter
-// gradient's sum over images).
-func (d *Device) pointwiseGemm(p device.ConvParams, accumulate bool, fill func(g *device.GemmParams, n int)) error {
-	images := p.N
-	if p.Groups == 1 && !accumulate {
-		images = 1
+// pointwiseOperand is a matrix of a 1×1 convolution's GEMMs: the filter
+// (groups apart by Og·Cg, the same for every image) or an activation
+// (groups apart by their channels × H·W, images by all channels × H·W).
+type pointwiseOperand struct {
+	buf          *Buffer
+	ld           int
+	group, image int // element strides between groups and between images
+}
+
+// pointwiseFilter is p's filter as a pointwise operand.
+func pointwiseFilter(p device.ConvParams, b *Buffer) pointwiseOperand {
+	return pointwiseOperand{buf: b, ld: p.C / p.Groups, group: p.O / p.Groups * (p.C / p.Groups)}
+}
+
+// pointwiseActivation is an activation of p with ch channels (C or O).
+func pointwiseActivation(p device.ConvParams, b *Buffer, ch int) pointwiseOperand {
+	hw := p.H * p.W
+	return pointwiseOperand{buf: b, ld: hw, group: ch / p.Groups * hw, image: ch * hw}
+}
+
+// pointwiseGemm runs shape (M, N, K and the transposes) on a, b, c for every
+// image and group: one launch over the images when there is one group (the
+// filter's image stride is 0), else one launch per image over the groups.
+// With accumulate (the filter gradient's sum over images) it launches per
+// image, adding into c after the first.
+func (d *Device) pointwiseGemm(p device.ConvParams, shape device.GemmParams, a, b, c pointwiseOperand, accumulate bool) error {
+	overImages := p.Groups == 1 && !accumulate
+	launches := p.N
+	if overImages {
+		launches = 1
 	}
-	for n := range images {
-		g := device.GemmParams{Alpha: 1, Batch: p.Groups}
+	for n := range launches {
+		g := shape
+		g.Alpha, g.Batch = 1, p.Groups
 		if accumulate && n > 0 {
 			g.Beta = 1
 		}
-		fill(&g, n)
-		if p.Groups == 1 && !accumulate {
+		place := func(op pointwiseOperand) (device.Buffer, int, int, int) {
+			if overImages {
+				return op.buf, op.ld, op.image, 0
+			}
+			return op.buf, op.ld, op.group, n * op.image
+		}
+		g.A, g.LDA, g.StrideA, g.OffA = place(a)
+		g.B, g.LDB, g.StrideB, g.OffB = place(b)
+		g.C, g.LDC, g.StrideC, g.OffC = place(c)
+		if overImages {
 			g.Batch = p.N
 		}
 		if err := d.gemm(g, false); err != nil {
@@ -175,17 +206,9 @@ func (d *Device) Conv2dForward(p device.ConvParams, x, w, y device.Buffer) error
 		return err
 	}
 	if pointwise(p) {
-		cg, og, hw := p.C/p.Groups, p.O/p.Groups, p.H*p.W
-		return d.pointwiseGemm(p, false, func(g *device.GemmParams, n int) {
-			// y[n, group] (Og×HW) = w[group] (Og×Cg) · x[n, group] (Cg×HW)
-			g.M, g.N, g.K = og, hw, cg
-			g.A, g.LDA, g.StrideA = bs[1], cg, og*cg
-			g.B, g.LDB, g.StrideB, g.OffB = bs[0], hw, cg*hw, n*p.C*hw
-			g.C, g.LDC, g.StrideC, g.OffC = bs[2], hw, og*hw, n*p.O*hw
-			if p.Groups == 1 {
-				g.StrideA, g.StrideB, g.StrideC = 0, p.C*hw, p.O*hw
-			}
-		})
+		// y[n, group] (Og×HW) = w[group] (Og×Cg) · x[n, group] (Cg×HW)
+		return d.pointwiseGemm(p, device.GemmParams{M: p.O / p.Groups, N: p.H * p.W, K: p.C / p.Groups},
+			pointwiseFilter(p, bs[1]), pointwiseActivation(p, bs[0], p.C), pointwiseActivation(p, bs[2], p.O), false)
 	}
 	if t := forwardTiled(p); t.fits() {
 		return d.launchTiled(t, bs[0], bs[1], bs[2])
@@ -202,17 +225,9 @@ func (d *Device) Conv2dBackwardData(p device.ConvParams, dy, w, dx device.Buffer
 		return err
 	}
 	if pointwise(p) {
-		cg, og, hw := p.C/p.Groups, p.O/p.Groups, p.H*p.W
-		return d.pointwiseGemm(p, false, func(g *device.GemmParams, n int) {
-			// dx[n, group] (Cg×HW) = w[group]ᵀ (Cg×Og) · dy[n, group] (Og×HW)
-			g.TransA, g.M, g.N, g.K = true, cg, hw, og
-			g.A, g.LDA, g.StrideA = bs[1], cg, og*cg
-			g.B, g.LDB, g.StrideB, g.OffB = bs[0], hw, og*hw, n*p.O*hw
-			g.C, g.LDC, g.StrideC, g.OffC = bs[2], hw, cg*hw, n*p.C*hw
-			if p.Groups == 1 {
-				g.StrideA, g.StrideB, g.StrideC = 0, p.O*hw, p.C*hw
-			}
-		})
+		// dx[n, group] (Cg×HW) = w[group]ᵀ (Cg×Og) · dy[n, group] (Og×HW)
+		return d.pointwiseGemm(p, device.GemmParams{TransA: true, M: p.C / p.Groups, N: p.H * p.W, K: p.O / p.Groups},
+			pointwiseFilter(p, bs[1]), pointwiseActivation(p, bs[0], p.O), pointwiseActivation(p, bs[2], p.C), false)
 	}
 	if t, ok := backwardDataTiled(p); ok && t.fits() {
 		return d.launchTiled(t, bs[0], bs[1], bs[2])
@@ -229,14 +244,9 @@ func (d *Device) Conv2dBackwardFilter(p device.ConvParams, x, dy, dw device.Buff
 		return err
 	}
 	if pointwise(p) {
-		cg, og, hw := p.C/p.Groups, p.O/p.Groups, p.H*p.W
-		return d.pointwiseGemm(p, true, func(g *device.GemmParams, n int) {
-			// dw[group] (Og×Cg) += dy[n, group] (Og×HW) · x[n, group]ᵀ (HW×Cg)
-			g.TransB, g.M, g.N, g.K = true, og, cg, hw
-			g.A, g.LDA, g.StrideA, g.OffA = bs[1], hw, og*hw, n*p.O*hw
-			g.B, g.LDB, g.StrideB, g.OffB = bs[0], hw, cg*hw, n*p.C*hw
-			g.C, g.LDC, g.StrideC = bs[2], cg, og*cg
-		})
+		// dw[group] (Og×Cg) += dy[n, group] (Og×HW) · x[n, group]ᵀ (HW×Cg)
+		return d.pointwiseGemm(p, device.GemmParams{TransB: true, M: p.O / p.Groups, N: p.C / p.Groups, K: p.H * p.W},
+			pointwiseActivation(p, bs[1], p.O), pointwiseActivation(p, bs[0], p.C), pointwiseFilter(p, bs[2]), true)
 	}
 	if w := newWgrad(p, d.info.multiprocessors); w.fits {
 		return d.wgradTiled(p, w, bs)
