@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 
 namespace nvcuda {
 namespace wmma {
@@ -78,20 +79,15 @@ void fill_fragment(fragment<Use, M, N, K, T, L>& f, float v) {
   for (float& e : f.x) e = v;
 }
 
-template <class Use, int M, int N, int K, class T>
-void load_matrix_sync(fragment<Use, M, N, K, T, row_major>& f, const float* p, unsigned ldm) {
+template <class Use, int M, int N, int K, class T, class L>
+void load_matrix_sync(fragment<Use, M, N, K, T, L>& f, const float* p, unsigned ldm) {
+  static_assert(std::is_same<L, row_major>::value || std::is_same<L, col_major>::value,
+                "matrix_a and matrix_b fragments have a layout");
+  constexpr bool col = std::is_same<L, col_major>::value;
   emu::sync_warp();
   check_access(p, ldm);
   for (int r = 0; r < f.rows; r++)
-    for (int c = 0; c < f.cols; c++) f.x[r * f.cols + c] = p[(long)r * ldm + c];
-}
-
-template <class Use, int M, int N, int K, class T>
-void load_matrix_sync(fragment<Use, M, N, K, T, col_major>& f, const float* p, unsigned ldm) {
-  emu::sync_warp();
-  check_access(p, ldm);
-  for (int r = 0; r < f.rows; r++)
-    for (int c = 0; c < f.cols; c++) f.x[r * f.cols + c] = p[(long)c * ldm + r];
+    for (int c = 0; c < f.cols; c++) f.x[r * f.cols + c] = col ? p[(long)c * ldm + r] : p[(long)r * ldm + c];
 }
 
 template <int M, int N, int K, class LA, class LB>
