@@ -27,19 +27,14 @@ func BenchmarkTrainStep(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer dev.Close()
-	resnext29 := models.Spec{Family: models.ResNeXt29, Members: 8, Width: 64, Depth: 29}
-	cases := []struct {
+	type stepCase struct {
 		spec  models.Spec
 		batch int
-	}{
-		{Default().Model, 128},
-		{resnext29, 8},
 	}
+	resnext29 := models.Spec{Family: models.ResNeXt29, Members: 8, Width: 64, Depth: 29}
+	cases := []stepCase{{Default().Model, 128}, {resnext29, 8}}
 	if name != "cpu" {
-		cases = append(cases, struct {
-			spec  models.Spec
-			batch int
-		}{resnext29, 64})
+		cases = append(cases, stepCase{resnext29, 64})
 	}
 	for _, c := range cases {
 		b.Run(fmt.Sprintf("%s/b%d", c.spec, c.batch), func(b *testing.B) {
