@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/sirupsen/logrus"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
@@ -21,6 +22,8 @@ func init() {
 			inputs, dataDir   string
 			noCache           bool
 			top               int
+			measure           measureFlags
+			allLaws           bool
 		)
 		cmd := &cobra.Command{
 			Use:   "search",
@@ -34,11 +37,33 @@ func init() {
 				if f != search.Text && f != search.CSV && f != search.JSON {
 					return fmt.Errorf("--format %q: want text, csv or json", format)
 				}
+				if err := measure.apply(&req.Scan); err != nil {
+					return err
+				}
+				if req.BudgetTolerance < 0 {
+					return fmt.Errorf("--budget-tolerance %g: want ≥ 0 (0.02 allows P ≤ 1.02·P0)", req.BudgetTolerance)
+				}
+				if req.MeasureSize < 0 {
+					return fmt.Errorf("--measure-size %d: want > 0 (or 0 for the family's default)", req.MeasureSize)
+				}
+				req.Scan.Log = logrus.StandardLogger()
 				if req.Scan.Cache, err = openCache(cacheDir, noCache); err != nil {
 					return err
 				}
-				if req.Scan.Data, err = ntk.LoadInputData(cmd.Context(), inputs, req.Family, req.Dataset, dataDir); err != nil {
+				arch, err := req.Architecture()
+				if err != nil {
 					return err
+				}
+				if req.Scan.Data, err = ntk.LoadInputData(cmd.Context(), inputs, arch.Measure.Input, dataDir); err != nil {
+					return err
+				}
+				if allLaws {
+					outs, err := search.Laws(req)
+					if err != nil {
+						return fmt.Errorf("search: %w", err)
+					}
+					search.WriteLaws(cmd.OutOrStdout(), outs)
+					return nil
 				}
 				rep, err := search.Do(req)
 				if err != nil {
@@ -65,7 +90,11 @@ func init() {
 		fl.IntVar(&req.MaxN, "max-n", 0, "largest n in the grid (0: twice the baseline width, at least the largest measured)")
 		fl.IntVar(&req.Budget, "budget", 0, "parameter budget P0 for the primal (0: the baseline's)")
 		fl.Float64Var(&req.Target, "target", 0, "variance target V0 for the dual (0: the baseline's)")
-		fl.StringVar(&req.Law, "law", "", "V_1(n) law to search with instead of the best AIC: "+lawNames())
+		fl.Float64Var(&req.BudgetTolerance, "budget-tolerance", 0, "primal: allow P ≤ (1 + F)·P0 (published comparisons match budgets within a few percent)")
+		fl.IntVar(&req.MeasureSize, "measure-size", 0, "spatial size S of the S×S inputs a conv net's V_1 is measured on (0: resnext29 32, resnext50 64)")
+		measure.add(fl)
+		fl.BoolVar(&allLaws, "all-laws", false, "print the optimum under every fitted V_1 law (Markdown) instead of the ranked table")
+		fl.StringVar(&req.Law, "law", "", "V_1(n) law to search with instead of the one that best predicts held-out widths: "+lawNames())
 		addScanFlags(fl, &req.Scan)
 		addInputFlags(fl, &inputs, &dataDir)
 		addCacheFlags(fl, &cacheDir, &noCache)
@@ -76,15 +105,14 @@ func init() {
 // lawNames lists the V_1 laws a search can be told to use.
 func lawNames() string {
 	var names []string
-	for _, l := range ntk.WidthLaws {
-		names = append(names, strconv.Quote(l.Name))
+	for _, l := range ntk.WidthLaws(1) {
+		names = append(names, strconv.Quote(l.ID))
 	}
 	return strings.Join(names, ", ")
 }
 
 // addScanFlags adds the Monte-Carlo settings of V_1 measurements.
 func addScanFlags(f *pflag.FlagSet, s *ntk.ScanConfig) {
-	f.IntVar(&s.Samples, "samples", 64, "Monte-Carlo initialisations per measured width")
 	f.IntVar(&s.Inputs, "input-count", 4, "inputs per kernel")
 	f.Uint64Var(&s.Seed, "seed", 1, "seed of the initialisations")
 	f.Uint64Var(&s.InputSeed, "input-seed", 1, "seed of the inputs (random values or the choice of images)")
@@ -94,8 +122,8 @@ func addScanFlags(f *pflag.FlagSet, s *ntk.ScanConfig) {
 // addInputFlags adds --inputs (the source of the kernel's inputs) and
 // --data-dir.
 func addInputFlags(f *pflag.FlagSet, source, dataDir *string) {
-	f.StringVar(source, "inputs", "", "kernel inputs: mnist (test images; mlp on mnist only) or random N(0, 1) (default: mnist for the mlp on mnist when the data is available, else random)")
-	f.StringVar(dataDir, "data-dir", "", "directory to look for MNIST first")
+	f.StringVar(source, "inputs", "", "kernel inputs: random N(0, 1); mnist or fashion-mnist (test images, 1×28×28 networks); or a directory of CIFAR-10/100 binary batches (3×32×32 networks) or JPEG/PNG images (resized and centre-cropped to the measured size). Default: mnist for 1×28×28 networks when the data is available, else random")
+	f.StringVar(dataDir, "data-dir", "", "directory to look for MNIST and Fashion-MNIST first")
 }
 
 // addCacheFlags adds --cache and --no-cache.

@@ -16,13 +16,58 @@ type Fit struct {
 	// WSSE is Σ((y − f(x))/se)², the χ² of the fit.
 	WSSE float64 `json:"wsse"`
 	// AIC is WSSE + 2k for k parameters (Gaussian errors of known scale).
-	AIC    float64 `json:"aic"`
+	AIC float64 `json:"aic"`
+	// CV is the held-out score set by SelectLaw: the mean of z² over the
+	// points, z the error of predicting a point from a fit to the others
+	// in units of its SE (leave one out); 0 when not scored.
+	CV     float64 `json:"cv,omitempty"`
 	Points int     `json:"points"`
 	law    Law
+	cov    [][]float64
 }
+
+// ID is the fitted law's short name.
+func (f Fit) ID() string { return f.law.ID }
 
 // Eval evaluates the fitted law at x.
 func (f Fit) Eval(x float64) float64 { return f.law.Eval(x, f.Params) }
+
+// EvalSE is the standard error of Eval(x) propagated from the parameters'
+// covariance (delta method); NaN when the covariance is singular.
+func (f Fit) EvalSE(x float64) float64 {
+	if f.cov == nil {
+		return math.NaN()
+	}
+	g := make([]float64, len(f.Params))
+	q := append([]float64(nil), f.Params...)
+	for a := range q {
+		h := 1e-6 * math.Max(math.Abs(q[a]), 1e-3)
+		q[a] = f.Params[a] + h
+		up := f.law.Eval(x, q)
+		q[a] = f.Params[a] - h
+		down := f.law.Eval(x, q)
+		q[a] = f.Params[a]
+		g[a] = (up - down) / (2 * h)
+	}
+	var v float64
+	for a := range g {
+		for b := range g {
+			v += g[a] * f.cov[a][b] * g[b]
+		}
+	}
+	return math.Sqrt(math.Max(v, 0))
+}
+
+// Score is the mean of z² = ((y − Eval(x))/se)² over the points: how well
+// the fit predicts data it was not fitted to (e.g. another seed range).
+func (f Fit) Score(xs, ys, ses []float64) float64 {
+	var s float64
+	for i := range xs {
+		z := (ys[i] - f.Eval(xs[i])) / ses[i]
+		s += z * z
+	}
+	return s / float64(len(xs))
+}
 
 // ErrBadData is wrapped by errors about points that cannot be fitted.
 var ErrBadData = errors.New("bad data for fit")
@@ -95,10 +140,14 @@ func FitLaw(law Law, xs, ys, ses []float64) (Fit, error) {
 			se[a] = math.Sqrt(cov[a][a])
 		}
 	}
-	return Fit{
+	f := Fit{
 		Law: law.Name, Names: law.Params, Params: p, ParamSE: se,
 		WSSE: chi, AIC: chi + 2*float64(k), Points: len(xs), law: law,
-	}, nil
+	}
+	if ok {
+		f.cov = cov
+	}
+	return f, nil
 }
 
 // FitAll fits every law and returns the fits ordered by AIC, best first.
@@ -113,6 +162,66 @@ func FitAll(laws []Law, xs, ys, ses []float64) ([]Fit, error) {
 	}
 	sort.SliceStable(fits, func(a, b int) bool { return fits[a].AIC < fits[b].AIC })
 	return fits, nil
+}
+
+// Selection is the outcome of SelectLaw: every fit, best held-out score
+// first, and why the first was chosen.
+type Selection struct {
+	Fits   []Fit  `json:"fits"`
+	Reason string `json:"reason"`
+}
+
+// SelectLaw fits every law to all points and ranks the laws by held-out
+// prediction: each point is predicted by the law fitted to the other
+// points (leave one out), and the law with the lowest mean z² (Fit.CV)
+// wins. Unlike the in-sample AIC, a law cannot win by bending towards one
+// noisy point, and a law that extrapolates badly to the smallest or the
+// largest width is penalised, as the search needs. A law whose fit fails
+// on some subset scores +Inf.
+func SelectLaw(laws []Law, xs, ys, ses []float64) (Selection, error) {
+	fits, err := FitAll(laws, xs, ys, ses)
+	if err != nil {
+		return Selection{}, err
+	}
+	aicRank := map[string]int{}
+	for i, f := range fits {
+		aicRank[f.Law] = i + 1
+	}
+	for i := range fits {
+		fits[i].CV = leaveOneOut(fits[i].law, xs, ys, ses)
+	}
+	sort.SliceStable(fits, func(a, b int) bool { return fits[a].CV < fits[b].CV })
+	reason := fmt.Sprintf("%s predicts held-out widths best (leave-one-width-out mean z² %.3g", fits[0].Law, fits[0].CV)
+	if len(fits) > 1 {
+		reason += fmt.Sprintf(", next %s %.3g", fits[1].Law, fits[1].CV)
+	}
+	reason += fmt.Sprintf("; in-sample AIC rank %d of %d)", aicRank[fits[0].Law], len(fits))
+	return Selection{Fits: fits, Reason: reason}, nil
+}
+
+// leaveOneOut is the mean z² of predicting each point from a fit of law to
+// the others.
+func leaveOneOut(law Law, xs, ys, ses []float64) float64 {
+	n := len(xs)
+	if n <= len(law.Params) {
+		return math.Inf(1)
+	}
+	var s float64
+	for i := range n {
+		x := append(append([]float64(nil), xs[:i]...), xs[i+1:]...)
+		y := append(append([]float64(nil), ys[:i]...), ys[i+1:]...)
+		e := append(append([]float64(nil), ses[:i]...), ses[i+1:]...)
+		f, err := FitLaw(law, x, y, e)
+		if err != nil {
+			return math.Inf(1)
+		}
+		z := (ys[i] - f.Eval(xs[i])) / ses[i]
+		if math.IsNaN(z) {
+			return math.Inf(1)
+		}
+		s += z * z
+	}
+	return s / float64(n)
 }
 
 func checkPoints(xs, ys, ses []float64) error {

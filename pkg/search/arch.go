@@ -27,21 +27,26 @@ var Datasets = map[string]Dataset{
 
 // Architecture is a family on a dataset: Count is the spec whose exact
 // parameter count P(m, n) the search uses; Measure is the spec whose whole
-// network (m = 1) is Monte-Carlo measured for V_1(n), on a reduced input
-// where the full one would be too slow (conv nets: the finite-width effect
-// lives in the channel widths, not the spatial size); Widths are the
-// measured widths.
+// network (m = 1) is Monte-Carlo measured for V_1(n): ResNeXt-29 at
+// CIFAR's 3×32×32, the size it is trained at, and ResNeXt-50 at 3×64×64,
+// the smallest power of two whose last stage is 2×2 (224×224 would cost
+// twelve times as much; at 32×32 the last stage is 1×1 and 8/9 of its 3×3
+// weights get no gradient). Widths are the measured widths, dense where
+// the optima lie (small n). HNDepth is Σ_i n/n_i over the layers whose
+// width n_i scales with n: the L of Hanin & Nica's exp(β·L/n) − 1.
 type Architecture struct {
 	Count, Measure models.Spec
 	Widths         []int
+	HNDepth        float64
 }
 
 // ErrUnknown is wrapped by errors about an unknown family or dataset.
 var ErrUnknown = errors.New("unknown")
 
 // NewArchitecture returns the architecture of family on dataset; depth sets
-// the MLP's hidden layers (0: 2) and is fixed for the ResNeXts.
-func NewArchitecture(family, dataset string, depth int) (Architecture, error) {
+// the MLP's hidden layers (0: 2) and is fixed for the ResNeXts; size > 0
+// replaces the measured spatial size of a conv net (size × size).
+func NewArchitecture(family, dataset string, depth, size int) (Architecture, error) {
 	ds, ok := Datasets[dataset]
 	if !ok {
 		return Architecture{}, fmt.Errorf("dataset %q: %w dataset (want mnist, cifar10, cifar100 or imagenet)", dataset, ErrUnknown)
@@ -56,18 +61,32 @@ func NewArchitecture(family, dataset string, depth int) (Architecture, error) {
 		}
 		a.Count, a.Measure = count, count
 		a.Widths = []int{2, 4, 8, 16, 32, 64, 128, 256, 512}
+		a.HNDepth = float64(count.Depth)
+		if size > 0 {
+			return Architecture{}, fmt.Errorf("mlp: --measure-size is for conv nets (the mlp sees its dataset's input)")
+		}
 	case models.ResNeXt29:
 		a.Count.Depth, a.Measure.Depth = 29, 29
-		a.Measure.Input = models.Input{Channels: ds.Input.Channels, Height: 8, Width: 8}
-		a.Widths = []int{1, 2, 4, 8, 16, 32, 64}
-	case models.ResNeXt50:
 		a.Measure.Input = models.Input{Channels: ds.Input.Channels, Height: 32, Width: 32}
-		a.Widths = []int{1, 2, 4, 8, 16, 32, 64}
+		a.Widths = []int{1, 2, 3, 4, 6, 8, 12, 16, 32, 64, 128}
+		// 3 blocks per stage, 2 layers of width n·{1, 2, 4} per block.
+		a.HNDepth = 6 + 6.0/2 + 6.0/4
+	case models.ResNeXt50:
+		a.Measure.Input = models.Input{Channels: ds.Input.Channels, Height: 64, Width: 64}
+		a.Widths = []int{1, 2, 3, 4, 6, 8, 12, 16, 32, 64}
+		// 3, 4, 6, 3 blocks, 2 layers of width n·{1, 2, 4, 8} per block.
+		a.HNDepth = 6 + 8.0/2 + 12.0/4 + 6.0/8
 	default:
 		return Architecture{}, fmt.Errorf("family %q: %w family (want mlp, resnext29 or resnext50)", family, ErrUnknown)
 	}
+	if size > 0 {
+		a.Measure.Input.Height, a.Measure.Input.Width = size, size
+	}
 	if err := a.Count.Validate(); err != nil {
 		return Architecture{}, fmt.Errorf("%s on %s: %w", family, dataset, err)
+	}
+	if err := a.Measure.Validate(); err != nil {
+		return Architecture{}, fmt.Errorf("%s on %s measured at %d×%d: %w", family, dataset, size, size, err)
 	}
 	return a, nil
 }
@@ -82,27 +101,35 @@ func (a Architecture) Params(m, n int) (int, error) {
 // V1 is a fitted single-member variance law and the measurements behind it.
 type V1 struct {
 	Points []ntk.ScanPoint
-	// Fits are every width law, best AIC first; Fits[0] is used.
+	// Fits are every width law, best held-out prediction first; Fits[0] is
+	// used.
 	Fits []ntk.Fit
+	// Reason says why Fits[0] is used.
+	Reason string
 	// MaxWidth is the largest measured width; V1 beyond it is extrapolated.
 	MaxWidth int
 }
 
-// At evaluates the best fit at width n.
-func (v V1) At(n int) float64 { return v.Fits[0].Eval(float64(n)) }
+// At evaluates the chosen law at width n, with its standard error
+// propagated from the fitted parameters.
+func (v V1) At(n int) (float64, float64) {
+	return v.Fits[0].Eval(float64(n)), v.Fits[0].EvalSE(float64(n))
+}
 
-// WithLaw returns v with the fit of the named law first, so that At uses it
-// instead of the best-AIC law: a search can then be repeated under each
-// plausible law to see how much its optimum depends on the choice.
+// WithLaw returns v with the fit of the named law (ID or formula) first, so
+// that At uses it instead of the held-out choice: a search can then be
+// repeated under each plausible law to see how much its optimum depends on
+// the choice.
 func (v V1) WithLaw(name string) (V1, error) {
 	var names []string
 	for i, f := range v.Fits {
-		if f.Law == name {
+		if f.Law == name || f.ID() == name {
 			fits := append([]ntk.Fit{f}, v.Fits[:i]...)
 			v.Fits = append(fits, v.Fits[i+1:]...)
+			v.Reason = "chosen with --law " + name
 			return v, nil
 		}
-		names = append(names, f.Law)
+		names = append(names, f.ID())
 	}
 	return V1{}, fmt.Errorf("law %q: %w law (want one of %q)", name, ErrUnknown, names)
 }
@@ -111,20 +138,23 @@ func (v V1) WithLaw(name string) (V1, error) {
 // (cached through cfg.Cache) and fits the width laws.
 func (a Architecture) MeasureV1(cfg ntk.ScanConfig) (V1, error) {
 	var pts []ntk.ScanPoint
-	for _, n := range a.Widths {
+	for i, n := range a.Widths {
 		s := a.Measure
 		s.Width = n
+		if cfg.Log != nil {
+			cfg.Log.Debugf("V_1: width %d (%d of %d)", n, i+1, len(a.Widths))
+		}
 		pt, err := ntk.MeasureSpec(s, cfg)
 		if err != nil {
 			return V1{}, fmt.Errorf("measure V_1(%d): %w", n, err)
 		}
 		pts = append(pts, pt)
 	}
-	fits, err := ntk.WidthFits(pts, ntk.WidthLaws)
+	sel, err := ntk.WidthFits(pts, ntk.WidthLaws(a.HNDepth))
 	if err != nil {
 		return V1{}, fmt.Errorf("fit V_1: %w", err)
 	}
-	return V1{Points: pts, Fits: fits, MaxWidth: a.Widths[len(a.Widths)-1]}, nil
+	return V1{Points: pts, Fits: sel.Fits, Reason: sel.Reason, MaxWidth: a.Widths[len(a.Widths)-1]}, nil
 }
 
 // Problem is the search problem over m in [1, maxM] and n from the smallest
@@ -136,7 +166,7 @@ func (a Architecture) Problem(v V1, maxM, maxN int) (Problem, error) {
 	if maxN > v.MaxWidth {
 		logrus.Warnf("V_1(n) for n in (%d, %d] is extrapolated by %s", v.MaxWidth, maxN, v.Fits[0].Law)
 	}
-	p := Problem{Params: a.Params, V1: v.At}
+	p := Problem{Params: a.Params, V: CE(v.At)}
 	for m := 1; m <= maxM; m++ {
 		p.Ms = append(p.Ms, m)
 	}

@@ -19,11 +19,17 @@ type Row struct {
 	N              int     `json:"n"`
 	Params         int     `json:"params"`
 	V              float64 `json:"v"`
+	VSE            float64 `json:"v_se"`
 	ParamsRatio    float64 `json:"params_ratio"`
 	VRatio         float64 `json:"v_ratio"`
 	BaselineName   string  `json:"baseline"`
 	BaselineParams int     `json:"baseline_params"`
 	BaselineV      float64 `json:"baseline_v"`
+	BaselineVSE    float64 `json:"baseline_v_se"`
+	// Law is the V_1(n) law the ranking used; VModel how V(m, n) follows
+	// from it ("V_1(n)/m" for the collegial-ensemble law).
+	Law    string `json:"law,omitempty"`
+	VModel string `json:"v_model,omitempty"`
 }
 
 // Rows turns the first top ranked points of r into Rows (all when top ≤ 0).
@@ -36,10 +42,11 @@ func Rows(r Result, top int) []Row {
 	for i, pt := range pts {
 		rows[i] = Row{
 			Rank: i + 1, Objective: string(r.Objective), Name: BaselineName(pt.M, pt.N),
-			M: pt.M, N: pt.N, Params: pt.Params, V: pt.V,
+			M: pt.M, N: pt.N, Params: pt.Params, V: pt.V, VSE: pt.VSE,
 			ParamsRatio:  float64(pt.Params) / float64(r.Baseline.Params),
 			VRatio:       pt.V / r.Baseline.V,
 			BaselineName: BaselineName(r.Baseline.M, r.Baseline.N), BaselineParams: r.Baseline.Params, BaselineV: r.Baseline.V,
+			BaselineVSE: r.Baseline.VSE, Law: r.Law, VModel: r.VModel,
 		}
 	}
 	return rows
@@ -76,9 +83,9 @@ func Write(w io.Writer, f Format, rows []Row) error {
 
 func writeText(w io.Writer, rows []Row) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "rank\tconfig\tm\tn\tparams\tv\tparams/P0\tv/V0\t")
+	fmt.Fprintln(tw, "rank\tconfig\tm\tn\tparams\tv\tv_se\tparams/P0\tv/V0\t")
 	for _, r := range rows {
-		fmt.Fprintf(tw, "%d\t%s\t%d\t%d\t%d\t%.4g\t%.3f\t%.3f\t\n", r.Rank, r.Name, r.M, r.N, r.Params, r.V, r.ParamsRatio, r.VRatio)
+		fmt.Fprintf(tw, "%d\t%s\t%d\t%d\t%d\t%.4g\t%.2g\t%.3f\t%.3f\t\n", r.Rank, r.Name, r.M, r.N, r.Params, r.V, r.VSE, r.ParamsRatio, r.VRatio)
 	}
 	if err := tw.Flush(); err != nil {
 		return fmt.Errorf("write text: %w", err)
@@ -88,7 +95,7 @@ func writeText(w io.Writer, rows []Row) error {
 
 func writeCSV(w io.Writer, rows []Row) error {
 	cw := csv.NewWriter(w)
-	rec := []string{"rank", "objective", "m", "n", "params", "v", "params_ratio", "v_ratio", "baseline", "baseline_params", "baseline_v"}
+	rec := []string{"rank", "objective", "m", "n", "params", "v", "params_ratio", "v_ratio", "baseline", "baseline_params", "baseline_v", "v_se", "baseline_v_se", "law", "v_model"}
 	if err := cw.Write(rec); err != nil {
 		return fmt.Errorf("write csv: %w", err)
 	}
@@ -97,6 +104,7 @@ func writeCSV(w io.Writer, rows []Row) error {
 		rec = []string{
 			strconv.Itoa(r.Rank), r.Objective, strconv.Itoa(r.M), strconv.Itoa(r.N), strconv.Itoa(r.Params),
 			g(r.V), g(r.ParamsRatio), g(r.VRatio), r.BaselineName, strconv.Itoa(r.BaselineParams), g(r.BaselineV),
+			g(r.VSE), g(r.BaselineVSE), r.Law, r.VModel,
 		}
 		if err := cw.Write(rec); err != nil {
 			return fmt.Errorf("write csv: %w", err)
@@ -107,4 +115,22 @@ func writeCSV(w io.Writer, rows []Row) error {
 		return fmt.Errorf("write csv: %w", err)
 	}
 	return nil
+}
+
+// WriteLaws writes the optimum under each law as a Markdown table.
+func WriteLaws(w io.Writer, outs []LawOutcome) {
+	fmt.Fprintln(w, "| law | held-out z² | optimum | params/P0 | V ± SE | V/V0 |")
+	fmt.Fprintln(w, "|---|---:|---|---:|---:|---:|")
+	for _, o := range outs {
+		name := o.Law
+		if o.Chosen {
+			name = "**" + name + "** (chosen)"
+		}
+		if o.Err != "" {
+			fmt.Fprintf(w, "| %s | %.3g | none: %s | | | |\n", name, o.CV, o.Err)
+			continue
+		}
+		b := o.Best
+		fmt.Fprintf(w, "| %s | %.3g | %s | %.3f | %.4g ± %.2g | %.3f |\n", name, o.CV, b.Name, b.ParamsRatio, b.V, b.VSE, b.VRatio)
+	}
 }

@@ -2,6 +2,7 @@ package search
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 
@@ -9,16 +10,18 @@ import (
 )
 
 // Request is a complete search: the architecture (family, dataset, MLP
-// depth), the baseline "CxWd", the objective, the grid bounds (MaxN 0:
-// twice the baseline width, at least the largest measured width), optional
-// overrides of P0 (Budget) and V0 (Target), the V_1 law (Law, empty: the
-// best AIC) and how V_1 is measured.
+// depth, measured spatial size MeasureSize, 0: the family's default), the
+// baseline "CxWd", the objective, the grid bounds (MaxN 0: twice the
+// baseline width, at least the largest measured width), optional
+// overrides of P0 (Budget) and V0 (Target), the primal's tolerance on the
+// budget (P ≤ (1 + BudgetTolerance)·P0), the V_1 law (Law, empty: chosen
+// by held-out prediction) and how V_1 is measured.
 type Request struct {
-	Family, Dataset, Baseline, Law string
-	Objective                      Objective
-	Depth, MaxM, MaxN, Budget      int
-	Target                         float64
-	Scan                           ntk.ScanConfig
+	Family, Dataset, Baseline, Law         string
+	Objective                              Objective
+	Depth, MaxM, MaxN, Budget, MeasureSize int
+	Target, BudgetTolerance                float64
+	Scan                                   ntk.ScanConfig
 }
 
 // Report is a search's outcome with what it was computed from.
@@ -29,20 +32,10 @@ type Report struct {
 	Result  Result
 }
 
-// Do measures (or loads) V_1, builds the grid and solves the objective.
+// Do measures (or loads) V_1, chooses its law (req.Law, or the best
+// held-out prediction), builds the grid and solves the objective.
 func Do(req Request) (Report, error) {
-	bm, bn, err := ParseBaseline(req.Baseline)
-	if err != nil {
-		return Report{}, err
-	}
-	arch, err := NewArchitecture(req.Family, req.Dataset, req.Depth)
-	if err != nil {
-		return Report{}, err
-	}
-	if bn < arch.Widths[0] {
-		return Report{}, fmt.Errorf("baseline %s: width %d is below the smallest measured width %d", req.Baseline, bn, arch.Widths[0])
-	}
-	v1, err := arch.MeasureV1(req.Scan)
+	arch, v1, err := prepare(req)
 	if err != nil {
 		return Report{}, err
 	}
@@ -50,6 +43,78 @@ func Do(req Request) (Report, error) {
 		if v1, err = v1.WithLaw(req.Law); err != nil {
 			return Report{}, err
 		}
+	}
+	if req.Scan.Log != nil {
+		req.Scan.Log.Infof("V_1(n) law: %s — %s", v1.Fits[0].Law, v1.Reason)
+	}
+	return solve(req, arch, v1)
+}
+
+// LawOutcome is a search's answer under one V_1 law.
+type LawOutcome struct {
+	Law string `json:"law"`
+	// CV is the law's held-out score (lower predicts better).
+	CV float64 `json:"cv"`
+	// Chosen marks the law the search uses by default.
+	Chosen bool `json:"chosen"`
+	Best   Row  `json:"best"`
+	// Err says why the search failed under this law (e.g. infeasible).
+	Err string `json:"error,omitempty"`
+}
+
+// Laws runs the search of req once under every fitted V_1 law, in the
+// order of their held-out scores, to show how much the answer depends on
+// the law.
+func Laws(req Request) ([]LawOutcome, error) {
+	arch, v1, err := prepare(req)
+	if err != nil {
+		return nil, err
+	}
+	var out []LawOutcome
+	for i, f := range v1.Fits {
+		lv, err := v1.WithLaw(f.Law)
+		if err != nil {
+			return nil, err
+		}
+		o := LawOutcome{Law: f.Law, CV: f.CV, Chosen: i == 0}
+		rep, err := solve(req, arch, lv)
+		if err != nil {
+			o.Err = err.Error()
+		} else {
+			o.Best = Rows(rep.Result, 1)[0]
+		}
+		out = append(out, o)
+	}
+	return out, nil
+}
+
+// Architecture is the architecture the request searches.
+func (req Request) Architecture() (Architecture, error) {
+	return NewArchitecture(req.Family, req.Dataset, req.Depth, req.MeasureSize)
+}
+
+// prepare checks the request and measures (or loads) V_1.
+func prepare(req Request) (Architecture, V1, error) {
+	_, bn, err := ParseBaseline(req.Baseline)
+	if err != nil {
+		return Architecture{}, V1{}, err
+	}
+	arch, err := req.Architecture()
+	if err != nil {
+		return Architecture{}, V1{}, err
+	}
+	if bn < arch.Widths[0] {
+		return Architecture{}, V1{}, fmt.Errorf("baseline %s: width %d is below the smallest measured width %d", req.Baseline, bn, arch.Widths[0])
+	}
+	v1, err := arch.MeasureV1(req.Scan)
+	return arch, v1, err
+}
+
+// solve builds the grid under v1's first law and solves the objective.
+func solve(req Request, arch Architecture, v1 V1) (Report, error) {
+	bm, bn, err := ParseBaseline(req.Baseline)
+	if err != nil {
+		return Report{}, err
 	}
 	maxN := req.MaxN
 	if maxN == 0 {
@@ -59,10 +124,20 @@ func Do(req Request) (Report, error) {
 	if err != nil {
 		return Report{}, err
 	}
-	res, err := Run(prob, req.Objective, bm, bn, req.Budget, req.Target)
+	budget := req.Budget
+	if req.BudgetTolerance > 0 && req.Objective == Primal {
+		if budget == 0 {
+			if budget, err = arch.Params(bm, bn); err != nil {
+				return Report{}, err
+			}
+		}
+		budget = int(math.Floor(float64(budget) * (1 + req.BudgetTolerance)))
+	}
+	res, err := Run(prob, req.Objective, bm, bn, budget, req.Target)
 	if err != nil {
 		return Report{}, err
 	}
+	res.Law, res.VModel = v1.Fits[0].Law, "V_1(n)/m"
 	return Report{Request: req, Arch: arch, V1: v1, Result: res}, nil
 }
 
@@ -86,11 +161,14 @@ func (r Report) WriteFiles(dir string, top int) error {
 	}
 	if err := writeFile(filepath.Join(dir, "v1.md"), func(w *os.File) error {
 		in := r.Arch.Measure.Input
-		fmt.Fprintf(w, "V_1(n) of %s (m = 1, measured input %dx%dx%d, %s, %d samples per width)\n\n", r.Arch.Measure.Family,
-			in.Channels, in.Height, in.Width, r.Request.Scan.InputsLabel(in.Size()), r.Request.Scan.Samples)
+		fmt.Fprintf(w, "V_1(n) of %s (m = 1, measured input %dx%dx%d, %s, %s per width)\n\n", r.Arch.Measure.Family,
+			in.Channels, in.Height, in.Width, r.Request.Scan.InputsLabel(in.Size()), r.Request.Scan.Sampling)
 		ntk.WritePoints(w, r.V1.Points)
 		fmt.Fprintln(w)
+		ntk.WriteTails(w, r.V1.Points)
+		fmt.Fprintln(w)
 		ntk.WriteFits(w, r.V1.Fits)
+		fmt.Fprintf(w, "\nLaw used: %s (%s).\n", r.V1.Fits[0].Law, r.V1.Reason)
 		return nil
 	}); err != nil {
 		return err
