@@ -68,7 +68,7 @@ func NewArchitecture(family, dataset string, depth, size int) (Architecture, err
 	case models.ResNeXt29:
 		a.Count.Depth, a.Measure.Depth = 29, 29
 		a.Measure.Input = models.Input{Channels: ds.Input.Channels, Height: 32, Width: 32}
-		a.Widths = []int{1, 2, 3, 4, 6, 8, 12, 16, 32, 64, 128}
+		a.Widths = []int{1, 2, 3, 4, 6, 8, 12, 16, 32, 64}
 		// 3 blocks per stage, 2 layers of width n·{1, 2, 4} per block.
 		a.HNDepth = 6 + 6.0/2 + 6.0/4
 	case models.ResNeXt50:

@@ -172,3 +172,30 @@ func (r *run) loadTensors() error {
 	}
 	return nil
 }
+
+// CheckpointTensors returns every tensor of the checkpoint of the run in
+// dir (parameters, BN running statistics, optimizer state) by name, as
+// float64, so that others can evaluate the trained model (the NTK of the
+// trained parameters, for instance).
+func CheckpointTensors(dir string) (map[string][]float64, error) {
+	ck, err := readCheckpoint(dir)
+	if err != nil {
+		return nil, err
+	}
+	tensors, _, err := readSafetensors(filepath.Join(dir, ck.Tensors))
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string][]float64, len(tensors))
+	for name, t := range tensors {
+		if t.F64 != nil {
+			out[name] = t.F64
+			continue
+		}
+		out[name] = make([]float64, len(t.F32))
+		for i, v := range t.F32 {
+			out[name][i] = float64(v)
+		}
+	}
+	return out, nil
+}
