@@ -1,0 +1,239 @@
+package search
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"strings"
+
+	"github.com/collegium/collegium/pkg/ntk"
+)
+
+// WidthAgreement is V_1 at one width measured on two disjoint seed ranges.
+type WidthAgreement struct {
+	N int          `json:"n"`
+	A ntk.Estimate `json:"a"`
+	B ntk.Estimate `json:"b"`
+	// SamplesA and SamplesB are the initialisations each used.
+	SamplesA int `json:"samples_a"`
+	SamplesB int `json:"samples_b"`
+	// Z is (A − B)/√(SE_A² + SE_B²).
+	Z float64 `json:"z"`
+}
+
+// SeedAnswer is one search (baseline, objective) answered from each seed
+// range, and whether the answers agree.
+type SeedAnswer struct {
+	Baseline  string    `json:"baseline"`
+	Objective Objective `json:"objective"`
+	A         Row       `json:"a"`
+	B         Row       `json:"b"`
+	Agree     bool      `json:"agree"`
+	// How says why they agree or not.
+	How string `json:"how"`
+}
+
+// SeedComparison is a family's V_1 and search answers from two seed ranges.
+type SeedComparison struct {
+	Family  string           `json:"family"`
+	Seeds   [2]uint64        `json:"seeds"`
+	Laws    [2]string        `json:"laws"`
+	Widths  []WidthAgreement `json:"widths"`
+	Answers []SeedAnswer     `json:"answers"`
+}
+
+// CompareSeeds runs req's search from each of two seeds for every baseline
+// and objective and compares V_1 width by width and the answers. Two
+// answers agree when they are the same (m, n), or when each seed's fit
+// rates the other's optimum within one reported standard error of its own
+// (the primal's V at its optimum; the dual's target V0): the optima are
+// then neighbours the measurement cannot tell apart.
+func CompareSeeds(req Request, seeds [2]uint64, baselines []string, objectives []Objective) (SeedComparison, error) {
+	if len(baselines) == 0 || len(objectives) == 0 {
+		return SeedComparison{}, fmt.Errorf("compare seeds: no baseline or no objective")
+	}
+	c := SeedComparison{Family: req.Family, Seeds: seeds}
+	var v1s [2]V1
+	var arch Architecture
+	for i, s := range seeds {
+		r := req
+		r.Scan.Seed, r.Baseline = s, baselines[0]
+		a, v, err := prepare(r)
+		if err != nil {
+			return SeedComparison{}, fmt.Errorf("seed %d: %w", s, err)
+		}
+		if req.Law != "" {
+			if v, err = v.WithLaw(req.Law); err != nil {
+				return SeedComparison{}, err
+			}
+		}
+		arch, v1s[i], c.Laws[i] = a, v, v.Fits[0].Law
+	}
+	for k, pa := range v1s[0].Points {
+		pb := v1s[1].Points[k]
+		a, b := pa.Summary.VDiag, pb.Summary.VDiag
+		c.Widths = append(c.Widths, WidthAgreement{N: pa.N, A: a, B: b, SamplesA: pa.Summary.Samples, SamplesB: pb.Summary.Samples,
+			Z: (a.Value - b.Value) / math.Hypot(a.SE, b.SE)})
+	}
+	for _, base := range baselines {
+		for _, obj := range objectives {
+			r := req
+			r.Baseline, r.Objective = base, obj
+			var reps [2]Report
+			for i := range seeds {
+				rep, err := solve(r, arch, v1s[i])
+				if err != nil {
+					return SeedComparison{}, fmt.Errorf("seed %d, %s %s: %w", seeds[i], base, obj, err)
+				}
+				reps[i] = rep
+			}
+			ans := SeedAnswer{Baseline: base, Objective: obj, A: Rows(reps[0].Result, 1)[0], B: Rows(reps[1].Result, 1)[0]}
+			ans.Agree, ans.How = agree(reps)
+			c.Answers = append(c.Answers, ans)
+		}
+	}
+	return c, nil
+}
+
+// agree applies CompareSeeds's rule to the two reports.
+func agree(reps [2]Report) (bool, string) {
+	a, b := reps[0].Result.Ranked[0], reps[1].Result.Ranked[0]
+	if a.M == b.M && a.N == b.N {
+		return true, "same optimum"
+	}
+	var why []string
+	ok := true
+	for i, other := range []Point{b, a} {
+		res := reps[i].Result
+		own := res.Ranked[0]
+		var at Point
+		found := false
+		for _, p := range res.Grid {
+			if p.M == other.M && p.N == other.N {
+				at, found = p, true
+			}
+		}
+		if !found {
+			return false, fmt.Sprintf("%s is outside seed range %d's grid", BaselineName(other.M, other.N), i+1)
+		}
+		switch res.Objective {
+		case Primal:
+			d := at.V - own.V
+			ok = ok && at.Params <= res.Budget && d <= own.VSE
+			why = append(why, fmt.Sprintf("range %d rates %s at V %+.2g from its optimum (SE %.2g)", i+1, BaselineName(other.M, other.N), d, own.VSE))
+		case Dual:
+			d := at.V - res.Target
+			ok = ok && d <= res.Baseline.VSE
+			why = append(why, fmt.Sprintf("range %d rates %s at V %+.2g from V0 (SE %.2g)", i+1, BaselineName(other.M, other.N), d, res.Baseline.VSE))
+		}
+	}
+	verdict := "neighbours within the V errors: "
+	if !ok {
+		verdict = "disagree: "
+	}
+	return ok, verdict + strings.Join(why, "; ")
+}
+
+// Write writes the comparison as Markdown: V_1 per width from both seed
+// ranges, then the answers.
+func (c SeedComparison) Write(w io.Writer) {
+	fmt.Fprintf(w, "| n | V_1 seed %d ± SE (samples) | V_1 seed %d ± SE (samples) | z |\n", c.Seeds[0], c.Seeds[1])
+	fmt.Fprintln(w, "|---:|---:|---:|---:|")
+	for _, x := range c.Widths {
+		fmt.Fprintf(w, "| %d | %.4g ± %.2g (%d) | %.4g ± %.2g (%d) | %.2f |\n", x.N, x.A.Value, x.A.SE, x.SamplesA, x.B.Value, x.B.SE, x.SamplesB, x.Z)
+	}
+	fmt.Fprintf(w, "\nLaw chosen: %s (seed %d), %s (seed %d).\n\n", c.Laws[0], c.Seeds[0], c.Laws[1], c.Seeds[1])
+	fmt.Fprintf(w, "| baseline | objective | seed %d | seed %d | agree | why |\n", c.Seeds[0], c.Seeds[1])
+	fmt.Fprintln(w, "|---|---|---|---|---|---|")
+	for _, a := range c.Answers {
+		yes := "**yes**"
+		if !a.Agree {
+			yes = "**no**"
+		}
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s |\n", a.Baseline, a.Objective, answerCell(a.A), answerCell(a.B), yes, a.How)
+	}
+	fmt.Fprintln(w)
+}
+
+// answerCell is an optimum with its V ratio (primal) or parameter ratio
+// (dual).
+func answerCell(r Row) string {
+	if Objective(r.Objective) == Dual {
+		return fmt.Sprintf("%s (%.3f·P0, V %.3g ± %.2g)", r.Name, r.ParamsRatio, r.V, r.VSE)
+	}
+	return fmt.Sprintf("%s (V/V0 %.3f, V %.3g ± %.2g)", r.Name, r.VRatio, r.V, r.VSE)
+}
+
+// Setting is one way of measuring V_1: the spatial size of the inputs,
+// the BN mode and the number of kernel inputs.
+type Setting struct {
+	Name        string `json:"name"`
+	MeasureSize int    `json:"measure_size"`
+	BatchStats  bool   `json:"batch_stats"`
+	Inputs      int    `json:"inputs"`
+}
+
+// SettingOutcome is V_1 and the primal and dual answers under a Setting.
+type SettingOutcome struct {
+	Setting Setting         `json:"setting"`
+	Points  []ntk.ScanPoint `json:"points"`
+	Law     string          `json:"law"`
+	Primal  Row             `json:"primal"`
+	Dual    Row             `json:"dual"`
+}
+
+// CompareSettings runs req's search (its baseline, both objectives) once
+// per setting, to show how each measurement choice moves V_1 and the
+// optimum.
+func CompareSettings(req Request, settings []Setting) ([]SettingOutcome, error) {
+	var out []SettingOutcome
+	for _, s := range settings {
+		r := req
+		r.MeasureSize, r.Scan.BatchStats, r.Scan.Inputs = s.MeasureSize, s.BatchStats, s.Inputs
+		o := SettingOutcome{Setting: s}
+		for _, obj := range []Objective{Primal, Dual} {
+			r.Objective = obj
+			rep, err := Do(r)
+			if err != nil {
+				return nil, fmt.Errorf("setting %s: %w", s.Name, err)
+			}
+			row := Rows(rep.Result, 1)[0]
+			if obj == Primal {
+				o.Primal = row
+			} else {
+				o.Dual = row
+			}
+			o.Points, o.Law = rep.V1.Points, rep.V1.Fits[0].Law
+		}
+		out = append(out, o)
+	}
+	return out, nil
+}
+
+// WriteSettings writes the outcomes as Markdown, V_1 at the given widths.
+func WriteSettings(w io.Writer, outs []SettingOutcome, widths []int) {
+	fmt.Fprint(w, "| setting |")
+	for _, n := range widths {
+		fmt.Fprintf(w, " V_1(%d) |", n)
+	}
+	fmt.Fprintln(w, " law | primal optimum | dual optimum |")
+	fmt.Fprint(w, "|---|")
+	for range widths {
+		fmt.Fprint(w, "---:|")
+	}
+	fmt.Fprintln(w, "---|---|---|")
+	for _, o := range outs {
+		fmt.Fprintf(w, "| %s |", o.Setting.Name)
+		for _, n := range widths {
+			cell := " – |"
+			for _, p := range o.Points {
+				if p.N == n {
+					cell = fmt.Sprintf(" %.3g ± %.2g |", p.Summary.VDiag.Value, p.Summary.VDiag.SE)
+				}
+			}
+			fmt.Fprint(w, cell)
+		}
+		fmt.Fprintf(w, " %s | %s | %s |\n", o.Law, answerCell(o.Primal), answerCell(o.Dual))
+	}
+	fmt.Fprintln(w)
+}
