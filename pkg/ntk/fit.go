@@ -24,6 +24,8 @@ type Fit struct {
 	Points int     `json:"points"`
 	law    Law
 	cov    [][]float64
+	// se replaces the covariance propagation (a model average's SE).
+	se func(x float64) float64
 }
 
 // ID is the fitted law's short name.
@@ -35,6 +37,9 @@ func (f Fit) Eval(x float64) float64 { return f.law.Eval(x, f.Params) }
 // EvalSE is the standard error of Eval(x) propagated from the parameters'
 // covariance (delta method); NaN when the covariance is singular.
 func (f Fit) EvalSE(x float64) float64 {
+	if f.se != nil {
+		return f.se(x)
+	}
 	if f.cov == nil {
 		return math.NaN()
 	}
@@ -197,6 +202,63 @@ func SelectLaw(laws []Law, xs, ys, ses []float64) (Selection, error) {
 	}
 	reason += fmt.Sprintf("; in-sample AIC rank %d of %d)", aicRank[fits[0].Law], len(fits))
 	return Selection{Fits: fits, Reason: reason}, nil
+}
+
+// AverageName is the name of the model average of the width laws.
+const AverageName = "held-out-weighted average of the laws"
+
+// ModelAverage averages the fits (scored by SelectLaw) with weights
+// w_l ∝ exp(−½·N·(CV_l − CV_min)), N the number of points: the held-out χ²
+// plays the part AIC plays in Akaike weights. Its value at x is Σ w_l f_l(x)
+// and its SE includes the spread between laws, √(Σ w_l (SE_l² + (f_l − f̄)²))
+// (Buckland et al. 1997), so that an answer the laws disagree on carries
+// that disagreement in its error. Its Names are the laws and its Params
+// their weights.
+func ModelAverage(fits []Fit) Fit {
+	best := math.Inf(1)
+	for _, f := range fits {
+		best = math.Min(best, f.CV)
+	}
+	w := make([]float64, len(fits))
+	var total float64
+	for i, f := range fits {
+		if !math.IsInf(f.CV, 1) && !math.IsNaN(f.CV) {
+			w[i] = math.Exp(-0.5 * float64(f.Points) * (f.CV - best))
+			total += w[i]
+		}
+	}
+	avg := Fit{Law: AverageName, Points: fits[0].Points}
+	for i, f := range fits {
+		w[i] /= total
+		avg.Names = append(avg.Names, f.Law)
+		avg.Params = append(avg.Params, w[i])
+		avg.ParamSE = append(avg.ParamSE, math.NaN())
+	}
+	eval := func(x float64) float64 {
+		var v float64
+		for i, f := range fits {
+			if w[i] > 0 {
+				v += w[i] * f.Eval(x)
+			}
+		}
+		return v
+	}
+	avg.law = Law{ID: "average", Name: AverageName, Eval: func(x float64, _ []float64) float64 { return eval(x) }}
+	avg.se = func(x float64) float64 {
+		m := eval(x)
+		var v float64
+		for i, f := range fits {
+			if w[i] > 0 {
+				se, d := f.EvalSE(x), f.Eval(x)-m
+				if math.IsNaN(se) {
+					se = 0
+				}
+				v += w[i] * (se*se + d*d)
+			}
+		}
+		return math.Sqrt(v)
+	}
+	return avg
 }
 
 // leaveOneOut is the mean z² of predicting each point from a fit of law to

@@ -3,6 +3,7 @@ package search
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/sirupsen/logrus"
 
@@ -121,6 +122,12 @@ func (v V1) At(n int) (float64, float64) {
 // repeated under each plausible law to see how much its optimum depends on
 // the choice.
 func (v V1) WithLaw(name string) (V1, error) {
+	if name == "average" || name == ntk.AverageName {
+		avg := ntk.ModelAverage(v.Fits)
+		v.Fits = append([]ntk.Fit{avg}, v.Fits...)
+		v.Reason = "chosen with --law average: the laws weighted by their held-out prediction (" + weights(avg) + ")"
+		return v, nil
+	}
 	var names []string
 	for i, f := range v.Fits {
 		if f.Law == name || f.ID() == name {
@@ -132,6 +139,17 @@ func (v V1) WithLaw(name string) (V1, error) {
 		names = append(names, f.ID())
 	}
 	return V1{}, fmt.Errorf("law %q: %w law (want one of %q)", name, ErrUnknown, names)
+}
+
+// weights lists a model average's weights.
+func weights(avg ntk.Fit) string {
+	var parts []string
+	for i, name := range avg.Names {
+		if avg.Params[i] >= 0.005 {
+			parts = append(parts, fmt.Sprintf("%s %.2f", name, avg.Params[i]))
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 // MeasureV1 measures the whole network with one member at each width of a

@@ -152,7 +152,19 @@ func (c SeedComparison) Write(w io.Writer) {
 		}
 		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s |\n", a.Baseline, a.Objective, answerCell(a.A), answerCell(a.B), yes, a.How)
 	}
-	fmt.Fprintln(w)
+	agreeing := 0
+	for _, a := range c.Answers {
+		if a.Agree {
+			agreeing++
+		}
+	}
+	var far []string
+	for _, x := range c.Widths {
+		if math.Abs(x.Z) > 2 {
+			far = append(far, fmt.Sprintf("n = %d (z = %.1f)", x.N, x.Z))
+		}
+	}
+	fmt.Fprintf(w, "\nVerdict: %d of %d answers agree between the seed ranges; V_1 differs by more than 2 SE at %s.\n\n", agreeing, len(c.Answers), orNone(far))
 }
 
 // answerCell is an optimum with its V ratio (primal) or parameter ratio

@@ -5,6 +5,7 @@ import (
 	"io"
 	"math"
 	"sort"
+	"strings"
 
 	"github.com/collegium/collegium/pkg/ntk"
 )
@@ -121,4 +122,36 @@ func (g MembersGrid) Write(w io.Writer) {
 	for _, s := range g.Slopes {
 		fmt.Fprintf(w, "| %d | %.3f ± %.3f |\n", s.N, s.Slope.Slope, s.Slope.SE)
 	}
+	var holds, fails []string
+	for _, s := range g.Slopes {
+		if ok, why := g.Holds(s.N); ok {
+			holds = append(holds, fmt.Sprint(s.N))
+		} else {
+			fails = append(fails, fmt.Sprintf("n = %d (%s)", s.N, why))
+		}
+	}
+	fmt.Fprintf(w, "\nVerdict on V(m, n) = V(1, n)/m: holds within 2 SE at n ∈ {%s}; fails at %s.\n", strings.Join(holds, ", "), orNone(fails))
+}
+
+// Holds says whether the 1/m law holds at width n: the fitted exponent is
+// within 2 SE of −1 and every ratio V(m, n)/(V(1, n)/m) within 2 SE of 1.
+func (g MembersGrid) Holds(n int) (bool, string) {
+	for _, s := range g.Slopes {
+		if s.N == n && math.Abs(s.Slope.Slope+1) > 2*s.Slope.SE {
+			return false, fmt.Sprintf("exponent %.2f ± %.2f", s.Slope.Slope, s.Slope.SE)
+		}
+	}
+	for _, c := range g.Cells {
+		if c.N == n && c.M > 1 && math.Abs(c.Ratio-1) > 2*c.RatioSE {
+			return false, fmt.Sprintf("V(%d, %d) is %.2f ± %.2f times V(1, %d)/%d", c.M, n, c.Ratio, c.RatioSE, n, c.M)
+		}
+	}
+	return true, ""
+}
+
+func orNone(s []string) string {
+	if len(s) == 0 {
+		return "no width"
+	}
+	return strings.Join(s, "; ")
 }

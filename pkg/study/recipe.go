@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 
 	"github.com/collegium/collegium/pkg/device"
 	"github.com/collegium/collegium/pkg/models"
@@ -49,16 +50,22 @@ func (r Recipe) config(spec models.Spec, data Data, seed uint64, dir string) tra
 	return c
 }
 
-// run trains spec on data with seed into dir (replacing an earlier run
-// there) on dev and returns the last epoch's metrics.
+// run trains spec on data with seed into dir on dev and returns the last
+// epoch's metrics. A finished run of the same configuration already in dir
+// is reused (a study interrupted or rerun trains only what it lacks); any
+// other content of dir is replaced.
 func (r Recipe) run(ctx context.Context, spec models.Spec, data Data, seed uint64, dir string, dev device.Device) (Trained, error) {
+	cfg := r.config(spec, data, seed, dir)
+	if done, ok := finished(cfg, data); ok {
+		return done, nil
+	}
 	if err := os.RemoveAll(dir); err != nil {
 		return Trained{}, fmt.Errorf("study: %w", err)
 	}
 	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
 		return Trained{}, fmt.Errorf("study: %w", err)
 	}
-	res, err := train.Run(ctx, r.config(spec, data, seed, dir), train.Options{
+	res, err := train.Run(ctx, cfg, train.Options{
 		Device: dev, Data: train.Datasets{Train: data.Train, Test: data.Test}, Stderr: io.Discard,
 	})
 	if err != nil {
@@ -67,6 +74,29 @@ func (r Recipe) run(ctx context.Context, spec models.Spec, data Data, seed uint6
 	if res.Interrupted || len(res.History) == 0 {
 		return Trained{}, fmt.Errorf("study: train %s seed %d: interrupted", spec, seed)
 	}
-	m := res.History[len(res.History)-1]
-	return Trained{Seed: seed, Steps: m.Step, TrainLoss: m.TrainLoss, TestLoss: m.TestLoss, TestErr: 1 - m.TestAcc, Dir: dir}, nil
+	return trained(seed, dir, res.History[len(res.History)-1]), nil
+}
+
+// finished returns the run in cfg.Out when it completed cfg on the same
+// amount of data.
+func finished(cfg train.Config, data Data) (Trained, bool) {
+	have, err := train.ResumeConfig(cfg.Out)
+	if err != nil {
+		return Trained{}, false
+	}
+	h, err := train.ReadMetrics(cfg.Out)
+	if err != nil || len(h) != cfg.Epochs {
+		return Trained{}, false
+	}
+	cfg.Model.Input = models.Input{Channels: data.Train.Channels, Height: data.Train.Height, Width: data.Train.Width}
+	cfg.Model.Classes = data.Train.Classes
+	perEpoch := data.Train.Len() / cfg.BatchSize
+	if !reflect.DeepEqual(have, cfg) || h[len(h)-1].Step != cfg.Epochs*perEpoch {
+		return Trained{}, false
+	}
+	return trained(cfg.Seed, cfg.Out, h[len(h)-1]), true
+}
+
+func trained(seed uint64, dir string, m train.Metrics) Trained {
+	return Trained{Seed: seed, Steps: m.Step, TrainLoss: m.TrainLoss, TestLoss: m.TestLoss, TestErr: 1 - m.TestAcc, Dir: dir}
 }

@@ -109,6 +109,15 @@ func WriteDynamics(w io.Writer, rows []DynamicsRow) error {
 		}
 		fmt.Fprintf(w, "Fitted exponent of the relative NTK change against %s: **%.3f ± %.3f**.\n\n", x, s.Slope, s.SE)
 	}
+	ce, err := DynamicsExponent(rows, KindCE)
+	if err != nil {
+		return err
+	}
+	verdict := "reproduced: the NTK of a CE moves less during training as m grows"
+	if !(ce.Slope < -2*ce.SE) {
+		verdict = "not reproduced: the relative NTK change does not fall with m by more than 2 SE"
+	}
+	fmt.Fprintf(w, "Verdict: %s (exponent %.2f ± %.2f; lazy-training theory at 1/√m aggregation: −0.5).\n\n", verdict, ce.Slope, ce.SE)
 	return nil
 }
 
@@ -128,4 +137,16 @@ func WriteAccuracy(w io.Writer, r AccuracyResult) {
 	}
 	fmt.Fprintf(w, "\nSpearman ρ(V, final test error) = **%.2f** [95%% CI %.2f, %.2f]; ρ(V, final training loss) = **%.2f** [%.2f, %.2f] (bootstrap over configurations and seeds).\n\n",
 		r.TestErr.Rho, r.TestErr.Lo, r.TestErr.Hi, r.TrainLoss.Rho, r.TrainLoss.Lo, r.TrainLoss.Hi)
+	fmt.Fprintf(w, "Verdict: lower V goes with lower final training loss: %s; with lower test error: %s.\n\n", sign(r.TrainLoss), sign(r.TestErr))
+}
+
+// sign says what a correlation's interval shows.
+func sign(c Correlation) string {
+	switch {
+	case c.Lo > 0:
+		return fmt.Sprintf("**reproduced** (ρ %.2f, interval above 0)", c.Rho)
+	case c.Hi < 0:
+		return fmt.Sprintf("**the opposite** (ρ %.2f, interval below 0)", c.Rho)
+	}
+	return fmt.Sprintf("**not shown** (ρ %.2f, interval [%.2f, %.2f] contains 0)", c.Rho, c.Lo, c.Hi)
 }

@@ -149,3 +149,34 @@ func TestSpearman(t *testing.T) {
 		t.Errorf("runs that disagree should give a wide interval: %+v", noisy)
 	}
 }
+
+// TestFinishedRunsAreReused: a second study run of the same configuration
+// trains nothing and returns the same result; another configuration (or
+// a smaller training set) in the same directory is retrained.
+func TestFinishedRunsAreReused(t *testing.T) {
+	data := testData()
+	r := Recipe{Epochs: 1, BatchSize: 64, LR: 0.05, Momentum: 0.9}
+	spec := Spec(models.MLP, 2, 2, 4, data)
+	dir := filepath.Join(t.TempDir(), "run")
+	first, err := r.run(context.Background(), spec, data, 1, dir, cpu.New(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := r.config(spec, data, 1, dir)
+	if again, ok := finished(cfg, data); !ok || again != first {
+		t.Fatalf("finished run not recognised: %+v %v, want %+v", again, ok, first)
+	}
+	other := r
+	other.LR = 0.01
+	if _, ok := finished(other.config(spec, data, 1, dir), data); ok {
+		t.Error("a run with another learning rate was taken for this one")
+	}
+	small := data
+	small.Train, _ = Subset(data.Train, 128)
+	if _, ok := finished(cfg, small); ok {
+		t.Error("a run on another training set size was taken for this one")
+	}
+	if _, ok := finished(r.config(spec, data, 2, dir), data); ok {
+		t.Error("a run of another seed was taken for this one")
+	}
+}
