@@ -213,3 +213,42 @@ func TestLeaveOneOutByHand(t *testing.T) {
 		t.Errorf("two points for a two-parameter law scored %g, want +Inf", got)
 	}
 }
+
+// TestModelAverage: weights sum to 1 and follow the held-out scores; the
+// average lies between the laws and its SE covers their spread.
+func TestModelAverage(t *testing.T) {
+	xs := []float64{1, 2, 4, 8, 16, 32}
+	ys, ses := synthetic(PowerLaw, []float64{3, 0.8}, xs, 5)
+	sel, err := SelectLaw([]Law{PowerLaw, InverseWidth, InverseWidthFloor}, xs, ys, ses)
+	if err != nil {
+		t.Fatal(err)
+	}
+	avg := ModelAverage(sel.Fits)
+	var sum float64
+	for i, w := range avg.Params {
+		sum += w
+		if i > 0 && w > avg.Params[0] {
+			t.Errorf("law %s (CV %g) outweighs the best (CV %g)", avg.Names[i], sel.Fits[i].CV, sel.Fits[0].CV)
+		}
+	}
+	if math.Abs(sum-1) > 1e-12 {
+		t.Errorf("weights sum to %g", sum)
+	}
+	for _, x := range []float64{1.5, 64, 128} {
+		lo, hi := math.Inf(1), math.Inf(-1)
+		for _, f := range sel.Fits {
+			lo, hi = math.Min(lo, f.Eval(x)), math.Max(hi, f.Eval(x))
+		}
+		v, se := avg.Eval(x), avg.EvalSE(x)
+		if v < lo-1e-12 || v > hi+1e-12 {
+			t.Errorf("average %g at %g outside the laws' range [%g, %g]", v, x, lo, hi)
+		}
+		var spread float64
+		for i, f := range sel.Fits {
+			spread += avg.Params[i] * (f.Eval(x) - v) * (f.Eval(x) - v)
+		}
+		if se < math.Sqrt(spread)-1e-12 {
+			t.Errorf("SE %g at %g below the laws' weighted spread %g", se, x, math.Sqrt(spread))
+		}
+	}
+}
