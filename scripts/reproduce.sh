@@ -59,7 +59,7 @@ if [[ $MODE == full ]]; then
 	SEEDS=${SEEDS:-"1 2 3"}
 	table=$OUT/cifar.tsv
 	: >"$table"
-	for cfg in configs/resnext29-*-cifar10.yaml configs/resnext29-*-cifar100.yaml; do
+	for cfg in configs/study-resnext29-*.yaml; do
 		for seed in $SEEDS; do
 			name=$(basename "$cfg" .yaml)-seed$seed
 			cmd=("$BIN" train --config "$cfg" --device "$DEVICE" --data-dir "$DATA_DIR" --seed "$seed" --out "$OUT/cifar/$name")
@@ -85,7 +85,7 @@ if [[ $MODE == quick ]]; then
 	MLP_RULE=(--min-samples 16 --max-samples 64 --rel-se 0.3)
 	X29_RULE=(--measure-size 8 --samples 6 --input-count 2)
 	X50=0
-	GRID_X29=(--members 1,2,4 --widths 2,4)
+	GRID_X29=(--members 1,2,4 --widths 2,4 --measure-size 8 --samples 6 --input-count 2)
 	DYN=(--datasets mnist --seeds 1 --epochs 1 --train-images 2560 --test-images 500 --members 1,4 --probe 8)
 	DYN_CNN=0
 	ACC=(--datasets mnist --seeds 1 --epochs 1 --train-images 2560 --test-images 500 --members 1,4,16 --samples 16)
@@ -97,8 +97,8 @@ else
 	X29_RULE=(--batch-stats --input-count 2 --max-samples 512)
 	X50=1
 	X50_RULE=(--batch-stats --input-count 2 --max-samples 512)
-	GRID_X29=(--members 1,2,4,8,16,32 --widths 2,4,8,16 --rel-se 0.15 --max-samples 256)
-	GRID_X50=(--members 1,2,4,8,16,32 --widths 1,2,4,8 --rel-se 0.15 --max-samples 256)
+	GRID_X29=(--members 1,2,4,8,16,32 --widths 2,4,8,16 --batch-stats --input-count 2 --rel-se 0.15 --max-samples 256)
+	GRID_X50=(--members 1,2,4,8,16,32 --widths 1,2,4,8 --batch-stats --input-count 2 --rel-se 0.15 --max-samples 256)
 	DYN=(--seeds 1,2,3 --epochs 2 --train-images 12800 --test-images 2000 --members 1,2,4,8,16 --probe 16)
 	DYN_CNN=1
 	ACC=(--seeds 1,2,3 --epochs 2 --train-images 12800 --test-images 2000)
@@ -150,14 +150,14 @@ if [[ $X50 == 1 ]]; then laws resnext50 imagenet "1x64d 32x4d" "${X50_RULE[@]}";
 run budget-tolerance "${C[@]}" search --family resnext29 --dataset cifar10 --baseline 3x64d --budget-tolerance 0.02 --top 3 "${X29_RULE[@]}" "${cache[@]}"
 
 run members-mlp "${C[@]}" members --family mlp --dataset mnist --depth 4 --members 1,2,4,8,16,32 --widths 8,32 "${MLP_RULE[@]}" "${cache[@]}"
-run members-resnext29 "${C[@]}" members --family resnext29 --dataset cifar10 "${GRID_X29[@]}" "${X29_RULE[@]}" "${cache[@]}" --json "$OUT/members-resnext29.json"
+run members-resnext29 "${C[@]}" members --family resnext29 --dataset cifar10 "${GRID_X29[@]}" "${cache[@]}" --json "$OUT/members-resnext29.json"
 if [[ $X50 == 1 ]]; then
-	run members-resnext50 "${C[@]}" members --family resnext50 --dataset imagenet "${GRID_X50[@]}" "${X50_RULE[@]}" "${cache[@]}" --json "$OUT/members-resnext50.json"
+	run members-resnext50 "${C[@]}" members --family resnext50 --dataset imagenet "${GRID_X50[@]}" "${cache[@]}" --json "$OUT/members-resnext50.json"
 fi
 
 if [[ $CHOICES == 1 ]]; then
-	run choices-resnext29 "${C[@]}" study choices --family resnext29 --dataset cifar10 --baseline 3x64d --sizes 8,32 --input-count 2 --max-samples 256 --rel-se 0.15 "${cache[@]}"
-	run choices-resnext50 "${C[@]}" study choices --family resnext50 --dataset imagenet --baseline 32x4d --sizes 32,64 --input-count 2 --max-samples 256 --rel-se 0.15 "${cache[@]}"
+	run choices-resnext29 "${C[@]}" study choices --family resnext29 --dataset cifar10 --baseline 3x64d --sizes 8,32 --input-count 2 --max-samples 256 --rel-se 0.15 --members-law ce "${cache[@]}"
+	run choices-resnext50 "${C[@]}" study choices --family resnext50 --dataset imagenet --baseline 32x4d --sizes 32,64 --input-count 2 --max-samples 256 --rel-se 0.15 --members-law ce "${cache[@]}"
 fi
 
 run dynamics-mlp "${C[@]}" study dynamics --family mlp --depth 2 --width 16 "${DYN[@]}" --out "$OUT/study"

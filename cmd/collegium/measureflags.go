@@ -6,7 +6,14 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/collegium/collegium/pkg/ntk"
+	"github.com/collegium/collegium/pkg/search"
 )
+
+// addMembersFlags adds --members-law and --rerank.
+func addMembersFlags(f *pflag.FlagSet, req *search.Request) {
+	f.StringVar(&req.Members, "members-law", "", "how V(m, n) follows from V_1(n): ce (V_1(n)/m) or measured (V_1(n)·m^q(n), q measured on a grid of m and n); default: ce for the mlp, measured for the resnexts")
+	f.IntVar(&req.Rerank, "rerank", 0, "measure V directly at the top K configurations (and the dual's baseline) and re-rank them by it")
+}
 
 // measureFlags are the flags of how a search measures NTK variances: the
 // sampling rule, the precision and the BN mode.

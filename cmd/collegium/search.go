@@ -46,6 +46,9 @@ func init() {
 				if req.MeasureSize < 0 {
 					return fmt.Errorf("--measure-size %d: want > 0 (or 0 for the family's default)", req.MeasureSize)
 				}
+				if req.Rerank < 0 {
+					return fmt.Errorf("--rerank %d: want ≥ 0", req.Rerank)
+				}
 				req.Scan.Log = logrus.StandardLogger()
 				if req.Scan.Cache, err = openCache(cacheDir, noCache); err != nil {
 					return err
@@ -93,6 +96,7 @@ func init() {
 		fl.Float64Var(&req.BudgetTolerance, "budget-tolerance", 0, "primal: allow P ≤ (1 + F)·P0 (published comparisons match budgets within a few percent)")
 		fl.IntVar(&req.MeasureSize, "measure-size", 0, "spatial size S of the S×S inputs a conv net's V_1 is measured on (0: resnext29 32, resnext50 64)")
 		measure.add(fl)
+		addMembersFlags(fl, &req)
 		fl.BoolVar(&allLaws, "all-laws", false, "print the optimum under every fitted V_1 law (Markdown) instead of the ranked table")
 		fl.StringVar(&req.Law, "law", "", "V_1(n) law to search with instead of the one that best predicts held-out widths: "+lawNames())
 		addScanFlags(fl, &req.Scan)

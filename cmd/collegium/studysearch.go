@@ -30,6 +30,7 @@ func (s *searchStudyFlags) add(f *pflag.FlagSet) {
 	f.Float64Var(&s.req.BudgetTolerance, "budget-tolerance", 0, "primal: allow P ≤ (1 + F)·P0")
 	f.StringVar(&s.req.Law, "law", "", "V_1(n) law (empty: the best held-out prediction)")
 	s.measure.add(f)
+	addMembersFlags(f, &s.req)
 	addScanFlags(f, &s.req.Scan)
 	addInputFlags(f, &s.inputs, &s.dataDir)
 	addCacheFlags(f, &s.cache, &s.noCache)
@@ -43,8 +44,8 @@ func (s *searchStudyFlags) request(cmd *cobra.Command) (search.Request, error) {
 	if err := s.measure.apply(&req.Scan); err != nil {
 		return req, err
 	}
-	if req.BudgetTolerance < 0 || req.MeasureSize < 0 {
-		return req, fmt.Errorf("--budget-tolerance %g, --measure-size %d: want ≥ 0", req.BudgetTolerance, req.MeasureSize)
+	if req.BudgetTolerance < 0 || req.MeasureSize < 0 || req.Rerank < 0 {
+		return req, fmt.Errorf("--budget-tolerance %g, --measure-size %d, --rerank %d: want ≥ 0", req.BudgetTolerance, req.MeasureSize, req.Rerank)
 	}
 	arch, err := req.Architecture()
 	if err != nil {

@@ -35,10 +35,16 @@ var Datasets = map[string]Dataset{
 // weights get no gradient). Widths are the measured widths, dense where
 // the optima lie (small n). HNDepth is Σ_i n/n_i over the layers whose
 // width n_i scales with n: the L of Hanin & Nica's exp(β·L/n) − 1.
+// MembersLaw is how V(m, n) follows from V_1(n) by default (MembersCE for
+// the MLP, whose members share no parameter; MembersMeasured for the
+// ResNeXts), and GridMembers × GridWidths the grid on which V(m, n) is
+// measured for MembersMeasured.
 type Architecture struct {
-	Count, Measure models.Spec
-	Widths         []int
-	HNDepth        float64
+	Count, Measure          models.Spec
+	Widths                  []int
+	HNDepth                 float64
+	MembersLaw              string
+	GridMembers, GridWidths []int
 }
 
 // ErrUnknown is wrapped by errors about an unknown family or dataset.
@@ -53,7 +59,7 @@ func NewArchitecture(family, dataset string, depth, size int) (Architecture, err
 		return Architecture{}, fmt.Errorf("dataset %q: %w dataset (want mnist, cifar10, cifar100 or imagenet)", dataset, ErrUnknown)
 	}
 	count := models.Spec{Family: models.Family(family), Members: 1, Width: 1, Classes: ds.Classes, Input: ds.Input, Aggregation: models.AggregateMean}
-	a := Architecture{Count: count, Measure: count}
+	a := Architecture{Count: count, Measure: count, MembersLaw: MembersMeasured, GridMembers: []int{1, 2, 4, 8, 16, 32}}
 	switch count.Family {
 	case models.MLP:
 		count.Depth = 2
@@ -63,6 +69,7 @@ func NewArchitecture(family, dataset string, depth, size int) (Architecture, err
 		a.Count, a.Measure = count, count
 		a.Widths = []int{2, 4, 8, 16, 32, 64, 128, 256, 512}
 		a.HNDepth = float64(count.Depth)
+		a.MembersLaw, a.GridWidths = MembersCE, []int{8, 32}
 		if size > 0 {
 			return Architecture{}, fmt.Errorf("mlp: --measure-size is for conv nets (the mlp sees its dataset's input)")
 		}
@@ -72,11 +79,13 @@ func NewArchitecture(family, dataset string, depth, size int) (Architecture, err
 		a.Widths = []int{1, 2, 3, 4, 6, 8, 12, 16, 32, 64}
 		// 3 blocks per stage, 2 layers of width n·{1, 2, 4} per block.
 		a.HNDepth = 6 + 6.0/2 + 6.0/4
+		a.GridWidths = []int{2, 4, 8, 16}
 	case models.ResNeXt50:
 		a.Measure.Input = models.Input{Channels: ds.Input.Channels, Height: 64, Width: 64}
 		a.Widths = []int{1, 2, 3, 4, 6, 8, 12, 16, 32, 64}
 		// 3, 4, 6, 3 blocks, 2 layers of width n·{1, 2, 4, 8} per block.
 		a.HNDepth = 6 + 8.0/2 + 12.0/4 + 6.0/8
+		a.GridWidths = []int{1, 2, 4, 8}
 	default:
 		return Architecture{}, fmt.Errorf("family %q: %w family (want mlp, resnext29 or resnext50)", family, ErrUnknown)
 	}
@@ -176,7 +185,7 @@ func (a Architecture) MeasureV1(cfg ntk.ScanConfig) (V1, error) {
 }
 
 // Problem is the search problem over m in [1, maxM] and n from the smallest
-// measured width to maxN.
+// measured width to maxN, with V(m, n) = V_1(n)/m.
 func (a Architecture) Problem(v V1, maxM, maxN int) (Problem, error) {
 	if maxM < 1 || maxN < 1 {
 		return Problem{}, fmt.Errorf("grid m ≤ %d, n ≤ %d: both bounds must be ≥ 1", maxM, maxN)

@@ -53,24 +53,23 @@ func CompareSeeds(req Request, seeds [2]uint64, baselines []string, objectives [
 		return SeedComparison{}, fmt.Errorf("compare seeds: no baseline or no objective")
 	}
 	c := SeedComparison{Family: req.Family, Seeds: seeds}
-	var v1s [2]V1
-	var arch Architecture
+	var ins [2]inputs
 	for i, s := range seeds {
 		r := req
 		r.Scan.Seed, r.Baseline = s, baselines[0]
-		a, v, err := prepare(r)
+		in, err := prepare(r)
 		if err != nil {
 			return SeedComparison{}, fmt.Errorf("seed %d: %w", s, err)
 		}
 		if req.Law != "" {
-			if v, err = v.WithLaw(req.Law); err != nil {
+			if in.v1, err = in.v1.WithLaw(req.Law); err != nil {
 				return SeedComparison{}, err
 			}
 		}
-		arch, v1s[i], c.Laws[i] = a, v, v.Fits[0].Law
+		ins[i], c.Laws[i] = in, in.v1.Fits[0].Law
 	}
-	for k, pa := range v1s[0].Points {
-		pb := v1s[1].Points[k]
+	for k, pa := range ins[0].v1.Points {
+		pb := ins[1].v1.Points[k]
 		a, b := pa.Summary.VDiag, pb.Summary.VDiag
 		c.Widths = append(c.Widths, WidthAgreement{N: pa.N, A: a, B: b, SamplesA: pa.Summary.Samples, SamplesB: pb.Summary.Samples,
 			Z: (a.Value - b.Value) / math.Hypot(a.SE, b.SE)})
@@ -81,7 +80,7 @@ func CompareSeeds(req Request, seeds [2]uint64, baselines []string, objectives [
 			r.Baseline, r.Objective = base, obj
 			var reps [2]Report
 			for i := range seeds {
-				rep, err := solve(r, arch, v1s[i])
+				rep, err := solve(r, ins[i])
 				if err != nil {
 					return SeedComparison{}, fmt.Errorf("seed %d, %s %s: %w", seeds[i], base, obj, err)
 				}

@@ -30,6 +30,11 @@ type Row struct {
 	// from it ("V_1(n)/m" for the collegial-ensemble law).
 	Law    string `json:"law,omitempty"`
 	VModel string `json:"v_model,omitempty"`
+	// VMeasured (± VMeasuredSE) is V measured directly, for re-ranked
+	// rows; BaselineVMeasured the baseline's, for a re-ranked dual.
+	VMeasured         float64 `json:"v_measured,omitempty"`
+	VMeasuredSE       float64 `json:"v_measured_se,omitempty"`
+	BaselineVMeasured float64 `json:"baseline_v_measured,omitempty"`
 }
 
 // Rows turns the first top ranked points of r into Rows (all when top ≤ 0).
@@ -47,6 +52,7 @@ func Rows(r Result, top int) []Row {
 			VRatio:       pt.V / r.Baseline.V,
 			BaselineName: BaselineName(r.Baseline.M, r.Baseline.N), BaselineParams: r.Baseline.Params, BaselineV: r.Baseline.V,
 			BaselineVSE: r.Baseline.VSE, Law: r.Law, VModel: r.VModel,
+			VMeasured: pt.VMeasured, VMeasuredSE: pt.VMeasuredSE, BaselineVMeasured: r.Baseline.VMeasured,
 		}
 	}
 	return rows
@@ -83,9 +89,18 @@ func Write(w io.Writer, f Format, rows []Row) error {
 
 func writeText(w io.Writer, rows []Row) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "rank\tconfig\tm\tn\tparams\tv\tv_se\tparams/P0\tv/V0\t")
+	measured := len(rows) > 0 && rows[0].VMeasured > 0
+	head := "rank\tconfig\tm\tn\tparams\tv\tv_se\tparams/P0\tv/V0\t"
+	if measured {
+		head += "v measured\t"
+	}
+	fmt.Fprintln(tw, head)
 	for _, r := range rows {
-		fmt.Fprintf(tw, "%d\t%s\t%d\t%d\t%d\t%.4g\t%.2g\t%.3f\t%.3f\t\n", r.Rank, r.Name, r.M, r.N, r.Params, r.V, r.VSE, r.ParamsRatio, r.VRatio)
+		fmt.Fprintf(tw, "%d\t%s\t%d\t%d\t%d\t%.4g\t%.2g\t%.3f\t%.3f\t", r.Rank, r.Name, r.M, r.N, r.Params, r.V, r.VSE, r.ParamsRatio, r.VRatio)
+		if measured && r.VMeasured > 0 {
+			fmt.Fprintf(tw, "%.4g ± %.2g\t", r.VMeasured, r.VMeasuredSE)
+		}
+		fmt.Fprintln(tw)
 	}
 	if err := tw.Flush(); err != nil {
 		return fmt.Errorf("write text: %w", err)
@@ -95,7 +110,7 @@ func writeText(w io.Writer, rows []Row) error {
 
 func writeCSV(w io.Writer, rows []Row) error {
 	cw := csv.NewWriter(w)
-	rec := []string{"rank", "objective", "m", "n", "params", "v", "params_ratio", "v_ratio", "baseline", "baseline_params", "baseline_v", "v_se", "baseline_v_se", "law", "v_model"}
+	rec := []string{"rank", "objective", "m", "n", "params", "v", "params_ratio", "v_ratio", "baseline", "baseline_params", "baseline_v", "v_se", "baseline_v_se", "law", "v_model", "v_measured", "v_measured_se", "baseline_v_measured"}
 	if err := cw.Write(rec); err != nil {
 		return fmt.Errorf("write csv: %w", err)
 	}
@@ -104,7 +119,7 @@ func writeCSV(w io.Writer, rows []Row) error {
 		rec = []string{
 			strconv.Itoa(r.Rank), r.Objective, strconv.Itoa(r.M), strconv.Itoa(r.N), strconv.Itoa(r.Params),
 			g(r.V), g(r.ParamsRatio), g(r.VRatio), r.BaselineName, strconv.Itoa(r.BaselineParams), g(r.BaselineV),
-			g(r.VSE), g(r.BaselineVSE), r.Law, r.VModel,
+			g(r.VSE), g(r.BaselineVSE), r.Law, r.VModel, g(r.VMeasured), g(r.VMeasuredSE), g(r.BaselineVMeasured),
 		}
 		if err := cw.Write(rec); err != nil {
 			return fmt.Errorf("write csv: %w", err)

@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/collegium/collegium/pkg/ntk"
 )
@@ -15,39 +16,51 @@ import (
 // baseline width, at least the largest measured width), optional
 // overrides of P0 (Budget) and V0 (Target), the primal's tolerance on the
 // budget (P ≤ (1 + BudgetTolerance)·P0), the V_1 law (Law, empty: chosen
-// by held-out prediction) and how V_1 is measured.
+// by held-out prediction), the members law (Members: MembersCE or
+// MembersMeasured; empty: the architecture's default), how many of the
+// top configurations to measure directly and re-rank (Rerank) and how V
+// is measured.
 type Request struct {
-	Family, Dataset, Baseline, Law         string
-	Objective                              Objective
-	Depth, MaxM, MaxN, Budget, MeasureSize int
-	Target, BudgetTolerance                float64
-	Scan                                   ntk.ScanConfig
+	Family, Dataset, Baseline, Law, Members        string
+	Objective                                      Objective
+	Depth, MaxM, MaxN, Budget, MeasureSize, Rerank int
+	Target, BudgetTolerance                        float64
+	Scan                                           ntk.ScanConfig
 }
 
-// Report is a search's outcome with what it was computed from.
+// Report is a search's outcome with what it was computed from: the
+// architecture, V_1, and for the measured members law the grid.
 type Report struct {
 	Request Request
 	Arch    Architecture
 	V1      V1
-	Result  Result
+	Grid    *MembersGrid
+	// MembersReason says how V(m, n) was computed from V_1 and how well
+	// each members law predicts the measured grid.
+	MembersReason string
+	Result        Result
 }
 
 // Do measures (or loads) V_1, chooses its law (req.Law, or the best
 // held-out prediction), builds the grid and solves the objective.
 func Do(req Request) (Report, error) {
-	arch, v1, err := prepare(req)
+	in, err := prepare(req)
 	if err != nil {
 		return Report{}, err
 	}
 	if req.Law != "" {
-		if v1, err = v1.WithLaw(req.Law); err != nil {
+		if in.v1, err = in.v1.WithLaw(req.Law); err != nil {
 			return Report{}, err
 		}
 	}
 	if req.Scan.Log != nil {
-		req.Scan.Log.Infof("V_1(n) law: %s — %s", v1.Fits[0].Law, v1.Reason)
+		req.Scan.Log.Infof("V_1(n) law: %s — %s", in.v1.Fits[0].Law, in.v1.Reason)
 	}
-	return solve(req, arch, v1)
+	rep, err := solve(req, in)
+	if err != nil || req.Rerank <= 0 {
+		return rep, err
+	}
+	return rep, rep.rerank(req.Rerank)
 }
 
 // LawOutcome is a search's answer under one V_1 law.
@@ -66,18 +79,20 @@ type LawOutcome struct {
 // order of their held-out scores, to show how much the answer depends on
 // the law.
 func Laws(req Request) ([]LawOutcome, error) {
-	arch, v1, err := prepare(req)
+	in, err := prepare(req)
 	if err != nil {
 		return nil, err
 	}
 	var out []LawOutcome
-	for i, f := range v1.Fits {
-		lv, err := v1.WithLaw(f.Law)
+	for i, f := range in.v1.Fits {
+		lv, err := in.v1.WithLaw(f.Law)
 		if err != nil {
 			return nil, err
 		}
 		o := LawOutcome{Law: f.Law, CV: f.CV, Chosen: i == 0}
-		rep, err := solve(req, arch, lv)
+		li := in
+		li.v1 = lv
+		rep, err := solve(req, li)
 		if err != nil {
 			o.Err = err.Error()
 		} else {
@@ -93,25 +108,69 @@ func (req Request) Architecture() (Architecture, error) {
 	return NewArchitecture(req.Family, req.Dataset, req.Depth, req.MeasureSize)
 }
 
-// prepare checks the request and measures (or loads) V_1.
-func prepare(req Request) (Architecture, V1, error) {
+// inputs are what a search is solved from: the architecture, V_1 and,
+// for the measured members law, the V(m, n) grid.
+type inputs struct {
+	arch Architecture
+	v1   V1
+	grid *MembersGrid
+	law  string
+}
+
+// prepare checks the request and measures (or loads) V_1 and, for the
+// measured members law, the V(m, n) grid.
+func prepare(req Request) (inputs, error) {
 	_, bn, err := ParseBaseline(req.Baseline)
 	if err != nil {
-		return Architecture{}, V1{}, err
+		return inputs{}, err
 	}
 	arch, err := req.Architecture()
 	if err != nil {
-		return Architecture{}, V1{}, err
+		return inputs{}, err
 	}
 	if bn < arch.Widths[0] {
-		return Architecture{}, V1{}, fmt.Errorf("baseline %s: width %d is below the smallest measured width %d", req.Baseline, bn, arch.Widths[0])
+		return inputs{}, fmt.Errorf("baseline %s: width %d is below the smallest measured width %d", req.Baseline, bn, arch.Widths[0])
 	}
-	v1, err := arch.MeasureV1(req.Scan)
-	return arch, v1, err
+	in := inputs{arch: arch, law: req.Members}
+	if in.law == "" {
+		in.law = arch.MembersLaw
+	}
+	if in.law != MembersCE && in.law != MembersMeasured {
+		return inputs{}, fmt.Errorf("members law %q: %w (want %s or %s)", in.law, ErrUnknown, MembersCE, MembersMeasured)
+	}
+	if in.v1, err = arch.MeasureV1(req.Scan); err != nil {
+		return inputs{}, err
+	}
+	if in.law == MembersMeasured {
+		scan := req.Scan
+		scan.Sampling = GridSampling(scan.Sampling)
+		g, err := arch.MeasureMembers(arch.GridMembers, arch.GridWidths, scan)
+		if err != nil {
+			return inputs{}, err
+		}
+		in.grid = &g
+	}
+	return in, nil
 }
 
-// solve builds the grid under v1's first law and solves the objective.
-func solve(req Request, arch Architecture, v1 V1) (Report, error) {
+// GridSampling is the rule a search's V(m, n) grid is measured with: the
+// V_1 rule relaxed to a relative SE of 15% and at most 256
+// initialisations (a fixed sample size stays as it is). The grid's cells
+// at large m cost many times a single member and, being sums over
+// members, have lighter tails.
+func GridSampling(s ntk.Sampling) ntk.Sampling {
+	if s.Min == s.Max {
+		return s
+	}
+	s.RelSE = math.Max(s.RelSE, 0.15)
+	s.Max = max(s.Min, min(s.Max, 256))
+	return s
+}
+
+// solve builds the grid under V_1's first law and the members law and
+// solves the objective.
+func solve(req Request, in inputs) (Report, error) {
+	arch, v1 := in.arch, in.v1
 	bm, bn, err := ParseBaseline(req.Baseline)
 	if err != nil {
 		return Report{}, err
@@ -123,6 +182,24 @@ func solve(req Request, arch Architecture, v1 V1) (Report, error) {
 	prob, err := arch.Problem(v1, req.MaxM, maxN)
 	if err != nil {
 		return Report{}, err
+	}
+	model, reason := "V_1(n)/m", "V(m, n) = V_1(n)/m (the members share no parameter)"
+	if in.grid != nil {
+		surf, err := NewSurface(v1, *in.grid)
+		if err != nil {
+			return Report{}, err
+		}
+		prob.V = surf.V
+		model = "V_1(n)·m^q(n), q measured"
+		var qs []string
+		for i, n := range surf.Widths {
+			qs = append(qs, fmt.Sprintf("q(%d) = %.2f ± %.2f", n, surf.Q[i], surf.QSE[i]))
+		}
+		reason = fmt.Sprintf("V(m, n) = V_1(n)·m^q(n) with %s measured on m ∈ %v (on that grid V_1(n)/m predicts the measured V with mean z² %.3g, the measured exponents with %.3g)",
+			strings.Join(qs, ", "), arch.GridMembers, Score(*in.grid, CE(v1.At)), Score(*in.grid, surf.V))
+	}
+	if req.Scan.Log != nil {
+		req.Scan.Log.Infof("members law: %s", reason)
 	}
 	budget := req.Budget
 	if req.BudgetTolerance > 0 && req.Objective == Primal {
@@ -137,8 +214,8 @@ func solve(req Request, arch Architecture, v1 V1) (Report, error) {
 	if err != nil {
 		return Report{}, err
 	}
-	res.Law, res.VModel = v1.Fits[0].Law, "V_1(n)/m"
-	return Report{Request: req, Arch: arch, V1: v1, Result: res}, nil
+	res.Law, res.VModel = v1.Fits[0].Law, model
+	return Report{Request: req, Arch: arch, V1: v1, Grid: in.grid, MembersReason: reason, Result: res}, nil
 }
 
 // Title names the search for plots and tables.
@@ -168,7 +245,11 @@ func (r Report) WriteFiles(dir string, top int) error {
 		ntk.WriteTails(w, r.V1.Points)
 		fmt.Fprintln(w)
 		ntk.WriteFits(w, r.V1.Fits)
-		fmt.Fprintf(w, "\nLaw used: %s (%s).\n", r.V1.Fits[0].Law, r.V1.Reason)
+		fmt.Fprintf(w, "\nLaw used: %s (%s).\n\nMembers: %s.\n", r.V1.Fits[0].Law, r.V1.Reason, r.MembersReason)
+		if r.Grid != nil {
+			fmt.Fprintln(w)
+			r.Grid.Write(w)
+		}
 		return nil
 	}); err != nil {
 		return err

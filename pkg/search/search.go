@@ -34,6 +34,10 @@ type Point struct {
 	Params int     `json:"params"`
 	V      float64 `json:"v"`
 	VSE    float64 `json:"v_se"`
+	// VMeasured and VMeasuredSE are V measured directly at (M, N), set
+	// when the search re-ranks its top configurations.
+	VMeasured   float64 `json:"v_measured,omitempty"`
+	VMeasuredSE float64 `json:"v_measured_se,omitempty"`
 }
 
 // Problem is what a search needs: the exact parameter count, the ensemble
@@ -66,6 +70,9 @@ type Result struct {
 	// Law and VModel say how V was computed (set by the caller).
 	Law    string `json:"law,omitempty"`
 	VModel string `json:"v_model,omitempty"`
+	// Reranked is how many of the first Ranked were re-ranked by V
+	// measured directly.
+	Reranked int `json:"reranked,omitempty"`
 	// Grid is every evaluated point, for plotting the frontier.
 	Grid []Point `json:"-"`
 }
