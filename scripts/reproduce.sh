@@ -83,9 +83,9 @@ fi
 if [[ $MODE == quick ]]; then
 	COVERAGE_REPS=20
 	MLP_RULE=(--min-samples 16 --max-samples 64 --rel-se 0.3)
-	X29_RULE=(--measure-size 8 --samples 6 --input-count 2)
+	X29_RULE=(--measure-size 8 --samples 6)
 	X50=0
-	GRID_X29=(--members 1,2,4 --widths 2,4 --measure-size 8 --samples 6 --input-count 2)
+	GRID_X29=(--members 1,2,4 --widths 2,4 --measure-size 8 --samples 6)
 	DYN=(--datasets mnist --seeds 1 --epochs 1 --train-images 2560 --test-images 500 --members 1,4 --probe 8)
 	DYN_CNN=0
 	ACC=(--datasets mnist --seeds 1 --epochs 1 --train-images 2560 --test-images 500 --members 1,4,16 --samples 16)
@@ -94,11 +94,11 @@ if [[ $MODE == quick ]]; then
 else
 	COVERAGE_REPS=200
 	MLP_RULE=()
-	X29_RULE=(--batch-stats --input-count 2 --max-samples 512)
+	X29_RULE=()
 	X50=1
-	X50_RULE=(--batch-stats --input-count 2 --max-samples 512)
-	GRID_X29=(--members 1,2,4,8,16,32 --widths 2,4,8,16 --batch-stats --input-count 2 --rel-se 0.15 --max-samples 256)
-	GRID_X50=(--members 1,2,4,8,16,32 --widths 1,2,4,8 --batch-stats --input-count 2 --rel-se 0.15 --max-samples 256)
+	X50_RULE=()
+	GRID_X29=(--members 1,2,4,8,16,32 --widths 2,4,8,16 --rel-se 0.15 --max-samples 256)
+	GRID_X50=(--members 1,2,4,8,16,32 --widths 1,2,4,8 --rel-se 0.15 --max-samples 256)
 	DYN=(--seeds 1,2,3 --epochs 2 --train-images 12800 --test-images 2000 --members 1,2,4,8,16 --probe 16)
 	DYN_CNN=1
 	ACC=(--seeds 1,2,3 --epochs 2 --train-images 12800 --test-images 2000)
@@ -156,8 +156,8 @@ if [[ $X50 == 1 ]]; then
 fi
 
 if [[ $CHOICES == 1 ]]; then
-	run choices-resnext29 "${C[@]}" study choices --family resnext29 --dataset cifar10 --baseline 3x64d --sizes 8,32 --input-count 2 --max-samples 256 --rel-se 0.15 --members-law ce "${cache[@]}"
-	run choices-resnext50 "${C[@]}" study choices --family resnext50 --dataset imagenet --baseline 32x4d --sizes 32,64 --input-count 2 --max-samples 256 --rel-se 0.15 --members-law ce "${cache[@]}"
+	run choices-resnext29 "${C[@]}" study choices --family resnext29 --dataset cifar10 --baseline 3x64d --sizes 8,32 --max-samples 256 --rel-se 0.15 --members-law ce "${cache[@]}"
+	run choices-resnext50 "${C[@]}" study choices --family resnext50 --dataset imagenet --baseline 32x4d --sizes 32,64 --max-samples 256 --rel-se 0.15 --members-law ce "${cache[@]}"
 fi
 
 run dynamics-mlp "${C[@]}" study dynamics --family mlp --depth 2 --width 16 "${DYN[@]}" --out "$OUT/study"

@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/collegium/collegium/pkg/models"
 	"github.com/collegium/collegium/pkg/ntk"
 	"github.com/collegium/collegium/pkg/search"
 )
@@ -20,8 +21,7 @@ func addMembersFlags(f *pflag.FlagSet, req *search.Request) {
 type measureFlags struct {
 	samples, minSamples, maxSamples, block int
 	relSE                                  float64
-	precision                              string
-	batchStats                             bool
+	precision, bn                          string
 }
 
 // add registers the flags on f.
@@ -33,11 +33,11 @@ func (m *measureFlags) add(f *pflag.FlagSet) {
 	f.IntVar(&m.maxSamples, "max-samples", d.Max, "sequential sampling: cap on the initialisations per network")
 	f.IntVar(&m.block, "sample-block", d.Block, "sequential sampling: initialisations drawn between checks")
 	f.StringVar(&m.precision, "precision", ntk.Float32, "precision of the measured graphs: float32 (kernels accumulated in float64) or float64")
-	f.BoolVar(&m.batchStats, "batch-stats", false, "measure the train-mode kernel: BN on the statistics of the batch of kernel inputs (default: eval-mode BN, the identity at init)")
+	f.StringVar(&m.bn, "bn", "", "BN mode of the measured kernel: train (BN on the statistics of the batch of kernel inputs, as in training) or eval (running statistics: the identity at init); default train for networks with BN")
 }
 
-// apply validates the flags and sets them on cfg.
-func (m *measureFlags) apply(cfg *ntk.ScanConfig) error {
+// apply validates the flags and sets them on cfg for networks of family.
+func (m *measureFlags) apply(cfg *ntk.ScanConfig, family string) error {
 	switch {
 	case m.samples < 0:
 		return fmt.Errorf("--samples %d: want ≥ 3, or 0 for sequential sampling", m.samples)
@@ -58,6 +58,16 @@ func (m *measureFlags) apply(cfg *ntk.ScanConfig) error {
 		return fmt.Errorf("--precision %q: want float32 or float64", m.precision)
 	}
 	cfg.Precision = m.precision
-	cfg.BatchStats = m.batchStats
+	switch m.bn {
+	case "":
+		cfg.BatchStats = models.Family(family).HasBatchNorm()
+	case "train", "eval":
+		cfg.BatchStats = m.bn == "train"
+	default:
+		return fmt.Errorf("--bn %q: want train or eval", m.bn)
+	}
+	if cfg.Inputs < 2 {
+		return fmt.Errorf("--input-count %d: want ≥ 2", cfg.Inputs)
+	}
 	return nil
 }

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/collegium/collegium/pkg/ntk"
 )
 
 // TestMeasureFlagsRefuseBadValues: every new measurement and search flag
@@ -28,6 +30,10 @@ func TestMeasureFlagsRefuseBadValues(t *testing.T) {
 		{[]string{"members", "--widths", "0"}, "every value must be ≥ 1"},
 		{[]string{"members", "--rel-se", "-1"}, "--rel-se"},
 		{[]string{"ntk", "--samples", "1"}, "--samples 1"},
+		{[]string{"search", "--bn", "frozen"}, `--bn "frozen"`},
+		{[]string{"search", "--input-count", "1"}, "--input-count 1"},
+		{[]string{"search", "--rerank", "-1"}, "--rerank -1"},
+		{[]string{"search", "--members-law", "sometimes", "--family", "mlp", "--dataset", "mnist", "--samples", "3", "--inputs", "random"}, `members law "sometimes"`},
 	} {
 		_, err := runCLI(append(c.args, "--no-cache")...)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
@@ -58,6 +64,21 @@ func TestSearchJSONKeepsItsFields(t *testing.T) {
 			if _, ok := row[k]; !ok {
 				t.Errorf("row lacks %q: %s", k, l)
 			}
+		}
+	}
+}
+
+// TestBNModeDefault: networks with BN are measured in train mode unless
+// --bn eval says otherwise; networks without BN in eval mode.
+func TestBNModeDefault(t *testing.T) {
+	for _, c := range []struct {
+		bn, family string
+		want       bool
+	}{{"", "resnext29", true}, {"", "resnext50", true}, {"", "mlp", false}, {"eval", "resnext29", false}, {"train", "mlp", true}} {
+		m := measureFlags{minSamples: 64, maxSamples: 512, block: 32, relSE: 0.1, precision: "float32", bn: c.bn}
+		cfg := ntk.ScanConfig{Inputs: 2}
+		if err := m.apply(&cfg, c.family); err != nil || cfg.BatchStats != c.want {
+			t.Errorf("--bn %q for %s: batch stats %v (%v), want %v", c.bn, c.family, cfg.BatchStats, err, c.want)
 		}
 	}
 }

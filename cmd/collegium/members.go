@@ -28,7 +28,7 @@ func init() {
 			Use:   "members",
 			Short: "Measure V(m, n) on a grid of members and widths against the 1/m law V(1, n)/m (docs/THEORY.md)",
 			RunE: func(cmd *cobra.Command, args []string) error {
-				if err := measure.apply(&scan); err != nil {
+				if err := measure.apply(&scan, family); err != nil {
 					return err
 				}
 				for _, v := range append(append([]int(nil), ms...), ns...) {

@@ -37,7 +37,7 @@ func init() {
 				if f != search.Text && f != search.CSV && f != search.JSON {
 					return fmt.Errorf("--format %q: want text, csv or json", format)
 				}
-				if err := measure.apply(&req.Scan); err != nil {
+				if err := measure.apply(&req.Scan, req.Family); err != nil {
 					return err
 				}
 				if req.BudgetTolerance < 0 {
@@ -117,7 +117,7 @@ func lawNames() string {
 
 // addScanFlags adds the Monte-Carlo settings of V_1 measurements.
 func addScanFlags(f *pflag.FlagSet, s *ntk.ScanConfig) {
-	f.IntVar(&s.Inputs, "input-count", 4, "inputs per kernel")
+	f.IntVar(&s.Inputs, "input-count", 2, "inputs per kernel (with train-mode BN they form one batch)")
 	f.Uint64Var(&s.Seed, "seed", 1, "seed of the initialisations")
 	f.Uint64Var(&s.InputSeed, "input-seed", 1, "seed of the inputs (random values or the choice of images)")
 	f.IntVar(&s.Workers, "workers", 0, "parallel workers (0: GOMAXPROCS)")

@@ -178,7 +178,7 @@ func studyAccuracyCmd() *cobra.Command {
 			if !(tol > 0 && tol < 1) || len(members) == 0 {
 				return fmt.Errorf("--tolerance %g, --members %v: want a fraction in (0, 1) and at least one m", tol, members)
 			}
-			if err := measure.apply(&scan); err != nil {
+			if err := measure.apply(&scan, string(fam)); err != nil {
 				return err
 			}
 			if scan.Cache, err = openCache(cache, noCache); err != nil {
@@ -224,7 +224,7 @@ func studyAccuracyCmd() *cobra.Command {
 	f.IntSliceVar(&members, "members", []int{1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64}, "members m; each gets the widest n within the budget's tolerance")
 	f.Float64Var(&tol, "tolerance", 0.05, "configurations within this fraction of the budget")
 	measure.add(f)
-	f.IntVar(&scan.Inputs, "input-count", 4, "test images per kernel")
+	f.IntVar(&scan.Inputs, "input-count", 2, "test images per kernel")
 	f.Uint64Var(&scan.Seed, "ntk-seed", 1, "seed of the initialisations V is measured on")
 	f.Uint64Var(&scan.InputSeed, "input-seed", 1, "seed of the choice of test images")
 	addCacheFlags(f, &cache, &noCache)

@@ -41,7 +41,7 @@ func (s *searchStudyFlags) add(f *pflag.FlagSet) {
 // cache and logger set.
 func (s *searchStudyFlags) request(cmd *cobra.Command) (search.Request, error) {
 	req := s.req
-	if err := s.measure.apply(&req.Scan); err != nil {
+	if err := s.measure.apply(&req.Scan, req.Family); err != nil {
 		return req, err
 	}
 	if req.BudgetTolerance < 0 || req.MeasureSize < 0 || req.Rerank < 0 {

@@ -21,6 +21,10 @@ const (
 // Families lists every family, in the order the CLI shows them.
 var Families = []Family{MLP, ConvNet, ResNeXt29, ResNeXt50, ResNeXt101}
 
+// HasBatchNorm says whether the family's networks use batch
+// normalisation (the ResNeXts do; the MLP- and ConvNet-CE do not).
+func (f Family) HasBatchNorm() bool { return f == ResNeXt29 || f == ResNeXt50 || f == ResNeXt101 }
+
 // Aggregation is the scale c_m of a CE's output F = c_m·Σ_j f_j.
 type Aggregation string
 

@@ -25,9 +25,9 @@ type Sampling struct {
 	RelSE float64 `json:"rel_se"`
 }
 
-// DefaultSampling is the rule searches use: at least 64 and at most 1024
+// DefaultSampling is the rule searches use: at least 64 and at most 512
 // initialisations, to a relative SE of 10%, 32 at a time.
-var DefaultSampling = Sampling{Min: 64, Max: 1024, Block: 32, RelSE: 0.10}
+var DefaultSampling = Sampling{Min: 64, Max: 512, Block: 32, RelSE: 0.10}
 
 // FixedSampling draws exactly n initialisations.
 func FixedSampling(n int) Sampling { return Sampling{Min: n, Max: n, Block: n} }
