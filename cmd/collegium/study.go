@@ -221,7 +221,7 @@ func studyAccuracyCmd() *cobra.Command {
 	f := cmd.Flags()
 	s.add(f, "mlp", 4)
 	f.StringVar(&baseline, "baseline", "1x256d", `the budget: the parameters of "CxWd"`)
-	f.IntSliceVar(&members, "members", []int{1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64}, "members m; each gets the widest n within the budget's tolerance")
+	f.IntSliceVar(&members, "members", []int{1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 14, 16, 20, 24, 28, 32, 40, 48, 64}, "members m; each gets the widest n within the budget's tolerance (those with none are left out)")
 	f.Float64Var(&tol, "tolerance", 0.05, "configurations within this fraction of the budget")
 	measure.add(f)
 	f.IntVar(&scan.Inputs, "input-count", 2, "test images per kernel")
