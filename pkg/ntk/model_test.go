@@ -71,7 +71,7 @@ func TestFloat32MatchesFloat64(t *testing.T) {
 		{Family: models.MLP, Members: 2, Width: 8, Depth: 2, Classes: 10, Input: models.Input{Channels: 1, Height: 6, Width: 6}},
 		{Family: models.ConvNet, Members: 2, Width: 4, Depth: 2, Classes: 10, Input: models.Input{Channels: 1, Height: 8, Width: 8}},
 		{Family: models.ResNeXt29, Members: 2, Width: 2, Depth: 29, Classes: 10, Input: models.Input{Channels: 3, Height: 8, Width: 8}},
-		{Family: models.ResNeXt50, Members: 2, Width: 1, Classes: 10, Input: models.Input{Channels: 3, Height: 64, Width: 64}},
+		{Family: models.ResNeXt50, Members: 2, Width: 1, Classes: 10, Input: models.Input{Channels: 3, Height: 32, Width: 32}},
 	}
 	for _, spec := range specs {
 		spec.Aggregation = models.AggregateMean

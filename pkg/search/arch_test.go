@@ -167,7 +167,7 @@ func TestMembersGridOfAnMLP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := ntk.ScanConfig{Sampling: ntk.FixedSampling(400), Seed: 2, Inputs: 2, InputSeed: 1}
+	cfg := ntk.ScanConfig{Sampling: ntk.FixedSampling(250), Seed: 2, Inputs: 2, InputSeed: 1}
 	g, err := a.MeasureMembers([]int{2, 8}, []int{8}, cfg)
 	if err != nil {
 		t.Fatal(err)
