@@ -9,9 +9,11 @@ import (
 
 // Fit is a law fitted by weighted least squares to points (x, y ± se).
 type Fit struct {
-	Law     string    `json:"law"`
-	Names   []string  `json:"names"`
-	Params  []float64 `json:"params"`
+	Law    string    `json:"law"`
+	Names  []string  `json:"names"`
+	Params []float64 `json:"params"`
+	// ParamSE are the parameters' standard errors from the weighted
+	// Jacobian, scaled by √(χ²/dof) when that exceeds 1.
 	ParamSE []float64 `json:"param_se"`
 	// WSSE is Σ((y − f(x))/se)², the χ² of the fit.
 	WSSE float64 `json:"wsse"`
@@ -138,6 +140,18 @@ func FitLaw(law Law, xs, ys, ses []float64) (Fit, error) {
 		}
 	}
 	cov, ok := invert(jtjAt(law, p, xs, ses))
+	// When the points scatter more than their SEs say (χ²/dof > 1, as
+	// heavy-tailed V estimates do), the covariance is scaled up by the
+	// reduced χ², never down.
+	if dof := len(xs) - k; ok && dof > 0 {
+		if r := chi / float64(dof); r > 1 {
+			for a := range cov {
+				for b := range cov[a] {
+					cov[a][b] *= r
+				}
+			}
+		}
+	}
 	se := make([]float64, k)
 	for a := range k {
 		se[a] = math.NaN()
@@ -208,8 +222,10 @@ func SelectLaw(laws []Law, xs, ys, ses []float64) (Selection, error) {
 const AverageName = "held-out-weighted average of the laws"
 
 // ModelAverage averages the fits (scored by SelectLaw) with weights
-// w_l ∝ exp(−½·N·(CV_l − CV_min)), N the number of points: the held-out χ²
-// plays the part AIC plays in Akaike weights. Its value at x is Σ w_l f_l(x)
+// w_l ∝ exp(−½·N·(CV_l − CV_min)/ĉ), N the number of points and
+// ĉ = max(1, CV_min): the held-out χ² plays the part AIC plays in Akaike
+// weights, tempered as in quasi-AIC when even the best law misses the
+// points by more than their SEs. Its value at x is Σ w_l f_l(x)
 // and its SE includes the spread between laws, √(Σ w_l (SE_l² + (f_l − f̄)²))
 // (Buckland et al. 1997), so that an answer the laws disagree on carries
 // that disagreement in its error. Its Names are the laws and its Params
@@ -219,11 +235,12 @@ func ModelAverage(fits []Fit) Fit {
 	for _, f := range fits {
 		best = math.Min(best, f.CV)
 	}
+	chat := math.Max(1, best)
 	w := make([]float64, len(fits))
 	var total float64
 	for i, f := range fits {
 		if !math.IsInf(f.CV, 1) && !math.IsNaN(f.CV) {
-			w[i] = math.Exp(-0.5 * float64(f.Points) * (f.CV - best))
+			w[i] = math.Exp(-0.5 * float64(f.Points) * (f.CV - best) / chat)
 			total += w[i]
 		}
 	}

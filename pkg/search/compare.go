@@ -33,21 +33,36 @@ type SeedAnswer struct {
 	How string `json:"how"`
 }
 
+// CrossScore is how well one law, fitted to one seed range, predicts the
+// other range's V_1 (mean z², Fit.Score), beside its leave-one-width-out
+// scores within each range: the split-seed check of the law choice.
+type CrossScore struct {
+	Law string     `json:"law"`
+	CV  [2]float64 `json:"cv"`
+	// AOnB is the law fitted to range A scored on range B's points, BOnA
+	// the reverse.
+	AOnB float64 `json:"a_on_b"`
+	BOnA float64 `json:"b_on_a"`
+}
+
 // SeedComparison is a family's V_1 and search answers from two seed ranges.
 type SeedComparison struct {
 	Family  string           `json:"family"`
 	Seeds   [2]uint64        `json:"seeds"`
 	Laws    [2]string        `json:"laws"`
 	Widths  []WidthAgreement `json:"widths"`
+	Cross   []CrossScore     `json:"cross"`
 	Answers []SeedAnswer     `json:"answers"`
 }
 
 // CompareSeeds runs req's search from each of two seeds for every baseline
 // and objective and compares V_1 width by width and the answers. Two
 // answers agree when they are the same (m, n), or when each seed's fit
-// rates the other's optimum within one reported standard error of its own
-// (the primal's V at its optimum; the dual's target V0): the optima are
-// then neighbours the measurement cannot tell apart.
+// rates the other's optimum within the reported errors of its own: the
+// primal's V at the other optimum exceeds V at its own by at most
+// √(SE_other² + SE_own²) within the budget, the dual's exceeds V0 by at
+// most √(SE_other² + SE_V0²). The optima are then neighbours the
+// measurement cannot tell apart.
 func CompareSeeds(req Request, seeds [2]uint64, baselines []string, objectives []Objective) (SeedComparison, error) {
 	if len(baselines) == 0 || len(objectives) == 0 {
 		return SeedComparison{}, fmt.Errorf("compare seeds: no baseline or no objective")
@@ -68,6 +83,7 @@ func CompareSeeds(req Request, seeds [2]uint64, baselines []string, objectives [
 		}
 		ins[i], c.Laws[i] = in, in.v1.Fits[0].Law
 	}
+	c.Cross = crossScores(ins[0].v1, ins[1].v1)
 	for k, pa := range ins[0].v1.Points {
 		pb := ins[1].v1.Points[k]
 		a, b := pa.Summary.VDiag, pb.Summary.VDiag
@@ -94,6 +110,21 @@ func CompareSeeds(req Request, seeds [2]uint64, baselines []string, objectives [
 	return c, nil
 }
 
+// crossScores scores every law fitted to each range on the other's points.
+func crossScores(a, b V1) []CrossScore {
+	xa, ya, sa := ntk.WidthCurve(a.Points)
+	xb, yb, sb := ntk.WidthCurve(b.Points)
+	var out []CrossScore
+	for _, fa := range a.Fits {
+		for _, fb := range b.Fits {
+			if fa.Law == fb.Law && fa.Law != ntk.AverageName {
+				out = append(out, CrossScore{Law: fa.Law, CV: [2]float64{fa.CV, fb.CV}, AOnB: fa.Score(xb, yb, sb), BOnA: fb.Score(xa, ya, sa)})
+			}
+		}
+	}
+	return out
+}
+
 // agree applies CompareSeeds's rule to the two reports.
 func agree(reps [2]Report) (bool, string) {
 	a, b := reps[0].Result.Ranked[0], reps[1].Result.Ranked[0]
@@ -117,13 +148,13 @@ func agree(reps [2]Report) (bool, string) {
 		}
 		switch res.Objective {
 		case Primal:
-			d := at.V - own.V
-			ok = ok && at.Params <= res.Budget && d <= own.VSE
-			why = append(why, fmt.Sprintf("range %d rates %s at V %+.2g from its optimum (SE %.2g)", i+1, BaselineName(other.M, other.N), d, own.VSE))
+			d, se := at.V-own.V, math.Hypot(at.VSE, own.VSE)
+			ok = ok && at.Params <= res.Budget && d <= se
+			why = append(why, fmt.Sprintf("range %d rates %s at V %+.2g from its optimum (errors %.2g)", i+1, BaselineName(other.M, other.N), d, se))
 		case Dual:
-			d := at.V - res.Target
-			ok = ok && d <= res.Baseline.VSE
-			why = append(why, fmt.Sprintf("range %d rates %s at V %+.2g from V0 (SE %.2g)", i+1, BaselineName(other.M, other.N), d, res.Baseline.VSE))
+			d, se := at.V-res.Target, math.Hypot(at.VSE, res.Baseline.VSE)
+			ok = ok && d <= se
+			why = append(why, fmt.Sprintf("range %d rates %s at V %+.2g from V0 (errors %.2g)", i+1, BaselineName(other.M, other.N), d, se))
 		}
 	}
 	verdict := "neighbours within the V errors: "
@@ -141,7 +172,13 @@ func (c SeedComparison) Write(w io.Writer) {
 	for _, x := range c.Widths {
 		fmt.Fprintf(w, "| %d | %.4g ± %.2g (%d) | %.4g ± %.2g (%d) | %.2f |\n", x.N, x.A.Value, x.A.SE, x.SamplesA, x.B.Value, x.B.SE, x.SamplesB, x.Z)
 	}
-	fmt.Fprintf(w, "\nLaw chosen: %s (seed %d), %s (seed %d).\n\n", c.Laws[0], c.Seeds[0], c.Laws[1], c.Seeds[1])
+	fmt.Fprintf(w, "\nLaw chosen: %s (seed %d), %s (seed %d). Every law's leave-one-width-out score within each range, and its score on the other range's V_1 when fitted to one (mean z²; lower predicts better):\n\n", c.Laws[0], c.Seeds[0], c.Laws[1], c.Seeds[1])
+	fmt.Fprintf(w, "| law | held-out, seed %d | held-out, seed %d | fit %d → score %d | fit %d → score %d |\n", c.Seeds[0], c.Seeds[1], c.Seeds[0], c.Seeds[1], c.Seeds[1], c.Seeds[0])
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|")
+	for _, x := range c.Cross {
+		fmt.Fprintf(w, "| %s | %.3g | %.3g | %.3g | %.3g |\n", x.Law, x.CV[0], x.CV[1], x.AOnB, x.BOnA)
+	}
+	fmt.Fprintln(w)
 	fmt.Fprintf(w, "| baseline | objective | seed %d | seed %d | agree | why |\n", c.Seeds[0], c.Seeds[1])
 	fmt.Fprintln(w, "|---|---|---|---|---|---|")
 	for _, a := range c.Answers {
