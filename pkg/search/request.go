@@ -5,7 +5,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/collegium/collegium/pkg/ntk"
 )
@@ -185,18 +184,11 @@ func solve(req Request, in inputs) (Report, error) {
 	}
 	model, reason := "V_1(n)/m", "V(m, n) = V_1(n)/m (the members share no parameter)"
 	if in.grid != nil {
-		surf, err := NewSurface(v1, *in.grid)
+		surf, why, err := FitSurface(v1, *in.grid)
 		if err != nil {
 			return Report{}, err
 		}
-		prob.V = surf.V
-		model = "V_1(n)·m^q(n), q measured"
-		var qs []string
-		for i, n := range surf.Widths {
-			qs = append(qs, fmt.Sprintf("q(%d) = %.2f ± %.2f", n, surf.Q[i], surf.QSE[i]))
-		}
-		reason = fmt.Sprintf("V(m, n) = V_1(n)·m^q(n) with %s measured on m ∈ %v (on that grid V_1(n)/m predicts the measured V with mean z² %.3g, the measured exponents with %.3g)",
-			strings.Join(qs, ", "), arch.GridMembers, Score(*in.grid, CE(v1.At)), Score(*in.grid, surf.V))
+		prob.V, model, reason = surf.V, surf.Form+", measured", why
 	}
 	if req.Scan.Log != nil {
 		req.Scan.Log.Infof("members law: %s", reason)

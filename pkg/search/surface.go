@@ -1,9 +1,11 @@
 package search
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"sort"
+	"strings"
 
 	"github.com/collegium/collegium/pkg/ntk"
 )
@@ -13,67 +15,173 @@ const (
 	// MembersCE is the collegial-ensemble law V(m, n) = V_1(n)/m, exact
 	// when members share no parameter (MLP-CE, ConvNet-CE).
 	MembersCE = "ce"
-	// MembersMeasured is V(m, n) = V_1(n)·m^q(n) with the exponent q
-	// measured on a grid of (m, n) (Architecture.MeasureMembers): for
-	// networks whose members share parameters (a ResNeXt's stem, residual
-	// stream and classifier), where 1/m is only an assumption.
+	// MembersMeasured fits a Surface to V(m, n) measured on a grid of
+	// (m, n) (Architecture.MeasureMembers): for networks whose members
+	// share parameters (a ResNeXt's stem, residual stream and
+	// classifier), where 1/m is only an assumption.
 	MembersMeasured = "measured"
 )
 
-// Surface is V(m, n) = V_1(n)·m^q(n) with q measured at the grid's widths
-// and interpolated linearly in ln n between them (held constant beyond
-// the smallest and the largest).
+// The forms of a Surface.
+const (
+	// SurfacePower is V(m, n) = V_1(n)·m^q(n).
+	SurfacePower = "V_1(n)·m^q(n)"
+	// SurfaceFloor is V(m, n) = c(n) + (V_1(n) − c(n))/m: the kernel's
+	// variance from the members falls as 1/m and leaves a floor c from
+	// what they share (and its covariance with them).
+	SurfaceFloor = "c(n) + (V_1(n) − c(n))/m"
+)
+
+// Surface is a law of V(m, n) anchored at V_1(n) with one parameter per
+// grid width (q or c, by Form), fitted to the grid's cells, interpolated
+// linearly in ln n between the grid's widths and held beyond them.
 type Surface struct {
-	V1 V1
-	// Widths and Q are the grid's widths and fitted exponents with their
-	// SEs, by increasing width.
+	Form string
+	V1   V1
+	// Widths, P and PSE are the grid's widths, by increasing width, and
+	// the fitted parameter with its SE at each.
 	Widths []int
-	Q, QSE []float64
+	P, PSE []float64
 }
 
-// NewSurface takes the exponents of a measured grid.
-func NewSurface(v1 V1, g MembersGrid) (Surface, error) {
-	if len(g.Slopes) == 0 {
-		return Surface{}, fmt.Errorf("members surface: the grid has no fitted exponent (measure at least two m)")
+// NewSurface fits the surface of form to the grid: for SurfacePower the
+// log-log slope of V against m at each width, for SurfaceFloor the
+// weighted least-squares floor c of V(m, n) − V_1(n)/m = c·(1 − 1/m) over
+// m > 1, clamped at 0, its SE scaled by √(χ²/dof) when above 1.
+func NewSurface(form string, v1 V1, g MembersGrid) (Surface, error) {
+	s := Surface{Form: form, V1: v1}
+	switch form {
+	case SurfacePower:
+		slopes := append([]MembersSlope(nil), g.Slopes...)
+		sort.Slice(slopes, func(a, b int) bool { return slopes[a].N < slopes[b].N })
+		for _, sl := range slopes {
+			s.Widths, s.P, s.PSE = append(s.Widths, sl.N), append(s.P, sl.Slope.Slope), append(s.PSE, sl.Slope.SE)
+		}
+	case SurfaceFloor:
+		byN := map[int][]MembersCell{}
+		for _, c := range g.Cells {
+			if c.M > 1 {
+				byN[c.N] = append(byN[c.N], c)
+			}
+		}
+		for n := range byN {
+			s.Widths = append(s.Widths, n)
+		}
+		sort.Ints(s.Widths)
+		for _, n := range s.Widths {
+			c, se := floorAt(v1, n, byN[n])
+			s.P, s.PSE = append(s.P, c), append(s.PSE, se)
+		}
+	default:
+		return Surface{}, fmt.Errorf("members surface %q: %w", form, ErrUnknown)
 	}
-	s := Surface{V1: v1}
-	slopes := append([]MembersSlope(nil), g.Slopes...)
-	sort.Slice(slopes, func(a, b int) bool { return slopes[a].N < slopes[b].N })
-	for _, sl := range slopes {
-		s.Widths = append(s.Widths, sl.N)
-		s.Q = append(s.Q, sl.Slope.Slope)
-		s.QSE = append(s.QSE, sl.Slope.SE)
+	if len(s.Widths) == 0 {
+		return Surface{}, fmt.Errorf("members surface: the grid has no width measured at two or more m")
 	}
 	return s, nil
 }
 
-// Exponent is q(n) and its SE.
-func (s Surface) Exponent(n int) (float64, float64) {
+// floorAt fits c in V(m, n) − V_1(n)/m = c·(1 − 1/m) to the cells.
+func floorAt(v1 V1, n int, cells []MembersCell) (float64, float64) {
+	base, _ := v1.At(n)
+	var sxy, sxx float64
+	for _, c := range cells {
+		e := c.Point.Summary.VDiag
+		x := 1 - 1/float64(c.M)
+		w := 1 / math.Pow(math.Max(e.SE, 0.01*e.Value), 2)
+		sxy += w * x * (e.Value - base/float64(c.M))
+		sxx += w * x * x
+	}
+	c := sxy / sxx
+	var chi float64
+	for _, cl := range cells {
+		e := cl.Point.Summary.VDiag
+		r := (e.Value - base/float64(cl.M) - c*(1-1/float64(cl.M))) / math.Max(e.SE, 0.01*e.Value)
+		chi += r * r
+	}
+	se := 1 / math.Sqrt(sxx)
+	if dof := len(cells) - 1; dof > 0 && chi/float64(dof) > 1 {
+		se *= math.Sqrt(chi / float64(dof))
+	}
+	return math.Max(c, 0), se
+}
+
+// Param is the surface's parameter at width n (q or c) and its SE.
+func (s Surface) Param(n int) (float64, float64) {
 	k := len(s.Widths)
 	switch {
 	case n <= s.Widths[0]:
-		return s.Q[0], s.QSE[0]
+		return s.P[0], s.PSE[0]
 	case n >= s.Widths[k-1]:
-		return s.Q[k-1], s.QSE[k-1]
+		return s.P[k-1], s.PSE[k-1]
 	}
 	i := sort.SearchInts(s.Widths, n)
 	if s.Widths[i] == n {
-		return s.Q[i], s.QSE[i]
+		return s.P[i], s.PSE[i]
 	}
 	lo, hi := math.Log(float64(s.Widths[i-1])), math.Log(float64(s.Widths[i]))
 	t := (math.Log(float64(n)) - lo) / (hi - lo)
-	return (1-t)*s.Q[i-1] + t*s.Q[i], math.Hypot((1-t)*s.QSE[i-1], t*s.QSE[i])
+	return (1-t)*s.P[i-1] + t*s.P[i], math.Hypot((1-t)*s.PSE[i-1], t*s.PSE[i])
 }
 
-// V is V(m, n) with its SE, from V_1's error and q's (ln V has variance
-// (SE_1/V_1)² + (ln m·SE_q)²).
+// V is V(m, n) with its SE propagated from V_1's and the parameter's.
 func (s Surface) V(m, n int) (float64, float64) {
 	v1, se1 := s.V1.At(n)
-	q, seq := s.Exponent(n)
+	p, sep := s.Param(n)
+	if s.Form == SurfaceFloor {
+		inv := 1 / float64(m)
+		return p + (v1-p)*inv, math.Hypot(se1*inv, (1-inv)*sep)
+	}
 	lm := math.Log(float64(m))
-	v := v1 * math.Exp(q*lm)
-	rel := math.Hypot(se1/v1, lm*seq)
-	return v, v * rel
+	v := v1 * math.Exp(p*lm)
+	return v, v * math.Hypot(se1/v1, lm*sep)
+}
+
+// FitSurface fits both forms to the grid and returns the one that
+// predicts the grid's cells better (Score; each form has one parameter
+// per width), with a sentence saying so.
+func FitSurface(v1 V1, g MembersGrid) (Surface, string, error) {
+	var best Surface
+	bestScore := math.Inf(1)
+	var parts []string
+	var errs []error
+	for _, form := range []string{SurfaceFloor, SurfacePower} {
+		s, err := NewSurface(form, v1, g)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		sc := Score(g, s.V)
+		parts = append(parts, fmt.Sprintf("%s %.3g", form, sc))
+		if sc < bestScore {
+			best, bestScore = s, sc
+		}
+	}
+	if best.Form == "" {
+		return Surface{}, "", errors.Join(errs...)
+	}
+	var ps []string
+	name := map[string]string{SurfacePower: "q", SurfaceFloor: "c"}[best.Form]
+	for i, n := range best.Widths {
+		ps = append(ps, fmt.Sprintf("%s(%d) = %.3g ± %.2g", name, n, best.P[i], best.PSE[i]))
+	}
+	reason := fmt.Sprintf("V(m, n) = %s with %s, fitted to V measured on m ∈ %v (mean z² on the grid: %s, V_1(n)/m %.3g)",
+		best.Form, strings.Join(ps, ", "), gridMembers(g), strings.Join(parts, ", "), Score(g, CE(v1.At)))
+	return best, reason, nil
+}
+
+// gridMembers lists the members measured in g.
+func gridMembers(g MembersGrid) []int {
+	seen := map[int]bool{}
+	var ms []int
+	for _, c := range g.Cells {
+		if !seen[c.M] {
+			seen[c.M] = true
+			ms = append(ms, c.M)
+		}
+	}
+	sort.Ints(ms)
+	return ms
 }
 
 // Score is the mean z² with which a V(m, n) law predicts the grid's

@@ -8,14 +8,16 @@ import (
 	"github.com/collegium/collegium/pkg/ntk"
 )
 
-// TestSurfaceExponent: q is taken at the grid's widths, interpolated in
-// ln n between them and held beyond them; V = V_1(n)·m^q with the errors
-// of both in quadrature.
-func TestSurfaceExponent(t *testing.T) {
-	g := MembersGrid{Slopes: []MembersSlope{
-		{N: 8, Slope: ntk.Slope{Slope: -0.5, SE: 0.1}},
-		{N: 2, Slope: ntk.Slope{Slope: -1, SE: 0.1}},
-	}}
+// cell is a grid cell measured at V ± 5%.
+func cell(m, n int, v float64) MembersCell {
+	return MembersCell{M: m, N: n, Point: ntk.ScanPoint{Summary: ntk.Summary{VDiag: ntk.Estimate{Value: v, SE: 0.05 * v}}}}
+}
+
+// TestSurfaceForms: the power form takes q at the grid's widths,
+// interpolates it in ln n and holds it beyond; the floor form recovers the
+// floor c of V = c + (V_1 − c)/m; each propagates both errors; and
+// FitSurface picks the form that generated the grid.
+func TestSurfaceForms(t *testing.T) {
 	xs := []float64{1, 2, 4, 8, 16}
 	ys, ses := make([]float64, 5), make([]float64, 5)
 	for i, x := range xs {
@@ -25,7 +27,12 @@ func TestSurfaceExponent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := NewSurface(V1{Fits: []ntk.Fit{f}}, g)
+	v1 := V1{Fits: []ntk.Fit{f}}
+	power := MembersGrid{Slopes: []MembersSlope{
+		{N: 8, Slope: ntk.Slope{Slope: -0.5, SE: 0.1}},
+		{N: 2, Slope: ntk.Slope{Slope: -1, SE: 0.1}},
+	}}
+	s, err := NewSurface(SurfacePower, v1, power)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,20 +40,46 @@ func TestSurfaceExponent(t *testing.T) {
 		n int
 		q float64
 	}{{1, -1}, {2, -1}, {4, -0.75}, {8, -0.5}, {64, -0.5}} {
-		if q, _ := s.Exponent(c.n); math.Abs(q-c.q) > 1e-12 {
+		if q, _ := s.Param(c.n); math.Abs(q-c.q) > 1e-12 {
 			t.Errorf("q(%d) = %g, want %g", c.n, q, c.q)
 		}
 	}
 	v, se := s.V(16, 4)
-	v1, se1 := s.V1.At(4)
-	want := v1 * math.Pow(16, -0.75)
-	q, seq := s.Exponent(4)
-	wantSE := want * math.Hypot(se1/v1, math.Log(16)*seq)
-	if math.Abs(v-want) > 1e-12*want || math.Abs(se-wantSE) > 1e-9*wantSE || q != -0.75 {
+	b1, se1 := v1.At(4)
+	want := b1 * math.Pow(16, -0.75)
+	_, seq := s.Param(4)
+	if wantSE := want * math.Hypot(se1/b1, math.Log(16)*seq); math.Abs(v-want) > 1e-12*want || math.Abs(se-wantSE) > 1e-9*wantSE {
 		t.Errorf("V(16, 4) = %g ± %g, want %g ± %g", v, se, want, wantSE)
 	}
-	if _, err := NewSurface(V1{Fits: []ntk.Fit{f}}, MembersGrid{}); err == nil {
-		t.Error("a grid without exponents accepted")
+	// A grid with a floor of 0.05 at both widths.
+	var floor MembersGrid
+	for _, n := range []int{2, 8} {
+		b, _ := v1.At(n)
+		for _, m := range []int{1, 2, 4, 8, 16, 32} {
+			floor.Cells = append(floor.Cells, cell(m, n, 0.05+(b-0.05)/float64(m)))
+		}
+	}
+	fs, err := NewSurface(SurfaceFloor, v1, floor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, n := range fs.Widths {
+		if math.Abs(fs.P[i]-0.05) > 1e-9 {
+			t.Errorf("floor at n = %d: %g, want 0.05", n, fs.P[i])
+		}
+	}
+	if v, _ := fs.V(1000, 4); math.Abs(v-0.05) > 0.002 {
+		t.Errorf("V(1000, 4) = %g, want near the floor 0.05", v)
+	}
+	best, why, err := FitSurface(v1, floor)
+	if err != nil || best.Form != SurfaceFloor || !strings.Contains(why, SurfaceFloor) {
+		t.Errorf("a floored grid fitted as %s: %q %v", best.Form, why, err)
+	}
+	if _, err := NewSurface(SurfaceFloor, v1, MembersGrid{}); err == nil {
+		t.Error("an empty grid accepted")
+	}
+	if _, err := NewSurface("cubic", v1, floor); err == nil {
+		t.Error("an unknown form accepted")
 	}
 }
 
@@ -62,7 +95,7 @@ func TestMeasuredMembersAndRerank(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Grid == nil || rep.Result.VModel != "V_1(n)·m^q(n), q measured" || !strings.Contains(rep.MembersReason, "predicts the measured V") {
+	if rep.Grid == nil || !strings.HasSuffix(rep.Result.VModel, ", measured") || !strings.Contains(rep.MembersReason, "mean z² on the grid") {
 		t.Fatalf("measured members law: grid %v, model %q, reason %q", rep.Grid != nil, rep.Result.VModel, rep.MembersReason)
 	}
 	top := rep.Result.Ranked[:3]
