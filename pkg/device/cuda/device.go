@@ -19,8 +19,8 @@ type Device struct {
 	ordinal int
 	info    gpuInfo
 	drv     *driver
-	kernels map[string]bool // the kernels loaded for this GPU's compute capability
-	tf32    bool            // Gemm on TF32 tensor cores (SetTF32)
+	kernels map[string]int // the kernels loaded for this GPU's compute capability, with their most threads per block
+	tf32    bool           // Gemm on TF32 tensor cores (SetTF32)
 	pool    pool
 	errFlag devPtr // 4 int32: code, row, value bits, limit (see kernels/common.cuh)
 	closed  bool
@@ -35,7 +35,7 @@ func New(ordinal int) (*Device, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cuda:%d: %w", ordinal, err)
 	}
-	d := &Device{ordinal: ordinal, info: info, drv: drv, kernels: map[string]bool{}}
+	d := &Device{ordinal: ordinal, info: info, drv: drv, kernels: map[string]int{}}
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	if err := d.setup(); err != nil {
@@ -131,7 +131,7 @@ func (d *Device) SetTF32(on bool) error {
 		return err
 	}
 	defer leave()
-	if on && !d.kernels[gemmTF32Kernel(false, false)] {
+	if _, ok := d.kernels[gemmTF32Kernel(false, false)]; on && !ok {
 		return fmt.Errorf("%s (%s): TF32 needs compute capability 8.0 or newer, this GPU has %d.%d", d.Name(), d.Model(), d.info.capability/10, d.info.capability%10)
 	}
 	d.tf32 = on

@@ -3,6 +3,7 @@
 package cuda
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/collegium/collegium/pkg/device/devicetest"
@@ -87,5 +88,68 @@ func TestTiledConvCovers(t *testing.T) {
 	}
 	if !forwardTiled(p2).fits() {
 		t.Error("forward at stride 2 does not fit conv_tiled")
+	}
+}
+
+// TestPTXEntries: a kernel's block limit is the product of its .maxntid
+// dimensions, or unboundedThreads when it declares none; directives of the
+// next kernel do not leak into one without them.
+func TestPTXEntries(t *testing.T) {
+	src := []byte(`
+.visible .entry bounded(
+	.param .u64 bounded_param_0
+)
+.maxntid 1024, 1, 1
+{
+	ret;
+}
+.visible .entry plain(
+	.param .u64 plain_param_0
+)
+{
+	ret;
+}
+.visible .entry square(
+	.param .u64 square_param_0
+)
+.maxntid 16, 16, 1
+.minnctapersm 2
+{
+	ret;
+}
+`)
+	got := ptxEntries(src)
+	want := map[string]int{"bounded": 1024, "plain": unboundedThreads, "square": 256}
+	if len(got) != len(want) {
+		t.Errorf("entries %v, want %v", got, want)
+	}
+	for name, limit := range want {
+		if got[name] != limit {
+			t.Errorf("%s: limit %d, want %d", name, got[name], limit)
+		}
+	}
+}
+
+// TestLaunchOverBoundsRefused: a block larger than the kernel's
+// __launch_bounds__ (or than 256 threads without them) is refused by name,
+// before it reaches the driver; the kernels launched with 1024 threads
+// declare it.
+func TestLaunchOverBoundsRefused(t *testing.T) {
+	d := openTest(t)
+	y, err := d.Alloc(tensor.Float32, 1024)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Free(y)
+	a := args{}
+	a.ptr(y.(*Buffer)).f32(1).i64(1024)
+	err = d.run("fill_f32", [3]int{1, 1, 1}, 2*unboundedThreads, a)
+	if err == nil || !strings.Contains(err.Error(), "fill_f32") || !strings.Contains(err.Error(), "__launch_bounds__") {
+		t.Errorf("fill_f32 with %d threads: got %v, want a refusal naming the kernel and __launch_bounds__", 2*unboundedThreads, err)
+	}
+	for _, k := range []string{"softmax_xent_f32", "weighted_sum_f32"} {
+		if d.kernels[k] < 1024 {
+			t.Errorf("%s is launched with 1024 threads but may run %d", k, d.kernels[k])
+		}
 	}
 }
