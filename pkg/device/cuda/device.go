@@ -57,8 +57,17 @@ func (d *Device) setup() error {
 	if d.errFlag, err = d.drv.alloc(16); err != nil {
 		return fmt.Errorf("%s: allocate error flag: %w", d.Name(), err)
 	}
+	return d.clearErrorFlag()
+}
+
+// clearErrorFlag zeroes the error flag in stream order and waits for it, so
+// that the next kernel finds it clear.
+func (d *Device) clearErrorFlag() error {
 	if err := d.drv.memsetD32(d.errFlag, 0, 4); err != nil {
 		return fmt.Errorf("%s: clear error flag: %w", d.Name(), err)
+	}
+	if err := d.drv.synchronize(); err != nil {
+		return fmt.Errorf("%s: clear error flag: synchronize: %w", d.Name(), err)
 	}
 	return nil
 }
@@ -112,8 +121,8 @@ func (d *Device) syncLocked() error {
 	if flag[0] == 0 {
 		return nil
 	}
-	if err := d.drv.memsetD32(d.errFlag, 0, 4); err != nil {
-		return fmt.Errorf("%s: clear error flag: %w", d.Name(), err)
+	if err := d.clearErrorFlag(); err != nil {
+		return err
 	}
 	value := math.Float32frombits(uint32(flag[2]))
 	switch flag[0] {

@@ -3,9 +3,11 @@
 package cuda
 
 import (
+	"math"
 	"strings"
 	"testing"
 
+	"github.com/collegium/collegium/pkg/device"
 	"github.com/collegium/collegium/pkg/device/devicetest"
 	"gorgonia.org/tensor"
 )
@@ -150,6 +152,42 @@ func TestLaunchOverBoundsRefused(t *testing.T) {
 	for _, k := range []string{"softmax_xent_f32", "weighted_sum_f32"} {
 		if d.kernels[k] < 1024 {
 			t.Errorf("%s is launched with 1024 threads but may run %d", k, d.kernels[k])
+		}
+	}
+}
+
+// TestErrorFlagClearedBeforeNextKernel: after a kernel reports an invalid
+// label, the error flag is clear for the next kernel on the stream, so a
+// valid call succeeds and a second invalid one is reported again (the clear
+// is ordered on the stream: on the emulator, as on a GPU, a memset on the
+// legacy default stream would still be pending when the next kernel runs).
+func TestErrorFlagClearedBeforeNextKernel(t *testing.T) {
+	d := openTest(t)
+	upload := func(v []float32) device.Buffer {
+		b, err := d.Alloc(tensor.Float32, len(v))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := d.Upload(b, v); err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	logits, loss := upload([]float32{0, 0, 0, 0}), upload([]float32{0})
+	good, bad := upload([]float32{0, 1}), upload([]float32{0, 2})
+	for round := range 3 {
+		if err := d.SoftmaxCrossEntropy(2, 2, logits, bad, loss); err == nil || !strings.Contains(err.Error(), "label 2 of row 1") {
+			t.Fatalf("round %d: invalid label: got %v, want its error", round, err)
+		}
+		if err := d.SoftmaxCrossEntropy(2, 2, logits, good, loss); err != nil {
+			t.Fatalf("round %d: valid labels after an invalid one: %v", round, err)
+		}
+		got := []float32{0}
+		if err := d.Download(got, loss); err != nil {
+			t.Fatalf("round %d: download: %v", round, err)
+		}
+		if want := float32(math.Log(2)); math.Abs(float64(got[0]-want)) > 1e-6 {
+			t.Errorf("round %d: loss %v, want ln 2 = %v", round, got[0], want)
 		}
 	}
 }

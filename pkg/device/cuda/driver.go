@@ -29,7 +29,9 @@ type driverAPI interface {
 	launch(name string, grid [3]int, threads, shared int, a args) error
 	alloc(bytes int64) (devPtr, error)
 	free(p devPtr) error
-	// memsetD32 sets n 32-bit words at p to v, synchronously.
+	// memsetD32 enqueues setting n 32-bit words at p to v on the stream, in
+	// order with its other work (never on the legacy default stream, which
+	// the non-blocking stream does not wait for).
 	memsetD32(p devPtr, v uint32, n int) error
 	// upload copies host memory to p in stream order and waits for it.
 	upload(dst devPtr, src unsafe.Pointer, bytes int64) error

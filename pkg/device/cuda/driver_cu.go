@@ -95,7 +95,7 @@ func (r *driver) alloc(bytes int64) (devPtr, error) {
 func (r *driver) free(p devPtr) error { return cu.MemFree(cu.DevicePtr(p)) }
 
 func (r *driver) memsetD32(p devPtr, v uint32, n int) error {
-	return cu.MemsetD32(cu.DevicePtr(p), v, int64(n))
+	return cu.MemsetD32Async(cu.DevicePtr(p), uint(v), int64(n), r.stream)
 }
 
 func (r *driver) upload(dst devPtr, src unsafe.Pointer, bytes int64) error {
