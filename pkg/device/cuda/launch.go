@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"maps"
 	"math"
+	"os"
 	"regexp"
 	"slices"
 	"strconv"
@@ -114,10 +115,24 @@ func gridFor(n int) int {
 	return max(1, min(g, 65535*8))
 }
 
+// launchRecord names a launch in error messages.
+type launchRecord struct {
+	name    string
+	grid    [3]int
+	threads int
+}
+
+func (l launchRecord) String() string {
+	return fmt.Sprintf("%s (grid %v, block %d)", l.name, l.grid, l.threads)
+}
+
 // launch enqueues kernel name on the stream with the given grid and block
 // shape; the device is entered. A block larger than the kernel may run
-// (ptxEntries) is refused before it reaches the driver.
+// (ptxEntries) is refused before it reaches the driver. With
+// COLLEGIUM_CUDA_SYNC=1 it waits for the kernel, so that a fault is reported
+// here, naming the kernel and its grid, instead of at a later wait.
 func (d *Device) launch(name string, grid [3]int, threads, shared int, a args) error {
+	rec := launchRecord{name: name, grid: grid, threads: threads}
 	limit, ok := d.kernels[name]
 	if !ok {
 		return fmt.Errorf("%s: launch %s: no such kernel loaded for compute capability %d.%d", d.Name(), name, d.info.capability/10, d.info.capability%10)
@@ -126,9 +141,50 @@ func (d *Device) launch(name string, grid [3]int, threads, shared int, a args) e
 		return fmt.Errorf("%s: launch %s with %d threads per block: it may run at most %d (give it __launch_bounds__(%d) in kernels/*.cu)", d.Name(), name, threads, limit, threads)
 	}
 	if err := d.drv.launch(name, grid, threads, shared, a); err != nil {
-		return fmt.Errorf("%s: launch %s (grid %v, block %d): %w", d.Name(), name, grid, threads, err)
+		return fmt.Errorf("%s: launch %v: %w", d.Name(), rec, err)
+	}
+	d.lastLaunch = rec
+	if d.syncLaunches {
+		if err := d.drv.synchronize(); err != nil {
+			return fmt.Errorf("%s: kernel %v failed (%s=1 waits after every launch): %w", d.Name(), rec, syncEnv, err)
+		}
 	}
 	return nil
+}
+
+// synchronizeLocked waits for the stream. A fault found there came from a
+// kernel enqueued since the last wait: the error names the latest, and how
+// to find the one that failed.
+func (d *Device) synchronizeLocked(what string) error {
+	if err := d.drv.synchronize(); err != nil {
+		return fmt.Errorf("%s: %s: %w%s", d.Name(), what, err, d.faultHint())
+	}
+	return nil
+}
+
+// faultHint names the latest launch for an error found at a wait.
+func (d *Device) faultHint() string {
+	if d.lastLaunch.name == "" || d.syncLaunches {
+		return ""
+	}
+	return fmt.Sprintf(" (the latest kernel enqueued: %v; %s=1 waits after every launch and names the kernel that fails)", d.lastLaunch, syncEnv)
+}
+
+// syncEnv names the environment variable that, set to 1, makes the device
+// wait after every kernel launch (slow; for finding a faulting kernel, and
+// the GPU check's first conformance pass).
+const syncEnv = "COLLEGIUM_CUDA_SYNC"
+
+// syncLaunchesFromEnv reads syncEnv: unset, empty or 0 is off, 1 is on.
+func syncLaunchesFromEnv() (bool, error) {
+	switch v := os.Getenv(syncEnv); v {
+	case "", "0":
+		return false, nil
+	case "1":
+		return true, nil
+	default:
+		return false, fmt.Errorf("%s=%q: want 1 (wait after every kernel launch) or 0", syncEnv, v)
+	}
 }
 
 // run enters the device and launches one kernel.
