@@ -3,20 +3,26 @@
 package cuda
 
 import (
+	"fmt"
 	"math"
+	"os"
 	"strings"
 	"testing"
 
 	"github.com/collegium/collegium/pkg/device"
+	"github.com/collegium/collegium/pkg/device/cuda/internal/probe"
 	"github.com/collegium/collegium/pkg/device/devicetest"
 	"gorgonia.org/tensor"
 )
 
-// openTest opens GPU 0 or skips when none is present.
+// openTest opens GPU 0, or skips when none can be opened; under the GPU
+// check (COLLEGIUM_GPU_CHECK=1) that fails the test instead, so that a check
+// whose device does not open cannot pass without running anything.
 func openTest(tb testing.TB) *Device {
 	tb.Helper()
 	d, err := New(0)
 	if err != nil {
+		failIfGPUCheck(tb, "no CUDA device: %v", err)
 		tb.Skipf("no CUDA device: %v", err)
 	}
 	tb.Cleanup(func() {
@@ -25,6 +31,19 @@ func openTest(tb testing.TB) *Device {
 		}
 	})
 	return d
+}
+
+// failIfGPUCheck fails the test with the message when COLLEGIUM_GPU_CHECK
+// is 1 (or malformed), and otherwise does nothing.
+func failIfGPUCheck(tb testing.TB, format string, a ...any) {
+	tb.Helper()
+	switch v := os.Getenv(probe.CheckEnv); v {
+	case "", "0":
+	case "1":
+		tb.Fatalf("%s=1 (a GPU check) does not allow a skip: "+format, append([]any{probe.CheckEnv}, a...)...)
+	default:
+		tb.Fatalf("%s=%q: want 1 or 0; and: "+format, append([]any{probe.CheckEnv, v}, a...)...)
+	}
 }
 
 func TestConformanceFloat32(t *testing.T) {
@@ -262,5 +281,54 @@ func TestJITLogs(t *testing.T) {
 	}
 	if got := jitLogs(make([]byte, 64), buf("  ")); got != "" {
 		t.Errorf("empty logs give %q, want nothing", got)
+	}
+}
+
+// outcomeTB records how a helper would have ended a test, by its first
+// Skipf or Fatalf, instead of ending it; the helper goes on, so it ignores
+// later ones and drops cleanups.
+type outcomeTB struct {
+	testing.TB
+	skipped, failed bool
+	msg             string
+}
+
+func (o *outcomeTB) Helper()        {}
+func (o *outcomeTB) Cleanup(func()) {}
+func (o *outcomeTB) Skipf(format string, a ...any) {
+	if !o.skipped && !o.failed {
+		o.skipped, o.msg = true, fmt.Sprintf(format, a...)
+	}
+}
+func (o *outcomeTB) Fatalf(format string, a ...any) {
+	if !o.skipped && !o.failed {
+		o.failed, o.msg = true, fmt.Sprintf(format, a...)
+	}
+}
+
+// TestGPUCheckDoesNotSkip: when the device does not open (here because of a
+// malformed COLLEGIUM_CUDA_SYNC), openTest skips the test, unless
+// COLLEGIUM_GPU_CHECK=1 (the GPU check), where it fails it.
+func TestGPUCheckDoesNotSkip(t *testing.T) {
+	t.Setenv(syncEnv, "not-a-switch")
+	for _, c := range []struct {
+		check         string
+		skip, fail    bool
+		wantInMessage string
+	}{
+		{"", true, false, "no CUDA device"},
+		{"0", true, false, "no CUDA device"},
+		{"1", false, true, "COLLEGIUM_GPU_CHECK=1"},
+		{"true", false, true, `COLLEGIUM_GPU_CHECK="true"`},
+	} {
+		t.Setenv(probe.CheckEnv, c.check)
+		o := &outcomeTB{TB: t}
+		if d := openTest(o); d != nil {
+			t.Fatalf("%s=not-a-switch: the device opened", syncEnv)
+		}
+		if o.skipped != c.skip || o.failed != c.fail || !strings.Contains(o.msg, c.wantInMessage) || !strings.Contains(o.msg, syncEnv) {
+			t.Errorf("%s=%q: skipped %v, failed %v, message %q; want skipped %v, failed %v, a message with %q and the open error",
+				probe.CheckEnv, c.check, o.skipped, o.failed, o.msg, c.skip, c.fail, c.wantInMessage)
+		}
 	}
 }
