@@ -73,6 +73,19 @@ counts() {
 		}' "$1"
 }
 
+# skips LOG: each test that LOG reports skipped, with the last line it
+# logged (the reason t.Skip gives is logged just before "--- SKIP").
+skips() {
+	awk '
+		/^=== (RUN|CONT|NAME) / { cur = $3 }
+		/^ +[^ ]+\.go:[0-9]+: / { said[cur] = $0 }
+		/^ *--- SKIP: / {
+			reason = ($3 in said) ? said[$3] : "(no reason logged)"
+			sub(/^ +/, "", reason)
+			print $3 ": " reason
+		}' "$1"
+}
+
 # run_step NAME SECONDS KIND CMD...: run CMD with a timeout, its output also
 # kept for counting, and record the outcome. KIND is "tests" for a go test
 # binary that must run tests, "bench" for one that runs benchmarks, "-" for
@@ -105,7 +118,7 @@ run_step() {
 		[ "$unfinished" -gt 0 ] && status="$status, $unfinished unfinished"
 		while IFS= read -r line; do
 			skipped+=("$name: $line")
-		done < <(awk '/^ *--- SKIP: / {name = $3; getline reason; sub(/^ +/, "", reason); print name ": " reason}' "$log")
+		done < <(skips "$log")
 	fi
 	[ "$status" = ok ] || failed=$((failed + 1))
 	summary+=("$(printf '%-46s %-30s %5ds  %-13s %-13s %s' "$name" "$status" $((SECONDS - t0)) "$tests" "$subtests" "$benchmarks")")
