@@ -12,19 +12,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 )
-
-// buildCLI builds the collegium binary with the given tags into dir.
-func buildCLI(t *testing.T, dir, tags string) string {
-	t.Helper()
-	bin := filepath.Join(dir, "collegium-"+strings.ReplaceAll(tags+"plain", ",", "-"))
-	out, err := exec.Command("go", "build", "-tags", tags, "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build -tags %q: %v\n%s", tags, err, out)
-	}
-	return bin
-}
 
 // mpirun returns the command mpirun -np n bin args... as CI runs it.
 func mpirun(n string, bin string, args ...string) *exec.Cmd {
@@ -128,17 +116,4 @@ func TestTrainOverMPI(t *testing.T) {
 	if err == nil || !strings.Contains(string(out), "built without MPI") {
 		t.Errorf("a binary without MPI under mpirun -np 2: %v\n%s", err, out)
 	}
-}
-
-// waitForFile waits until the file at path contains s.
-func waitForFile(t *testing.T, path, s string) {
-	t.Helper()
-	deadline := time.Now().Add(2 * time.Minute)
-	for time.Now().Before(deadline) {
-		if b, err := os.ReadFile(path); err == nil && bytes.Contains(b, []byte(s)) {
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatalf("%s never contained %q", path, s)
 }
