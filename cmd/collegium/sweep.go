@@ -69,14 +69,14 @@ func init() {
 						return err
 					}
 					if dryRun {
-						fmt.Fprintf(w, "wrote %s (%d array tasks); submit with: sbatch %s\n", script, len(pending), script)
+						fmt.Fprintf(w, "wrote %s (an array of %d points); submit with: sbatch %s\n", script, len(pending), script)
 						return nil
 					}
 					id, err := sweep.Submit(cmd.Context(), script)
 					if err != nil {
 						return err
 					}
-					fmt.Fprintf(w, "submitted job %s: %d array tasks (%s); then: collegium report %s\n", id, len(pending), script, out)
+					fmt.Fprintf(w, "submitted job %s: array of %d points (%s); then: collegium report %s\n", id, len(pending), script, out)
 					return nil
 				}
 				if dryRun {
@@ -87,6 +87,9 @@ func init() {
 				o := sweep.LocalOptions{Train: []string{exe, "train"}, Parallel: parallel, CPUs: runtime.NumCPU(), Log: logrus.StandardLogger()}
 				if cmd.Flags().Changed("point") {
 					o.Only, o.Parallel, o.CPUs = []int{point}, 1, 0
+					if os.Getenv("SLURM_JOB_ID") != "" {
+						o.Train = spec.Slurm.TrainCommand(exe)
+					}
 				}
 				outcomes, err := plan.RunLocal(ctx, o)
 				counts := map[sweep.Action]int{}

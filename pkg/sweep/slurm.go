@@ -61,7 +61,7 @@ func (p *Plan) WriteSbatch(s Slurm, exe, spec string, indices []int) (string, er
 	b.WriteString("#!/bin/bash\n")
 	fmt.Fprintf(&b, "#SBATCH --job-name=collegium-sweep\n#SBATCH --array=%s\n", array)
 	fmt.Fprintf(&b, "#SBATCH --output=%s\n", filepath.Join(logs, "%A_%a.out"))
-	fmt.Fprintf(&b, "#SBATCH --ntasks=1\n")
+	fmt.Fprintf(&b, "#SBATCH --ntasks=%d\n", max(s.NTasks, 1))
 	if s.CPUsPerTask > 0 {
 		fmt.Fprintf(&b, "#SBATCH --cpus-per-task=%d\n", s.CPUsPerTask)
 	}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -71,8 +72,27 @@ type Slurm struct {
 	CPUsPerTask int    `yaml:"cpus_per_task"`
 	// Parallel limits how many array tasks run at once (0: no limit).
 	Parallel int `yaml:"parallel"`
+	// NTasks > 1 trains every point data-parallel over that many MPI
+	// ranks, launched by `srun --mpi=MPI` (the collegium binary must be
+	// built with -tags mpi).
+	NTasks int `yaml:"ntasks"`
+	// MPI is srun's MPI plugin for NTasks > 1 (default pmix).
+	MPI string `yaml:"mpi"`
 	// Options are further sbatch options, each a whole "--name=value".
 	Options []string `yaml:"options"`
+}
+
+// TrainCommand is the command an array task trains its point with: exe
+// train, launched by srun over NTasks ranks when NTasks > 1.
+func (s Slurm) TrainCommand(exe string) []string {
+	if s.NTasks <= 1 {
+		return []string{exe, "train"}
+	}
+	mpi := s.MPI
+	if mpi == "" {
+		mpi = "pmix"
+	}
+	return []string{"srun", "--mpi=" + mpi, "--ntasks=" + strconv.Itoa(s.NTasks), exe, "train"}
 }
 
 // specFile is the YAML layout of a spec; set and grid are read as nodes to
@@ -156,8 +176,11 @@ func (s *Spec) validate() error {
 			}
 		}
 	}
-	if s.Slurm.CPUsPerTask < 0 || s.Slurm.Parallel < 0 {
-		return errors.New("slurm: cpus_per_task and parallel must be ≥ 0")
+	if s.Slurm.CPUsPerTask < 0 || s.Slurm.Parallel < 0 || s.Slurm.NTasks < 0 {
+		return errors.New("slurm: cpus_per_task, parallel and ntasks must be ≥ 0")
+	}
+	if strings.ContainsAny(s.Slurm.MPI, " '\"\n") {
+		return fmt.Errorf("slurm: mpi %q: want a plugin name (pmix, pmi2)", s.Slurm.MPI)
 	}
 	for _, o := range s.Slurm.Options {
 		if !strings.HasPrefix(o, "--") || strings.ContainsAny(o, "\n\r") {

@@ -233,12 +233,18 @@ func TestWriteSbatch(t *testing.T) {
 	spec, _ := filepath.Abs("spec.yaml")
 	for _, want := range []string{
 		"#!/bin/bash\n", "#SBATCH --array=1,3%2\n", "#SBATCH --cpus-per-task=4\n", "#SBATCH --partition=gpu\n",
-		"#SBATCH --time=1:00:00\n", "#SBATCH --mem=8G\n", "#SBATCH --output=" + filepath.Join(dir, "slurm", "%A_%a.out") + "\n",
+		"#SBATCH --time=1:00:00\n", "#SBATCH --ntasks=1\n", "#SBATCH --mem=8G\n", "#SBATCH --output=" + filepath.Join(dir, "slurm", "%A_%a.out") + "\n",
 		`exec '/opt/it'\''s/collegium' sweep '` + spec + `' --out '` + dir + `' --point "$SLURM_ARRAY_TASK_ID"` + "\n",
 	} {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("sbatch script lacks %q:\n%s", want, b)
 		}
+	}
+	if got := (Slurm{NTasks: 2}).TrainCommand("/c"); !slices.Equal(got, []string{"srun", "--mpi=pmix", "--ntasks=2", "/c", "train"}) {
+		t.Errorf("train command over 2 ranks: %v", got)
+	}
+	if got := (Slurm{}).TrainCommand("/c"); !slices.Equal(got, []string{"/c", "train"}) {
+		t.Errorf("train command of one task: %v", got)
 	}
 	if _, err := p.WriteSbatch(Slurm{}, "x", "s", nil); err == nil {
 		t.Error("an array of no points was written")

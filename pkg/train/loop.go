@@ -22,7 +22,7 @@ func (r *run) loop(ctx context.Context) (*Result, error) {
 	r.log.WithFields(logrus.Fields{
 		"model": r.cfg.Model.String(), "params": r.train.ParamCount(), "dataset": r.cfg.Data.Dataset,
 		"device": r.dev.Name(), "dtype": r.cfg.Dtype, "epochs": r.cfg.Epochs, "from_epoch": r.ck.Epoch,
-		"steps_per_epoch": r.perEpoch, "dir": r.dir,
+		"steps_per_epoch": r.perEpoch, "dir": r.dir, "ranks": r.comm.Size(),
 	}).Info("training")
 	for r.ck.Epoch < r.cfg.Epochs {
 		interrupted, err := r.trainEpoch(ctx)
