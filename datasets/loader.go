@@ -131,14 +131,11 @@ func (l *Loader) State() LoaderState { return l.next }
 // batches prepared ahead. st must come from a loader with the same seed and
 // batch size.
 func (l *Loader) Seek(st LoaderState) error {
-	switch {
-	case l.closed:
+	if l.closed {
 		return ErrLoaderClosed
-	case st.Seed != l.seed || st.BatchSize != l.batchSize:
-		return fmt.Errorf("seek: state is for seed %d, batch size %d; loader has seed %d, batch size %d",
-			st.Seed, st.BatchSize, l.seed, l.batchSize)
-	case st.Epoch < 0 || st.Batch < 0 || st.Batch >= l.perEpoch:
-		return fmt.Errorf("seek: position epoch %d batch %d outside epochs of %d batches", st.Epoch, st.Batch, l.perEpoch)
+	}
+	if err := checkSeek(st, l.seed, l.batchSize, l.perEpoch); err != nil {
+		return err
 	}
 	l.stop()
 	l.next = st
@@ -152,13 +149,11 @@ func (l *Loader) Seek(st LoaderState) error {
 // one unsharded loader, augmentation included. Batches prepared ahead are
 // discarded. The batch size must be a multiple of size.
 func (l *Loader) Shard(rank, size int) error {
-	switch {
-	case l.closed:
+	if l.closed {
 		return ErrLoaderClosed
-	case size < 1 || rank < 0 || rank >= size:
-		return fmt.Errorf("shard: rank %d of %d", rank, size)
-	case l.batchSize%size != 0:
-		return fmt.Errorf("shard: batch size %d is not a multiple of %d shards", l.batchSize, size)
+	}
+	if err := checkShard(rank, size, l.batchSize); err != nil {
+		return err
 	}
 	l.stop()
 	l.shard = shard{rank: rank, size: size}
@@ -202,11 +197,7 @@ func (l *Loader) stop() {
 
 // after returns the position that follows batch (epoch, index).
 func (l *Loader) after(epoch, index int) LoaderState {
-	st := LoaderState{Seed: l.seed, BatchSize: l.batchSize, Epoch: epoch, Batch: index + 1}
-	if st.Batch == l.perEpoch {
-		st.Epoch, st.Batch = epoch+1, 0
-	}
-	return st
+	return positionAfter(l.seed, l.batchSize, l.perEpoch, epoch, index)
 }
 
 // produce fills batches from position st on until ctx ends, then closes out.
