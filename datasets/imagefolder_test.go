@@ -206,8 +206,8 @@ func TestImageEvalTransform(t *testing.T) {
 	l := newImageLoader(t, f, ImageLoaderConfig{BatchSize: 1, Size: 28, Resize: 32})
 	b := takeImages(t, l, 1)[0]
 	plane := 28 * 28
-	red := func(v float32) float64 { return float64(v*imageNetStd[0] + imageNetMean[0]) }
-	blue := func(v float32) float64 { return float64(v*imageNetStd[2] + imageNetMean[2]) }
+	red := func(v float32) float64 { return float64(v*ImageNetStd[0] + ImageNetMean[0]) }
+	blue := func(v float32) float64 { return float64(v*ImageNetStd[2] + ImageNetMean[2]) }
 	for y := range 28 {
 		for _, x := range []int{0, 10, 17, 27} {
 			r, bl := red(b.images[y*28+x]), blue(b.images[2*plane+y*28+x])

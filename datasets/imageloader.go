@@ -310,7 +310,7 @@ func (l *ImageLoader) transform(dst []float32, file string, src *rand.PCG, s *im
 	s.rgb = toRGB(img, s.rgb)
 	size, plane := l.c.Size, l.c.Size*l.c.Size
 	if !l.c.Train {
-		resizeCrop(dst, s.rgb, w, h, centreCrop(w, h, l.c.Resize, size), size, s)
+		resizeCrop(dst, s.rgb, w, h, centreCropRect(w, h, l.c.Resize, size), size, s)
 		normalise(dst, plane)
 		return nil
 	}

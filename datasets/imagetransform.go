@@ -8,13 +8,6 @@ import (
 	"math/rand/v2"
 )
 
-// ImageNet's per-channel statistics of RGB in [0, 1] (the values every
-// reference implementation normalises with).
-var (
-	imageNetMean = [3]float32{0.485, 0.456, 0.406}
-	imageNetStd  = [3]float32{0.229, 0.224, 0.225}
-)
-
 // The AlexNet PCA lighting noise of fb.resnet.torch (the ResNeXt reference
 // training): eigenvalues and eigenvectors (rows) of ImageNet's RGB
 // covariance.
@@ -76,10 +69,10 @@ func randomResizedCrop(src *rand.PCG, w, h int) cropRect {
 	return cropRect{math.Floor((float64(w) - cw) / 2), math.Floor((float64(h) - ch) / 2), cw, ch}
 }
 
-// centreCrop is the evaluation region: the image resized so its shorter
+// centreCropRect is the evaluation region: the image resized so its shorter
 // side is resize, then the centred size×size square (as Resize(256),
 // CenterCrop(224)), expressed in source pixels.
-func centreCrop(w, h, resize, size int) cropRect {
+func centreCropRect(w, h, resize, size int) cropRect {
 	side := float64(size) * float64(min(w, h)) / float64(resize)
 	return cropRect{(float64(w) - side) / 2, (float64(h) - side) / 2, side, side}
 }
@@ -272,7 +265,7 @@ func lighting(img []float32, plane int, std float64, src *rand.PCG) {
 // normalise clamps to [0, 1] and applies ImageNet's mean and std.
 func normalise(img []float32, plane int) {
 	for c := range 3 {
-		m, s := imageNetMean[c], imageNetStd[c]
+		m, s := ImageNetMean[c], ImageNetStd[c]
 		ch := img[c*plane : (c+1)*plane]
 		for i, v := range ch {
 			ch[i] = (min(max(v, 0), 1) - m) / s
