@@ -10,12 +10,14 @@
 # waits for both, and checks both with `collegium report` (every point
 # finished, the MPI run trained on 2 ranks). The daemons it started are
 # stopped on exit. Everything lives in WORK (default: a new temporary
-# directory); nothing outside it is configured.
+# directory, removed after a successful check); nothing outside it is
+# configured.
 #
 # Usage: scripts/slurm-check.sh [WORK]      (about 1 minute on 2 cores once
 #        the packages are installed; docs/SCALE.md)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
+keep=${1:-}
 work=${1:-$(mktemp -d /tmp/collegium-slurm.XXXXXX)}
 mkdir -p "$work"
 work="$(cd "$work" && pwd)"
@@ -171,6 +173,11 @@ if ! grep -q "ranks=2" "$work/mpi/run/train.log"; then
 	fail=1
 fi
 if [ $fail = 0 ]; then
-	log "ok: 2-rank MPI job and 4-point sweep array finished and reported ($(($(date +%s) - start)) s; work dir $work)"
+	log "ok: 2-rank MPI job and 4-point sweep array finished and reported ($(($(date +%s) - start)) s)"
+	if [ -z "$keep" ]; then
+		cleanup
+		pids=()
+		rm -rf "$work"
+	fi
 fi
 exit $fail
