@@ -13,6 +13,7 @@ import (
 
 	"github.com/collegium/collegium/pkg/device"
 	"github.com/collegium/collegium/pkg/device/registry"
+	"github.com/collegium/collegium/pkg/dist"
 	"github.com/collegium/collegium/pkg/train"
 )
 
@@ -42,6 +43,7 @@ var trainFlags = []struct{ flag, key string }{
 	{"device", "device"},
 	{"dtype", "dtype"},
 	{"tf32", "tf32"},
+	{"sync-bn", "sync_bn"},
 	{"out", "out"},
 }
 
@@ -95,6 +97,7 @@ func addTrainFlags(f *pflag.FlagSet, configPath, resume *string) {
 	f.String("device", d.Device, "cpu or cuda:N")
 	f.String("dtype", d.Dtype, "float32 or float64")
 	f.Bool("tf32", d.TF32, "float32 matrix products on TF32 tensor cores (GPU of compute capability ≥ 8.0)")
+	f.Bool("sync-bn", d.SyncBN, "over several ranks (mpirun, srun): BN statistics of the global batch instead of each rank's share")
 	f.String("out", d.Out, "run directory (default runs/<timestamp>)")
 }
 
@@ -132,7 +135,12 @@ func runTraining(cmd *cobra.Command, cfg train.Config, resume bool) error {
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	dev, err := registry.Open(cfg.Device)
+	comm, err := dist.Open()
+	if err != nil {
+		return err
+	}
+	defer comm.Close()
+	dev, err := registry.Open(dist.LocalDevice(cfg.Device))
 	if err != nil {
 		return err
 	}
@@ -153,11 +161,14 @@ func runTraining(cmd *cobra.Command, cfg train.Config, resume bool) error {
 		stop() // a second signal ends the process at once
 	}()
 	res, err := train.Run(ctx, cfg, train.Options{
-		Device: dev, Data: data, Resume: resume,
-		Terminal: term.IsTerminal(int(os.Stderr.Fd())),
+		Device: dev, Data: data, Resume: resume, Comm: comm,
+		Terminal: comm.Rank() == 0 && term.IsTerminal(int(os.Stderr.Fd())),
 	})
 	if err != nil {
 		return err
+	}
+	if comm.Rank() != 0 {
+		return nil
 	}
 	out := cmd.OutOrStdout()
 	if res.Interrupted {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/collegium/collegium/datasets"
 	"github.com/collegium/collegium/pkg/device"
+	"github.com/collegium/collegium/pkg/dist"
 	"github.com/collegium/collegium/pkg/engine"
 	"github.com/collegium/collegium/pkg/models"
 )
@@ -51,6 +52,12 @@ type Options struct {
 	// number of steps done (cancelling the run's context from it stops
 	// the run after that step).
 	OnStep func(step int)
+	// Comm is the job this process trains in as one rank (nil: a job of
+	// one). Config.BatchSize is the global batch: each rank trains on its
+	// share and the gradients are averaged over the ranks; rank 0 alone
+	// evaluates and writes the run directory. Every rank must be given the
+	// same Config (and Resume).
+	Comm dist.Comm
 }
 
 // Result is what a run did.
@@ -94,6 +101,11 @@ type run struct {
 	// perEpoch is the number of steps per epoch.
 	perEpoch int
 	closers  []func()
+	// comm is the job of ranks; avg averages gradients over it (nil for a
+	// job of one); rankBatch is this rank's share of the global batch.
+	comm      dist.Comm
+	avg       dist.Averager
+	rankBatch int
 }
 
 // Run trains the model of cfg on opts.Data with opts.Device, evaluating,
@@ -126,6 +138,9 @@ func newRun(cfg Config, opts Options) (*run, error) {
 		return nil, err
 	}
 	r := &run{cfg: cfg, opts: opts, dev: opts.Device}
+	if err := r.joinRanks(); err != nil {
+		return r, err
+	}
 	if err := r.openDir(); err != nil {
 		return r, err
 	}
@@ -169,6 +184,9 @@ func (r *run) openDir() error {
 		r.cfg.Out = filepath.Join("runs", time.Now().Format("20060102-150405"))
 	}
 	r.dir = r.cfg.Out
+	if !r.leader() {
+		return r.followDir()
+	}
 	if err := os.MkdirAll(r.dir, 0o755); err != nil {
 		return fmt.Errorf("run directory: %w", err)
 	}
@@ -203,7 +221,7 @@ func (r *run) compile() error {
 	}
 	evalBatch := r.cfg.EvalBatchSize
 	var err error
-	if r.train, err = models.Build(r.cfg.Model, r.cfg.BatchSize, dt, true); err != nil {
+	if r.train, err = models.Build(r.cfg.Model, r.rankBatch, dt, true); err != nil {
 		return err
 	}
 	if r.eval, err = models.Build(r.cfg.Model, evalBatch, dt, false); err != nil {
@@ -213,7 +231,7 @@ func (r *run) compile() error {
 	for _, p := range r.train.Params {
 		keep = append(keep, p.Grad)
 	}
-	if r.tp, err = engine.Compile(r.train.Graph, r.dev, keep...); err != nil {
+	if r.tp, err = engine.Compile(r.train.Graph, r.trainDevice(), keep...); err != nil {
 		return fmt.Errorf("compile training graph of %s: %w", r.cfg.Model, err)
 	}
 	r.closers = append(r.closers, func() { r.tp.Close() })
@@ -279,6 +297,9 @@ func (r *run) initState() error {
 	r.loader = l
 	r.closers = append(r.closers, l.Close)
 	r.perEpoch = l.BatchesPerEpoch()
+	if err := r.shareData(); err != nil {
+		return err
+	}
 	if r.opts.Resume {
 		if err := l.Seek(r.ck.Loader); err != nil {
 			return fmt.Errorf("resume: %w", err)
