@@ -5,7 +5,10 @@
 # verdict. Every number in that file comes from this script.
 #
 # Usage:
-#   scripts/reproduce.sh            reduced budget on the CPU (writes docs/)
+#   scripts/reproduce.sh            reduced budget on the CPU (writes
+#                                   docs/REPRODUCTION.md, its figures, and
+#                                   the sections of docs/THEORY.md between
+#                                   "<!-- reproduce:STEP -->" markers)
 #   scripts/reproduce.sh --quick    a few minutes, smoke-test sizes (writes
 #                                   OUT/REPRODUCTION.md only; CI runs it)
 #   scripts/reproduce.sh --full --device cuda:0 --data-dir D
@@ -147,6 +150,15 @@ laws mlp mnist "1x256d" --depth 4 "${MLP_RULE[@]}"
 laws resnext29 cifar10 "1x128d 3x64d" "${X29_RULE[@]}"
 if [[ $X50 == 1 ]]; then laws resnext50 imagenet "1x64d 32x4d" "${X50_RULE[@]}"; fi
 
+# The top configurations measured directly: a check of the members law at
+# the optimum itself.
+for obj in primal dual; do
+	run "rerank-resnext29-$obj" "${C[@]}" search --family resnext29 --dataset cifar10 --baseline 3x64d --objective "$obj" --rerank 3 --top 3 "${X29_RULE[@]}" "${cache[@]}"
+done
+if [[ $X50 == 1 ]]; then
+	run rerank-resnext50-primal "${C[@]}" search --family resnext50 --dataset imagenet --baseline 32x4d --objective primal --rerank 2 --top 2 "${X50_RULE[@]}" "${cache[@]}"
+fi
+
 run budget-tolerance "${C[@]}" search --family resnext29 --dataset cifar10 --baseline 3x64d --budget-tolerance 0.02 --top 3 "${X29_RULE[@]}" "${cache[@]}"
 
 run members-mlp "${C[@]}" members --family mlp --dataset mnist --depth 4 --members 1,2,4,8,16,32 --widths 8,32 "${MLP_RULE[@]}" "${cache[@]}"
@@ -246,6 +258,10 @@ $(section seeds-resnext29)
 $(section seeds-resnext50)
 #### The optimum under every law
 $(for f in "$OUT"/sections/laws-*.md; do n=$(basename "$f" .md); echo "##### ${n#laws-}"; section "$n"; done)
+#### The top configurations measured directly (\`--rerank\`: V predicted by the members law, then measured)
+$(section rerank-resnext29-primal)
+$(section rerank-resnext29-dual)
+$(section rerank-resnext50-primal)
 #### The primal with a 2% budget tolerance (ResNeXt-29 against 3×64d)
 $(section budget-tolerance)
 #### How the measurement choices move V_1 and the optimum
@@ -285,11 +301,30 @@ $(for n in "${STEPS[@]}"; do [[ -f $OUT/sections/$n.time ]] && awk -v n="$n" '{ 
 HEAD
 }
 doc >"$OUT/REPRODUCTION.md"
+# splice DOC: replaces the text between each "<!-- reproduce:NAME -->" and
+# the next "<!-- /reproduce -->" in DOC by step NAME's command and output.
+splice() {
+	local doc=$1 tmp
+	tmp=$(mktemp)
+	awk -v dir="$OUT/sections" '
+		/^<!-- reproduce:[a-z0-9-]+ -->$/ {
+			print; name = $0; sub(/^<!-- reproduce:/, "", name); sub(/ -->$/, "", name)
+			cmd = dir "/" name ".cmd"; md = dir "/" name ".md"
+			if ((getline line < cmd) > 0) { print ""; print "    " line; print "" }
+			close(cmd)
+			while ((getline line < md) > 0) print line
+			close(md); skip = 1; next
+		}
+		/^<!-- \/reproduce -->$/ { skip = 0 }
+		!skip' "$doc" >"$tmp"
+	mv "$tmp" "$doc"
+}
 if [[ $MODE == reduced && $ONLY == . ]]; then
 	mkdir -p docs/img
 	cp "$OUT"/img/*.svg docs/img/
 	cp "$OUT/REPRODUCTION.md" docs/REPRODUCTION.md
-	echo "wrote docs/REPRODUCTION.md" >&2
+	splice docs/THEORY.md
+	echo "wrote docs/REPRODUCTION.md and the marked sections of docs/THEORY.md" >&2
 else
 	echo "wrote $OUT/REPRODUCTION.md" >&2
 fi
