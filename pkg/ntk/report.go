@@ -65,6 +65,11 @@ func (s Study) Run(w io.Writer) error {
 	fmt.Fprintf(w, "### (a) V of an MLP-CE against members m (%s, %s, %s)\n\n", s.MembersSpec, s.Scan.Sampling, s.Scan.InputsLabel(s.MembersSpec.Input.Size()))
 	WritePoints(w, pts)
 	fmt.Fprintf(w, "\nFitted log-log slope of V_diag against m: **%.3f ± %.3f** (theory −1).\n\n", slope.Slope, slope.SE)
+	held := "holds"
+	if math.Abs(slope.Slope+1) > 2*slope.SE {
+		held = "does not hold within 2 SE"
+	}
+	fmt.Fprintf(w, "Verdict on V ∝ 1/m for the MLP-CE: %s (slope %.3f ± %.3f).\n\n", held, slope.Slope, slope.SE)
 
 	pts, fit, err := DepthWidthScan(s.DepthSpec, s.Depths, s.Widths, s.Scan)
 	if err != nil {
@@ -73,6 +78,7 @@ func (s Study) Run(w io.Writer) error {
 	fmt.Fprintf(w, "### (b) V of single He-initialised ReLU MLPs over depth L and width n (input %d, %s, %s)\n\n", s.DepthSpec.Input.Size(), s.Scan.Sampling, s.Scan.InputsLabel(s.DepthSpec.Input.Size()))
 	WritePoints(w, pts)
 	fmt.Fprintf(w, "\nFit V = exp(c·L/n) − 1: **c = %.2f ± %.2f** (Hanin & Nica: 5), weighted SSE %.1f over %d points.\n\n", fit.Params[0], fit.ParamSE[0], fit.WSSE, fit.Points)
+	fmt.Fprintf(w, "Verdict on Hanin & Nica's exp(5·L/n) − 1 for ReLU MLPs: %s.\n\n", hnVerdict(fit))
 
 	// A block feeds all its output channels onward: measure the kernel of
 	// their sum (the trace would cost one gradient per channel).
@@ -112,6 +118,21 @@ func (s Study) Run(w io.Writer) error {
 		s.NetSpec.Family, s.NetSpec.Input.Channels, s.NetSpec.Input.Height, s.NetSpec.Input.Width, net.Sampling)
 	// ResNeXt-29: 3 blocks per stage, 2 layers of width n·{1, 2, 4} per block.
 	return writeWidthStudy(w, nets, 6+3+1.5)
+}
+
+// hnVerdict says whether the form exp(c·L/n) − 1 fits (χ²/dof ≤ 3) and
+// whether c agrees with Hanin & Nica's 5 within 2 SE.
+func hnVerdict(f Fit) string {
+	dof := float64(f.Points - 1)
+	form := fmt.Sprintf("the form fits (χ²/dof %.1f)", f.WSSE/dof)
+	if f.WSSE/dof > 3 {
+		form = fmt.Sprintf("the form does not fit (χ²/dof %.1f)", f.WSSE/dof)
+	}
+	c := fmt.Sprintf("its constant c = %.2f ± %.2f agrees with 5", f.Params[0], f.ParamSE[0])
+	if math.Abs(f.Params[0]-5) > 2*f.ParamSE[0] {
+		c = fmt.Sprintf("its constant c = %.2f ± %.2f is not 5 (theirs is the limit of deep, wide networks; at these depths the input and readout layers, which do not compound, weigh more)", f.Params[0], f.ParamSE[0])
+	}
+	return form + "; " + c
 }
 
 // writeWidthStudy writes the points and every width law fitted to them,
