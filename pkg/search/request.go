@@ -59,7 +59,10 @@ func Do(req Request) (Report, error) {
 	if err != nil || req.Rerank <= 0 {
 		return rep, err
 	}
-	return rep, rep.rerank(req.Rerank)
+	if err := rep.rerank(req.Rerank); err != nil {
+		return Report{}, err
+	}
+	return rep, nil
 }
 
 // LawOutcome is a search's answer under one V_1 law.
