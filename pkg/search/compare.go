@@ -201,6 +201,29 @@ func (c SeedComparison) Write(w io.Writer) {
 		}
 	}
 	fmt.Fprintf(w, "\nVerdict: %d of %d answers agree between the seed ranges; V_1 differs by more than 2 SE at %s.\n\n", agreeing, len(c.Answers), orNone(far))
+	var better, total [2]int
+	for _, a := range c.Answers {
+		k := 0
+		if a.Objective == Dual {
+			k = 1
+		}
+		total[k]++
+		if gains(a.A) && gains(a.B) {
+			better[k]++
+		}
+	}
+	fmt.Fprintf(w, "Verdict on the searches' claim: lower V than the baseline at its size (by more than the errors) in %d of %d primal searches, the baseline's V with fewer parameters in %d of %d dual searches, from both seed ranges.\n\n",
+		better[0], total[0], better[1], total[1])
+}
+
+// gains says whether a search's answer improves on its baseline: the
+// primal's V below V0 by more than √(SE² + SE_V0²), the dual's
+// parameters below P0.
+func gains(r Row) bool {
+	if Objective(r.Objective) == Dual {
+		return r.Params < r.BaselineParams
+	}
+	return r.BaselineV-r.V > math.Hypot(r.VSE, r.BaselineVSE)
 }
 
 // answerCell is an optimum with its V ratio (primal) or parameter ratio
