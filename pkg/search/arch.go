@@ -3,6 +3,7 @@ package search
 import (
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/sirupsen/logrus"
@@ -116,8 +117,20 @@ type V1 struct {
 	Fits []ntk.Fit
 	// Reason says why Fits[0] is used.
 	Reason string
-	// MaxWidth is the largest measured width; V1 beyond it is extrapolated.
-	MaxWidth int
+	// MinWidth and MaxWidth are the smallest and the largest width used:
+	// the grid starts at MinWidth, and V1 beyond MaxWidth is extrapolated.
+	MinWidth, MaxWidth int
+	// Unreliable are the widths whose measurement reached its sampling
+	// cap with a relative SE above the target (a tail that the cap did not
+	// tame): they are reported but neither fitted nor searched.
+	Unreliable []ntk.ScanPoint
+}
+
+// All is every measured width, those left out included, by width.
+func (v V1) All() []ntk.ScanPoint {
+	all := append(append([]ntk.ScanPoint(nil), v.Unreliable...), v.Points...)
+	sort.SliceStable(all, func(a, b int) bool { return all[a].N < all[b].N })
+	return all
 }
 
 // At evaluates the chosen law at width n, with its standard error
@@ -177,15 +190,33 @@ func (a Architecture) MeasureV1(cfg ntk.ScanConfig) (V1, error) {
 		}
 		pts = append(pts, pt)
 	}
-	sel, err := ntk.WidthFits(pts, ntk.WidthLaws(a.HNDepth))
+	v := V1{}
+	for _, p := range pts {
+		if rule := cfg.Sampling; rule.Min < rule.Max && p.Summary.VDiag.RelSE() > rule.RelSE {
+			v.Unreliable = append(v.Unreliable, p)
+			continue
+		}
+		v.Points = append(v.Points, p)
+	}
+	if len(v.Points) < 3 {
+		return V1{}, fmt.Errorf("fit V_1: only %d widths reached a relative SE of %.0f%% (raise --max-samples)", len(v.Points), 100*cfg.Sampling.RelSE)
+	}
+	sel, err := ntk.WidthFits(v.Points, ntk.WidthLaws(a.HNDepth))
 	if err != nil {
 		return V1{}, fmt.Errorf("fit V_1: %w", err)
 	}
-	return V1{Points: pts, Fits: sel.Fits, Reason: sel.Reason, MaxWidth: a.Widths[len(a.Widths)-1]}, nil
+	v.Fits, v.Reason = sel.Fits, sel.Reason
+	v.MinWidth, v.MaxWidth = v.Points[0].N, v.Points[len(v.Points)-1].N
+	if len(v.Unreliable) > 0 && cfg.Log != nil {
+		for _, p := range v.Unreliable {
+			cfg.Log.Warnf("V_1(%d) = %.3g ± %.2g stopped at its cap of %d initialisations above %.0f%% relative SE: left out of the fit and the search", p.N, p.Summary.VDiag.Value, p.Summary.VDiag.SE, p.Summary.Samples, 100*cfg.Sampling.RelSE)
+		}
+	}
+	return v, nil
 }
 
-// Problem is the search problem over m in [1, maxM] and n from the smallest
-// measured width to maxN, with V(m, n) = V_1(n)/m.
+// Problem is the search problem over m in [1, maxM] and n from the
+// smallest width V_1 was fitted at to maxN, with V(m, n) = V_1(n)/m.
 func (a Architecture) Problem(v V1, maxM, maxN int) (Problem, error) {
 	if maxM < 1 || maxN < 1 {
 		return Problem{}, fmt.Errorf("grid m ≤ %d, n ≤ %d: both bounds must be ≥ 1", maxM, maxN)
@@ -197,8 +228,8 @@ func (a Architecture) Problem(v V1, maxM, maxN int) (Problem, error) {
 	for m := 1; m <= maxM; m++ {
 		p.Ms = append(p.Ms, m)
 	}
-	// Widths below the smallest measured one would be extrapolated.
-	for n := a.Widths[0]; n <= maxN; n++ {
+	// Widths below the smallest fitted one would be extrapolated.
+	for n := v.MinWidth; n <= maxN; n++ {
 		p.Ns = append(p.Ns, n)
 	}
 	return p, nil

@@ -184,3 +184,23 @@ func TestMembersGridOfAnMLP(t *testing.T) {
 		t.Errorf("exponent %g ± %g, want −1", s.Slope, s.SE)
 	}
 }
+
+// TestUnreliableWidthsLeftOut: widths that stop at the cap above the
+// target SE are neither fitted nor searched; with too few left the search
+// refuses, naming the remedy.
+func TestUnreliableWidthsLeftOut(t *testing.T) {
+	req := tinyRequest(t)
+	req.Scan.Sampling = ntk.Sampling{Min: 4, Max: 8, Block: 4, RelSE: 1e-9}
+	if _, err := Do(req); err == nil || !strings.Contains(err.Error(), "--max-samples") {
+		t.Errorf("every width unreliable: err %v", err)
+	}
+	a, err := NewArchitecture("mlp", "mnist", 2, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := V1{MinWidth: 8, MaxWidth: 64, Fits: []ntk.Fit{{}}}
+	p, err := a.Problem(v, 4, 64)
+	if err != nil || p.Ns[0] != 8 {
+		t.Errorf("grid starts at n = %d (%v), want the smallest fitted width 8", p.Ns[0], err)
+	}
+}

@@ -84,8 +84,9 @@ func CompareSeeds(req Request, seeds [2]uint64, baselines []string, objectives [
 		ins[i], c.Laws[i] = in, in.v1.Fits[0].Law
 	}
 	c.Cross = crossScores(ins[0].v1, ins[1].v1)
-	for k, pa := range ins[0].v1.Points {
-		pb := ins[1].v1.Points[k]
+	bs := ins[1].v1.All()
+	for k, pa := range ins[0].v1.All() {
+		pb := bs[k]
 		a, b := pa.Summary.VDiag, pb.Summary.VDiag
 		c.Widths = append(c.Widths, WidthAgreement{N: pa.N, A: a, B: b, SamplesA: pa.Summary.Samples, SamplesB: pb.Summary.Samples,
 			Z: (a.Value - b.Value) / math.Hypot(a.SE, b.SE)})

@@ -143,6 +143,9 @@ func prepare(req Request) (inputs, error) {
 	if in.v1, err = arch.MeasureV1(req.Scan); err != nil {
 		return inputs{}, err
 	}
+	if bn < in.v1.MinWidth {
+		return inputs{}, fmt.Errorf("baseline %s: width %d is below the smallest width V_1 was measured to its target SE at (%d)", req.Baseline, bn, in.v1.MinWidth)
+	}
 	if in.law == MembersMeasured {
 		scan := req.Scan
 		scan.Sampling = GridSampling(scan.Sampling)
@@ -235,9 +238,13 @@ func (r Report) WriteFiles(dir string, top int) error {
 		in := r.Arch.Measure.Input
 		fmt.Fprintf(w, "V_1(n) of %s (m = 1, measured input %dx%dx%d, %s, %s per width)\n\n", r.Arch.Measure.Family,
 			in.Channels, in.Height, in.Width, r.Request.Scan.InputsLabel(in.Size()), r.Request.Scan.Sampling)
-		ntk.WritePoints(w, r.V1.Points)
+		all := r.V1.All()
+		ntk.WritePoints(w, all)
 		fmt.Fprintln(w)
-		ntk.WriteTails(w, r.V1.Points)
+		ntk.WriteTails(w, all)
+		for _, p := range r.V1.Unreliable {
+			fmt.Fprintf(w, "\n%s stopped at its cap above the target relative SE: left out of the fit and the search.\n", p.Name)
+		}
 		fmt.Fprintln(w)
 		ntk.WriteFits(w, r.V1.Fits)
 		fmt.Fprintf(w, "\nLaw used: %s (%s).\n\nMembers: %s.\n", r.V1.Fits[0].Law, r.V1.Reason, r.MembersReason)
