@@ -60,7 +60,7 @@ func (a Architecture) MeasureMembers(ms, ns []int, cfg ntk.ScanConfig) (MembersG
 			s.Members, s.Width = m, n
 			done++
 			if cfg.Log != nil {
-				cfg.Log.Infof("V(m, n) grid: %d×%dd (%d of %d)", m, n, done, total)
+				cfg.Log.Debugf("V(m, n) grid: %d×%dd (%d of %d)", m, n, done, total)
 			}
 			pt, err := ntk.MeasureSpec(s, cfg)
 			if err != nil {

@@ -30,6 +30,12 @@ const (
 	// variance from the members falls as 1/m and leaves a floor c from
 	// what they share (and its covariance with them).
 	SurfaceFloor = "c(n) + (V_1(n) − c(n))/m"
+	// SurfaceWidth is V(m, n) = κ·V_1(m^α·n) for m ≥ 2 (V_1(n) at m = 1):
+	// V set by the bottleneck's total width m·n, as when the members
+	// share dense layers around their grouped one (a ResNeXt's 1×1
+	// convolutions span all m·n channels); α = 1 is the total width
+	// alone, α = 0 no effect of m.
+	SurfaceWidth = "κ·V_1(m^α·n)"
 )
 
 // Surface is a law of V(m, n) anchored at V_1(n) with one parameter per
@@ -39,9 +45,11 @@ type Surface struct {
 	Form string
 	V1   V1
 	// Widths, P and PSE are the grid's widths, by increasing width, and
-	// the fitted parameter with its SE at each.
+	// the fitted parameter with its SE at each (power and floor forms).
 	Widths []int
 	P, PSE []float64
+	// Kappa and Alpha, with their SEs, are SurfaceWidth's two parameters.
+	Kappa, Alpha, KappaSE, AlphaSE float64
 }
 
 // NewSurface fits the surface of form to the grid: for SurfacePower the
@@ -72,6 +80,8 @@ func NewSurface(form string, v1 V1, g MembersGrid) (Surface, error) {
 			c, se := floorAt(v1, n, byN[n])
 			s.P, s.PSE = append(s.P, c), append(s.PSE, se)
 		}
+	case SurfaceWidth:
+		return widthSurface(v1, g)
 	default:
 		return Surface{}, fmt.Errorf("members surface %q: %w", form, ErrUnknown)
 	}
@@ -79,6 +89,36 @@ func NewSurface(form string, v1 V1, g MembersGrid) (Surface, error) {
 		return Surface{}, fmt.Errorf("members surface: the grid has no width measured at two or more m")
 	}
 	return s, nil
+}
+
+// widthSurface fits κ and α of SurfaceWidth to the cells with m ≥ 2 by
+// weighted least squares (the cells are indexed 1, 2, … as the fit's x).
+func widthSurface(v1 V1, g MembersGrid) (Surface, error) {
+	var cells []MembersCell
+	var xs, ys, ses []float64
+	for _, c := range g.Cells {
+		if c.M > 1 {
+			e := c.Point.Summary.VDiag
+			cells = append(cells, c)
+			xs, ys, ses = append(xs, float64(len(cells))), append(ys, e.Value), append(ses, math.Max(e.SE, 0.01*e.Value))
+		}
+	}
+	if len(cells) < 3 {
+		return Surface{}, fmt.Errorf("members surface: %d cells with m ≥ 2, want at least 3", len(cells))
+	}
+	law := ntk.Law{
+		ID: "width", Name: SurfaceWidth, Params: []string{"κ", "α"},
+		Eval: func(x float64, p []float64) float64 {
+			c := cells[int(x)-1]
+			return p[0] * v1.Fits[0].Eval(math.Pow(float64(c.M), p[1])*float64(c.N))
+		},
+		Start: func(_, _ []float64) []float64 { return []float64{1, 1} },
+	}
+	f, err := ntk.FitLaw(law, xs, ys, ses)
+	if err != nil {
+		return Surface{}, fmt.Errorf("members surface: %w", err)
+	}
+	return Surface{Form: SurfaceWidth, V1: v1, Kappa: f.Params[0], Alpha: f.Params[1], KappaSE: f.ParamSE[0], AlphaSE: f.ParamSE[1]}, nil
 }
 
 // floorAt fits c in V(m, n) − V_1(n)/m = c·(1 − 1/m) to the cells.
@@ -124,8 +164,20 @@ func (s Surface) Param(n int) (float64, float64) {
 	return (1-t)*s.P[i-1] + t*s.P[i], math.Hypot((1-t)*s.PSE[i-1], t*s.PSE[i])
 }
 
-// V is V(m, n) with its SE propagated from V_1's and the parameter's.
+// V is V(m, n) with its SE propagated from V_1's and the parameters'.
 func (s Surface) V(m, n int) (float64, float64) {
+	if s.Form == SurfaceWidth {
+		if m == 1 {
+			return s.V1.At(n)
+		}
+		lm := math.Log(float64(m))
+		w := math.Pow(float64(m), s.Alpha) * float64(n)
+		f := s.V1.Fits[0]
+		v1, se1 := f.Eval(w), f.EvalSE(w)
+		h := 1e-4 * w
+		dv := (f.Eval(w+h) - f.Eval(w-h)) / (2 * h) * w * lm
+		return s.Kappa * v1, math.Sqrt(math.Pow(s.Kappa*se1, 2) + math.Pow(v1*s.KappaSE, 2) + math.Pow(s.Kappa*dv*s.AlphaSE, 2))
+	}
 	v1, se1 := s.V1.At(n)
 	p, sep := s.Param(n)
 	if s.Form == SurfaceFloor {
@@ -145,7 +197,7 @@ func FitSurface(v1 V1, g MembersGrid) (Surface, string, error) {
 	bestScore := math.Inf(1)
 	var parts []string
 	var errs []error
-	for _, form := range []string{SurfaceFloor, SurfacePower} {
+	for _, form := range []string{SurfaceWidth, SurfaceFloor, SurfacePower} {
 		s, err := NewSurface(form, v1, g)
 		if err != nil {
 			errs = append(errs, err)
@@ -164,6 +216,9 @@ func FitSurface(v1 V1, g MembersGrid) (Surface, string, error) {
 	name := map[string]string{SurfacePower: "q", SurfaceFloor: "c"}[best.Form]
 	for i, n := range best.Widths {
 		ps = append(ps, fmt.Sprintf("%s(%d) = %.3g ± %.2g", name, n, best.P[i], best.PSE[i]))
+	}
+	if best.Form == SurfaceWidth {
+		ps = []string{fmt.Sprintf("κ = %.3g ± %.2g, α = %.3g ± %.2g", best.Kappa, best.KappaSE, best.Alpha, best.AlphaSE)}
 	}
 	reason := fmt.Sprintf("V(m, n) = %s with %s, fitted to V measured on m ∈ %v (mean z² on the grid: %s, V_1(n)/m %.3g)",
 		best.Form, strings.Join(ps, ", "), gridMembers(g), strings.Join(parts, ", "), Score(g, CE(v1.At)))

@@ -75,6 +75,31 @@ func TestSurfaceForms(t *testing.T) {
 	if err != nil || best.Form != SurfaceFloor || !strings.Contains(why, SurfaceFloor) {
 		t.Errorf("a floored grid fitted as %s: %q %v", best.Form, why, err)
 	}
+	// A grid set by the total width: V = 0.8·V_1(m^1.1·n) for m ≥ 2.
+	var total MembersGrid
+	for _, n := range []int{2, 4, 8} {
+		for _, m := range []int{1, 2, 4, 8, 16} {
+			w := math.Pow(float64(m), 1.1) * float64(n)
+			v := 0.8 * f.Eval(w)
+			if m == 1 {
+				v, _ = v1.At(n)
+			}
+			total.Cells = append(total.Cells, cell(m, n, v))
+		}
+	}
+	ws, err := NewSurface(SurfaceWidth, v1, total)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(ws.Kappa-0.8) > 1e-4 || math.Abs(ws.Alpha-1.1) > 1e-4 {
+		t.Errorf("κ = %g, α = %g, want 0.8 and 1.1", ws.Kappa, ws.Alpha)
+	}
+	if v, _ := ws.V(1, 4); v != ys[2] && math.Abs(v-f.Eval(4)) > 1e-12 {
+		t.Errorf("V(1, 4) = %g, want V_1(4) = %g", v, f.Eval(4))
+	}
+	if best, _, err := FitSurface(v1, total); err != nil || best.Form != SurfaceWidth {
+		t.Errorf("a total-width grid fitted as %s (%v)", best.Form, err)
+	}
 	if _, err := NewSurface(SurfaceFloor, v1, MembersGrid{}); err == nil {
 		t.Error("an empty grid accepted")
 	}
