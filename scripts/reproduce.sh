@@ -169,7 +169,7 @@ fi
 
 if [[ $CHOICES == 1 ]]; then
 	run choices-resnext29 "${C[@]}" study choices --family resnext29 --dataset cifar10 --baseline 3x64d --sizes 8,32 --max-samples 256 --rel-se 0.15 --members-law ce "${cache[@]}"
-	run choices-resnext50 "${C[@]}" study choices --family resnext50 --dataset imagenet --baseline 32x4d --sizes 32,64 --max-samples 256 --rel-se 0.15 --members-law ce "${cache[@]}"
+	run choices-resnext50 "${C[@]}" study choices --family resnext50 --dataset imagenet --baseline 32x4d --sizes 32,64 --modes train --max-samples 256 --rel-se 0.15 --members-law ce "${cache[@]}"
 fi
 
 run dynamics-mlp "${C[@]}" study dynamics --family mlp --depth 2 --width 16 "${DYN[@]}" --out "$OUT/study"

@@ -105,6 +105,7 @@ func studyChoicesCmd() *cobra.Command {
 		s        searchStudyFlags
 		sizes    []int
 		widths   []int
+		modes    []string
 		baseline string
 	)
 	cmd := &cobra.Command{
@@ -124,13 +125,12 @@ func studyChoicesCmd() *cobra.Command {
 				if size < 1 {
 					return fmt.Errorf("--sizes: %d: want ≥ 1", size)
 				}
-				for _, bs := range []bool{false, true} {
-					mode := "eval-mode BN"
-					if bs {
-						mode = "train-mode BN"
+				for _, mode := range modes {
+					if mode != "eval" && mode != "train" {
+						return fmt.Errorf("--modes: %q: want eval or train", mode)
 					}
-					settings = append(settings, search.Setting{Name: fmt.Sprintf("%d×%d, %s, %d inputs", size, size, mode, req.Scan.Inputs),
-						MeasureSize: size, BatchStats: bs, Inputs: req.Scan.Inputs})
+					settings = append(settings, search.Setting{Name: fmt.Sprintf("%d×%d, %s-mode BN, %d inputs", size, size, mode, req.Scan.Inputs),
+						MeasureSize: size, BatchStats: mode == "train", Inputs: req.Scan.Inputs})
 				}
 			}
 			outs, err := search.CompareSettings(req, settings)
@@ -147,6 +147,7 @@ func studyChoicesCmd() *cobra.Command {
 	s.add(cmd.Flags())
 	cmd.Flags().IntSliceVar(&sizes, "sizes", []int{8, 32}, "spatial sizes S of the S×S measured inputs")
 	cmd.Flags().IntSliceVar(&widths, "widths", []int{1, 4, 16, 64}, "widths whose V_1 the table shows")
+	cmd.Flags().StringSliceVar(&modes, "modes", []string{"eval", "train"}, "BN modes to measure at each size")
 	cmd.Flags().StringVar(&baseline, "baseline", "1x128d", `baseline "CxWd"`)
 	return cmd
 }
