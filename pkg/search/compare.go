@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/collegium/collegium/pkg/ntk"
@@ -247,8 +248,11 @@ type Setting struct {
 
 // SettingOutcome is V_1 and the primal and dual answers under a Setting.
 type SettingOutcome struct {
-	Setting Setting         `json:"setting"`
-	Points  []ntk.ScanPoint `json:"points"`
+	Setting Setting `json:"setting"`
+	// Points are every measured width, Unreliable the widths left out of
+	// the fit (stopped at the cap above the target SE).
+	Points     []ntk.ScanPoint `json:"points"`
+	Unreliable []int           `json:"unreliable,omitempty"`
 	Law     string          `json:"law"`
 	Primal  Row             `json:"primal"`
 	Dual    Row             `json:"dual"`
@@ -275,14 +279,18 @@ func CompareSettings(req Request, settings []Setting) ([]SettingOutcome, error) 
 			} else {
 				o.Dual = row
 			}
-			o.Points, o.Law = rep.V1.Points, rep.V1.Fits[0].Law
+			o.Points, o.Law, o.Unreliable = rep.V1.All(), rep.V1.Fits[0].Law, nil
+			for _, p := range rep.V1.Unreliable {
+				o.Unreliable = append(o.Unreliable, p.N)
+			}
 		}
 		out = append(out, o)
 	}
 	return out, nil
 }
 
-// WriteSettings writes the outcomes as Markdown, V_1 at the given widths.
+// WriteSettings writes the outcomes as Markdown, V_1 at the given widths
+// (marked † where left out of the fit).
 func WriteSettings(w io.Writer, outs []SettingOutcome, widths []int) {
 	fmt.Fprint(w, "| setting |")
 	for _, n := range widths {
@@ -300,12 +308,17 @@ func WriteSettings(w io.Writer, outs []SettingOutcome, widths []int) {
 			cell := " – |"
 			for _, p := range o.Points {
 				if p.N == n {
-					cell = fmt.Sprintf(" %.3g ± %.2g |", p.Summary.VDiag.Value, p.Summary.VDiag.SE)
+					mark := ""
+					if slices.Contains(o.Unreliable, n) {
+						mark = "†"
+					}
+					cell = fmt.Sprintf(" %.3g ± %.2g%s |", p.Summary.VDiag.Value, p.Summary.VDiag.SE, mark)
 				}
 			}
 			fmt.Fprint(w, cell)
 		}
 		fmt.Fprintf(w, " %s | %s | %s |\n", o.Law, answerCell(o.Primal), answerCell(o.Dual))
 	}
+	fmt.Fprintln(w, "\n† stopped at the sampling cap above the target relative SE: left out of the fit and the search.")
 	fmt.Fprintln(w)
 }
