@@ -158,6 +158,11 @@ func TestRowsCarryErrorsAndLaw(t *testing.T) {
 			t.Errorf("law table out of order at %d: %+v", i, outs[i])
 		}
 	}
+	var b strings.Builder
+	WriteLaws(&b, outs)
+	if want := "Members law under the chosen V_1 law: " + rep.MembersReason + "."; outs[0].Members != rep.MembersReason || !strings.Contains(b.String(), want) {
+		t.Errorf("law table does not state the members law %q:\n%s", rep.MembersReason, b.String())
+	}
 }
 
 // TestMembersGridOfAnMLP: the MLP-CE's members share no parameter, so
@@ -202,5 +207,29 @@ func TestUnreliableWidthsLeftOut(t *testing.T) {
 	p, err := a.Problem(v, 4, 64)
 	if err != nil || p.Ns[0] != 8 {
 		t.Errorf("grid starts at n = %d (%v), want the smallest fitted width 8", p.Ns[0], err)
+	}
+}
+
+// TestMembersVerdictLine: the grid's verdict names the widths where 1/m
+// holds, and says "at no width" when it holds at none.
+func TestMembersVerdictLine(t *testing.T) {
+	grid := func(exponent float64) MembersGrid {
+		return MembersGrid{
+			Cells:  []MembersCell{{M: 1, N: 4, Ratio: 1}, {M: 2, N: 4, Ratio: 1, RatioSE: 0.1}},
+			Slopes: []MembersSlope{{N: 4, Slope: ntk.Slope{Slope: exponent, SE: 0.05}}},
+		}
+	}
+	for _, c := range []struct {
+		exponent float64
+		want     string
+	}{
+		{-1.02, "holds within 2 SE at n ∈ {4}; fails at no width."},
+		{-0.5, "holds within 2 SE at no width; fails at n = 4 (exponent -0.50 ± 0.05)."},
+	} {
+		var b strings.Builder
+		grid(c.exponent).Write(&b)
+		if !strings.Contains(b.String(), c.want) {
+			t.Errorf("exponent %g: verdict\n%s\nwant %q", c.exponent, b.String(), c.want)
+		}
 	}
 }

@@ -253,9 +253,9 @@ type SettingOutcome struct {
 	// the fit (stopped at the cap above the target SE).
 	Points     []ntk.ScanPoint `json:"points"`
 	Unreliable []int           `json:"unreliable,omitempty"`
-	Law     string          `json:"law"`
-	Primal  Row             `json:"primal"`
-	Dual    Row             `json:"dual"`
+	Law        string          `json:"law"`
+	Primal     Row             `json:"primal"`
+	Dual       Row             `json:"dual"`
 }
 
 // CompareSettings runs req's search (its baseline, both objectives) once

@@ -132,7 +132,8 @@ func writeCSV(w io.Writer, rows []Row) error {
 	return nil
 }
 
-// WriteLaws writes the optimum under each law as a Markdown table.
+// WriteLaws writes the optimum under each law as a Markdown table, then
+// the members law under the chosen V_1 law.
 func WriteLaws(w io.Writer, outs []LawOutcome) {
 	fmt.Fprintln(w, "| law | held-out z² | optimum | params/P0 | V ± SE | V/V0 |")
 	fmt.Fprintln(w, "|---|---:|---|---:|---:|---:|")
@@ -147,5 +148,10 @@ func WriteLaws(w io.Writer, outs []LawOutcome) {
 		}
 		b := o.Best
 		fmt.Fprintf(w, "| %s | %.3g | %s | %.3f | %.4g ± %.2g | %.3f |\n", name, o.CV, b.Name, b.ParamsRatio, b.V, b.VSE, b.VRatio)
+	}
+	for _, o := range outs {
+		if o.Chosen && o.Members != "" {
+			fmt.Fprintf(w, "\nMembers law under the chosen V_1 law: %s.\n", o.Members)
+		}
 	}
 }

@@ -130,7 +130,11 @@ func (g MembersGrid) Write(w io.Writer) {
 			fails = append(fails, fmt.Sprintf("n = %d (%s)", s.N, why))
 		}
 	}
-	fmt.Fprintf(w, "\nVerdict on V(m, n) = V(1, n)/m: holds within 2 SE at n ∈ {%s}; fails at %s.\n", strings.Join(holds, ", "), orNone(fails))
+	held := "at no width"
+	if len(holds) > 0 {
+		held = "at n ∈ {" + strings.Join(holds, ", ") + "}"
+	}
+	fmt.Fprintf(w, "\nVerdict on V(m, n) = V(1, n)/m: holds within 2 SE %s; fails at %s.\n", held, orNone(fails))
 }
 
 // Holds says whether the 1/m law holds at width n: the fitted exponent is

@@ -73,6 +73,10 @@ type LawOutcome struct {
 	// Chosen marks the law the search uses by default.
 	Chosen bool `json:"chosen"`
 	Best   Row  `json:"best"`
+	// Members says how V(m, n) follows from V_1(n) under this law: the
+	// members law and, for a measured one, its fitted constants and how
+	// each form predicts the grid.
+	Members string `json:"members,omitempty"`
 	// Err says why the search failed under this law (e.g. infeasible).
 	Err string `json:"error,omitempty"`
 }
@@ -98,7 +102,7 @@ func Laws(req Request) ([]LawOutcome, error) {
 		if err != nil {
 			o.Err = err.Error()
 		} else {
-			o.Best = Rows(rep.Result, 1)[0]
+			o.Best, o.Members = Rows(rep.Result, 1)[0], rep.MembersReason
 		}
 		out = append(out, o)
 	}
