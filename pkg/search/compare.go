@@ -106,6 +106,11 @@ func CompareSeeds(req Request, seeds [2]uint64, baselines []string, objectives [
 			}
 			ans := SeedAnswer{Baseline: base, Objective: obj, A: Rows(reps[0].Result, 1)[0], B: Rows(reps[1].Result, 1)[0]}
 			ans.Agree, ans.How = agree(reps)
+			for i, rep := range reps {
+				if edge := onEdge(rep.Result); edge != "" {
+					ans.How += fmt.Sprintf("; range %d's optimum is on the grid's edge (%s)", i+1, edge)
+				}
+			}
 			c.Answers = append(c.Answers, ans)
 		}
 	}
@@ -125,6 +130,31 @@ func crossScores(a, b V1) []CrossScore {
 		}
 	}
 	return out
+}
+
+// onEdge says which bound of the grid the optimum of res lies on (the
+// largest m, or the smallest or largest n), or "" when it is inside: an
+// optimum on the edge may only be the best the grid allows.
+func onEdge(res Result) string {
+	if len(res.Ranked) == 0 || len(res.Grid) == 0 {
+		return ""
+	}
+	maxM, minN, maxN := 0, math.MaxInt, 0
+	for _, p := range res.Grid {
+		maxM, minN, maxN = max(maxM, p.M), min(minN, p.N), max(maxN, p.N)
+	}
+	o := res.Ranked[0]
+	var at []string
+	if o.M == maxM {
+		at = append(at, fmt.Sprintf("m = %d, the largest m", o.M))
+	}
+	if o.N == minN {
+		at = append(at, fmt.Sprintf("n = %d, the smallest n", o.N))
+	}
+	if o.N == maxN {
+		at = append(at, fmt.Sprintf("n = %d, the largest n", o.N))
+	}
+	return strings.Join(at, "; ")
 }
 
 // agree applies CompareSeeds's rule to the two reports.
