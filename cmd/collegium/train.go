@@ -1,12 +1,12 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
-	"os/signal"
-	"syscall"
 
+	"github.com/sirupsen/logrus"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
@@ -56,11 +56,9 @@ func init() {
 				"current step with a checkpoint that --resume continues exactly. See docs/TRAINING.md.",
 			Args: cobra.NoArgs,
 			RunE: func(cmd *cobra.Command, args []string) error {
-				cfg, err := trainConfig(cmd.Flags(), configPath, resume)
-				if err != nil {
-					return err
-				}
-				return runTraining(cmd, cfg, resume != "")
+				ctx, stop := interruptContext(cmd.Context())
+				defer stop()
+				return runTraining(ctx, cmd, configPath, resume)
 			},
 		}
 		addTrainFlags(cmd.Flags(), &configPath, &resume)
@@ -126,34 +124,36 @@ func trainConfig(f *pflag.FlagSet, configPath, resume string) (train.Config, err
 	return cfg, nil
 }
 
-// runTraining opens the device and data, trains until done or interrupted
+// runTraining resolves and checks the config, takes the run directory,
+// opens the device and data, trains until done or interrupted
 // (SIGINT/SIGTERM), and says where the outputs went.
-func runTraining(cmd *cobra.Command, cfg train.Config, resume bool) error {
+func runTraining(ctx context.Context, cmd *cobra.Command, configPath, resume string) error {
+	cfg, err := trainConfig(cmd.Flags(), configPath, resume)
+	if err != nil {
+		return err
+	}
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	dev, err := registry.Open(cfg.Device)
+	var dir *train.Dir
+	if resume != "" {
+		dir, err = train.OpenDir(resume)
+	} else {
+		dir, err = train.CreateDir(cfg.Out)
+	}
 	if err != nil {
+		return err
+	}
+	defer dir.Close()
+	cfg.Out = dir.Path
+	dev, data, err := openDeviceAndData(ctx, cfg)
+	if err != nil {
+		dir.LogFailure(err)
 		return err
 	}
 	defer dev.Close()
-	if cfg.TF32 {
-		if err := device.EnableTF32(dev); err != nil {
-			return fmt.Errorf("tf32: %w", err)
-		}
-	}
-	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	data, err := train.LoadDatasets(ctx, cfg.Data)
-	if err != nil {
-		return err
-	}
-	go func() {
-		<-ctx.Done()
-		stop() // a second signal ends the process at once
-	}()
 	res, err := train.Run(ctx, cfg, train.Options{
-		Device: dev, Data: data, Resume: resume,
+		Device: dev, Data: data, Resume: resume != "", Dir: dir,
 		Terminal: term.IsTerminal(int(os.Stderr.Fd())),
 	})
 	if err != nil {
@@ -162,7 +162,7 @@ func runTraining(cmd *cobra.Command, cfg train.Config, resume bool) error {
 	out := cmd.OutOrStdout()
 	if res.Interrupted {
 		fmt.Fprintf(out, "interrupted: checkpoint saved in %s; continue with: collegium train --resume %s\n", res.Dir, res.Dir)
-		return nil
+		return fmt.Errorf("training stopped after a whole step with a checkpoint: %w", interruption(ctx))
 	}
 	if n := len(res.History); n > 0 {
 		m := res.History[n-1]
@@ -170,4 +170,29 @@ func runTraining(cmd *cobra.Command, cfg train.Config, resume bool) error {
 	}
 	fmt.Fprintf(out, "outputs in %s: config.yaml, metrics.jsonl, metrics.csv, curves.png, curves.svg, train.log, checkpoint.json + safetensors\n", res.Dir)
 	return nil
+}
+
+// openDeviceAndData opens cfg's device and loads its datasets; a signal
+// while loading ends it as an interruption.
+func openDeviceAndData(ctx context.Context, cfg train.Config) (device.Device, train.Datasets, error) {
+	dev, err := registry.Open(cfg.Device)
+	if err != nil {
+		return nil, train.Datasets{}, err
+	}
+	if cfg.TF32 {
+		if err := device.EnableTF32(dev); err != nil {
+			dev.Close()
+			return nil, train.Datasets{}, fmt.Errorf("tf32: %w", err)
+		}
+	}
+	logrus.Infof("loading dataset %s", cfg.Data.Dataset)
+	data, err := train.LoadDatasets(ctx, cfg.Data)
+	if err == nil && ctx.Err() != nil {
+		err = context.Cause(ctx)
+	}
+	if err != nil {
+		dev.Close()
+		return nil, train.Datasets{}, whileInterrupted(ctx, "loading data", err)
+	}
+	return dev, data, nil
 }

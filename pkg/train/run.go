@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"time"
 
 	"github.com/sirupsen/logrus"
 	G "gorgonia.org/gorgonia"
@@ -24,8 +23,29 @@ type Datasets struct {
 	Train, Test *datasets.Dataset
 }
 
-// LoadDatasets loads the training and test splits that d names.
+// LoadDatasets loads the training and test splits that d names. It
+// returns as soon as ctx is cancelled, with ctx's cause: a read then in
+// progress (a slow disk, a pipe that never delivers) finishes in the
+// background and its result is dropped.
 func LoadDatasets(ctx context.Context, d Data) (Datasets, error) {
+	type loaded struct {
+		ds  Datasets
+		err error
+	}
+	done := make(chan loaded, 1)
+	go func() {
+		ds, err := loadDatasets(ctx, d)
+		done <- loaded{ds, err}
+	}()
+	select {
+	case l := <-done:
+		return l.ds, l.err
+	case <-ctx.Done():
+		return Datasets{}, fmt.Errorf("load data: %w", context.Cause(ctx))
+	}
+}
+
+func loadDatasets(ctx context.Context, d Data) (Datasets, error) {
 	train, err := datasets.Load(ctx, d.Dataset, datasets.Train, d.Dir)
 	if err != nil {
 		return Datasets{}, fmt.Errorf("load training set: %w", err)
@@ -43,6 +63,11 @@ type Options struct {
 	Data   Datasets
 	// Resume continues the run in Config.Out from its checkpoint.
 	Resume bool
+	// Dir, when set, is the run directory, already taken by the caller
+	// (who closes it); Config.Out must be empty or name it. Otherwise Run
+	// takes Config.Out itself (CreateDir, or OpenDir to resume) and
+	// releases it when it returns.
+	Dir *Dir
 	// Stderr receives log lines and the progress bar (nil: os.Stderr).
 	Stderr io.Writer
 	// Terminal draws a progress bar; otherwise progress is logged.
@@ -101,7 +126,31 @@ type run struct {
 // cancelled it finishes the current step, writes a checkpoint and returns
 // with Result.Interrupted set. A non-finite loss stops the run with an
 // error wrapping ErrNonFinite, keeping the last good checkpoint.
+//
+// The run directory is held (see Dir) for the whole run, and an error that
+// ends the run is also written to its train.log.
 func Run(ctx context.Context, cfg Config, opts Options) (*Result, error) {
+	if opts.Dir == nil {
+		var err error
+		if opts.Resume {
+			opts.Dir, err = OpenDir(cfg.Out)
+		} else {
+			opts.Dir, err = CreateDir(cfg.Out)
+		}
+		if err != nil {
+			return nil, err
+		}
+		defer opts.Dir.Close()
+	}
+	res, err := runIn(ctx, cfg, opts)
+	if err != nil {
+		opts.Dir.LogFailure(err)
+	}
+	return res, err
+}
+
+// runIn is Run in the directory opts.Dir.
+func runIn(ctx context.Context, cfg Config, opts Options) (*Result, error) {
 	r, err := newRun(cfg, opts)
 	if r != nil {
 		defer r.close()
@@ -162,15 +211,17 @@ func fitSpec(cfg *Config, d Datasets) error {
 	return nil
 }
 
-// openDir creates (or, resuming, reopens) the run directory, its log and
-// its resolved config.yaml.
+// openDir sets up the run in the directory taken: its log, and its
+// resolved config.yaml (a new run) or its checkpoint (a resumed one).
 func (r *run) openDir() error {
-	if r.cfg.Out == "" {
-		r.cfg.Out = filepath.Join("runs", time.Now().Format("20060102-150405"))
+	d := r.opts.Dir
+	if r.cfg.Out != "" && filepath.Clean(r.cfg.Out) != filepath.Clean(d.Path) {
+		return fmt.Errorf("config out %s, but the run directory taken is %s", r.cfg.Out, d.Path)
 	}
-	r.dir = r.cfg.Out
-	if err := os.MkdirAll(r.dir, 0o755); err != nil {
-		return fmt.Errorf("run directory: %w", err)
+	r.cfg.Out, r.dir = d.Path, d.Path
+	r.log = d.Logger(r.stderr())
+	if len(d.Removed) > 0 {
+		r.log.WithField("files", d.Removed).Info("removed the leftovers of interrupted writes")
 	}
 	if r.opts.Resume {
 		ck, err := readCheckpoint(r.dir)
@@ -178,19 +229,8 @@ func (r *run) openDir() error {
 			return err
 		}
 		r.ck = ck
-	} else if _, err := os.Stat(filepath.Join(r.dir, checkpointJSON)); err == nil {
-		return fmt.Errorf("run directory %s already holds a run: resume it with --resume %s, or choose another --out", r.dir, r.dir)
 	}
 	r.ck.Config = r.cfg
-	f, err := os.OpenFile(filepath.Join(r.dir, logFile), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
-		return fmt.Errorf("run log: %w", err)
-	}
-	r.closers = append(r.closers, func() { f.Close() })
-	r.log = logrus.New()
-	r.log.SetOutput(io.MultiWriter(r.stderr(), f))
-	r.log.SetFormatter(logrus.StandardLogger().Formatter)
-	r.log.SetLevel(logrus.GetLevel())
 	return r.cfg.Save(filepath.Join(r.dir, configFile))
 }
 
