@@ -137,6 +137,9 @@ func runTraining(ctx context.Context, cmd *cobra.Command, configPath, resume str
 	}
 	var dir *train.Dir
 	if resume != "" {
+		if err := train.CheckResume(resume, cfg); err != nil {
+			return err
+		}
 		dir, err = train.OpenDir(resume)
 	} else {
 		dir, err = train.CreateDir(cfg.Out)

@@ -201,3 +201,43 @@ func readFile(t *testing.T, path string) string {
 	}
 	return string(b)
 }
+
+// TestResumeOverridesCLI: --resume refuses flags that change the model or
+// the data before loading anything, leaving the run as it was; a resume
+// that fails later (it diverges) leaves config.yaml and checkpoint.json as
+// they were; allowed changes are recorded from the epoch they apply.
+func TestResumeOverridesCLI(t *testing.T) {
+	work := t.TempDir()
+	out := filepath.Join(work, "run")
+	if p := runCLIProcess(t, work, trainArgs("--epochs", "1", "--out", out)...); p.code != 0 {
+		t.Fatalf("status %d\n%s", p.code, p)
+	}
+	files := func() string {
+		return readFile(t, filepath.Join(out, "config.yaml")) + readFile(t, filepath.Join(out, "checkpoint.json"))
+	}
+	before := files()
+	for _, flags := range [][]string{
+		{"--members", "4"}, {"--aggregation", "sqrt"}, {"--parameterization", "ntk"}, {"--dataset", "fashion-mnist"},
+		{"--seed", "2"}, {"--batch-size", "64"}, {"--dtype", "float64"}, {"--optimizer", "adam"},
+	} {
+		p := runCLIProcess(t, work, append([]string{"train", "--resume", out}, flags...)...)
+		if p.code != 1 || !strings.Contains(p.stderr.String(), "cannot change when a run is resumed") || strings.Contains(p.stderr.String(), "loading dataset") {
+			t.Errorf("resume %v: status %d\n%s", flags, p.code, p)
+		}
+	}
+	p := runCLIProcess(t, work, "train", "--resume", out, "--epochs", "2", "--lr", "1e12", "--momentum", "0")
+	if p.code != 1 || !strings.Contains(p.stderr.String(), "loss is not finite") {
+		t.Fatalf("diverging resume: status %d\n%s", p.code, p)
+	}
+	if files() != before {
+		t.Fatal("refused or failed resumes changed config.yaml or checkpoint.json")
+	}
+	if p := runCLIProcess(t, work, "train", "--resume", out, "--epochs", "2", "--lr", "0.05"); p.code != 0 {
+		t.Fatalf("status %d\n%s", p.code, p)
+	}
+	ck := readCheckpointJSON(t, out)
+	if len(ck.Overrides) != 2 || ck.Overrides[1].Key != "optimizer.lr" || ck.Overrides[1].New != "0.05" || ck.Overrides[1].FromEpoch != 2 ||
+		!strings.Contains(readFile(t, filepath.Join(out, "config.yaml")), "#   optimizer.lr 0.1 → 0.05 from epoch 2") {
+		t.Errorf("overrides %+v\nconfig.yaml:\n%s", ck.Overrides, readFile(t, filepath.Join(out, "config.yaml")))
+	}
+}

@@ -118,6 +118,8 @@ type run struct {
 	ck     checkpoint
 	// perEpoch is the number of steps per epoch.
 	perEpoch int
+	// lastGood describes the last checkpoint written or loaded, "" if none.
+	lastGood string
 	closers  []func()
 }
 
@@ -208,7 +210,7 @@ func fitSpec(cfg *Config, d Datasets) error {
 	if err := s.Validate(); err != nil {
 		return fmt.Errorf("config: %w", err)
 	}
-	return nil
+	return checkPad(cfg.Data.Pad, ds.Height, ds.Width)
 }
 
 // openDir sets up the run in the directory taken: its log, and its
@@ -223,15 +225,37 @@ func (r *run) openDir() error {
 	if len(d.Removed) > 0 {
 		r.log.WithField("files", d.Removed).Info("removed the leftovers of interrupted writes")
 	}
-	if r.opts.Resume {
-		ck, err := readCheckpoint(r.dir)
-		if err != nil {
+	if !r.opts.Resume {
+		r.ck.Config = r.cfg
+		if err := removeStaleTensors(r.dir, ""); err != nil {
 			return err
 		}
-		r.ck = ck
+		return writeRunConfig(r.dir, r.ck)
 	}
+	ck, err := readCheckpoint(r.dir)
+	if err != nil {
+		return err
+	}
+	changed, err := resumeOverrides(ck, r.cfg)
+	if err != nil {
+		return err
+	}
+	// config.yaml follows checkpoint.json: it gets the new settings with the
+	// next checkpoint, so a resume that fails before one leaves both as
+	// they were (this write repairs a crash between the two).
+	if err := writeRunConfig(r.dir, ck); err != nil {
+		return err
+	}
+	if err := removeStaleTensors(r.dir, ck.Tensors); err != nil {
+		return err
+	}
+	for _, o := range changed {
+		r.log.WithField("setting", o.Key).Warnf("resumed with a changed setting: %s", o)
+	}
+	r.ck = ck
 	r.ck.Config = r.cfg
-	return r.cfg.Save(filepath.Join(r.dir, configFile))
+	r.ck.Overrides = append(r.ck.Overrides, changed...)
+	return nil
 }
 
 // compile builds and compiles the training and eval models, and shares the
