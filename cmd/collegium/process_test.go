@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,6 +21,25 @@ import (
 // in-process tests cover the races). COLLEGIUM_CLI=/path/to/collegium runs
 // them against another binary instead, e.g. an older build, to see that
 // they fail there.
+
+// TestMain fails the package if a test left a runs/ directory in the
+// source tree: tests that may start a run work in a temporary directory.
+func TestMain(m *testing.M) {
+	_, before := os.Stat(defaultRuns)
+	code := m.Run()
+	if _, after := os.Stat(defaultRuns); before != nil && after == nil {
+		fmt.Fprintf(os.Stderr, "FAIL: a test created %s in the source tree\n", defaultRuns)
+		code = 1
+	}
+	if cliPath != "" && os.Getenv("COLLEGIUM_CLI") == "" {
+		os.RemoveAll(filepath.Dir(cliPath))
+	}
+	os.Exit(code)
+}
+
+// defaultRuns is where runs without --out go, relative to the working
+// directory.
+const defaultRuns = "runs"
 
 var (
 	cliOnce sync.Once

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
+	"github.com/collegium/collegium/datasets"
 	"github.com/collegium/collegium/pkg/device"
 	"github.com/collegium/collegium/pkg/device/registry"
 	"github.com/collegium/collegium/pkg/train"
@@ -124,8 +125,9 @@ func trainConfig(f *pflag.FlagSet, configPath, resume string) (train.Config, err
 	return cfg, nil
 }
 
-// runTraining resolves and checks the config, takes the run directory,
-// opens the device and data, trains until done or interrupted
+// runTraining resolves and checks the config, the dataset's location and
+// the device, then takes the run directory (nothing refused leaves one
+// behind), loads the data, trains until done or interrupted
 // (SIGINT/SIGTERM), and says where the outputs went.
 func runTraining(ctx context.Context, cmd *cobra.Command, configPath, resume string) error {
 	cfg, err := trainConfig(cmd.Flags(), configPath, resume)
@@ -135,11 +137,21 @@ func runTraining(ctx context.Context, cmd *cobra.Command, configPath, resume str
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	var dir *train.Dir
 	if resume != "" {
 		if err := train.CheckResume(resume, cfg); err != nil {
 			return err
 		}
+	}
+	if err := findData(ctx, cfg.Data); err != nil {
+		return whileInterrupted(ctx, "finding data", err)
+	}
+	dev, err := openDevice(cfg)
+	if err != nil {
+		return err
+	}
+	defer dev.Close()
+	var dir *train.Dir
+	if resume != "" {
 		dir, err = train.OpenDir(resume)
 	} else {
 		dir, err = train.CreateDir(cfg.Out)
@@ -149,12 +161,16 @@ func runTraining(ctx context.Context, cmd *cobra.Command, configPath, resume str
 	}
 	defer dir.Close()
 	cfg.Out = dir.Path
-	dev, data, err := openDeviceAndData(ctx, cfg)
+	logrus.Infof("loading dataset %s", cfg.Data.Dataset)
+	data, err := train.LoadDatasets(ctx, cfg.Data)
+	if err == nil && ctx.Err() != nil {
+		err = context.Cause(ctx)
+	}
 	if err != nil {
+		err = whileInterrupted(ctx, "loading data", err)
 		dir.LogFailure(err)
 		return err
 	}
-	defer dev.Close()
 	res, err := train.Run(ctx, cfg, train.Options{
 		Device: dev, Data: data, Resume: resume != "", Dir: dir,
 		Terminal: term.IsTerminal(int(os.Stderr.Fd())),
@@ -175,27 +191,28 @@ func runTraining(ctx context.Context, cmd *cobra.Command, configPath, resume str
 	return nil
 }
 
-// openDeviceAndData opens cfg's device and loads its datasets; a signal
-// while loading ends it as an interruption.
-func openDeviceAndData(ctx context.Context, cfg train.Config) (device.Device, train.Datasets, error) {
+// findData checks that the dataset is one the CLI knows and finds where
+// its files are, without reading them.
+func findData(ctx context.Context, d train.Data) error {
+	spec, err := datasets.Lookup(d.Dataset)
+	if err != nil {
+		return err
+	}
+	_, err = datasets.NewResolver(d.Dir).Find(ctx, spec)
+	return err
+}
+
+// openDevice opens cfg's device, with TF32 when asked.
+func openDevice(cfg train.Config) (device.Device, error) {
 	dev, err := registry.Open(cfg.Device)
 	if err != nil {
-		return nil, train.Datasets{}, err
+		return nil, err
 	}
 	if cfg.TF32 {
 		if err := device.EnableTF32(dev); err != nil {
 			dev.Close()
-			return nil, train.Datasets{}, fmt.Errorf("tf32: %w", err)
+			return nil, fmt.Errorf("tf32: %w", err)
 		}
 	}
-	logrus.Infof("loading dataset %s", cfg.Data.Dataset)
-	data, err := train.LoadDatasets(ctx, cfg.Data)
-	if err == nil && ctx.Err() != nil {
-		err = context.Cause(ctx)
-	}
-	if err != nil {
-		dev.Close()
-		return nil, train.Datasets{}, whileInterrupted(ctx, "loading data", err)
-	}
-	return dev, data, nil
+	return dev, nil
 }

@@ -164,6 +164,32 @@ func TestFatalErrorInTrainLogCLI(t *testing.T) {
 	}
 }
 
+// TestRefusedRunLeavesNoDirectoryCLI: a run refused for a bad flag, config,
+// dataset or device creates no run directory.
+func TestRefusedRunLeavesNoDirectoryCLI(t *testing.T) {
+	work := t.TempDir()
+	for _, args := range [][]string{
+		{"train", "--tf32"},
+		{"train", "--device", "cuda:0"},
+		{"train", "--device", "tpu"},
+		{"train", "--lr", "NaN"},
+		{"train", "--epochs", "0"},
+		{"train", "--dataset", "imagenet"},
+		{"train", "--dataset", "cifar10", "--data-dir", filepath.Join(work, "nowhere")},
+		{"train", "--data-dir", filepath.Join(work, "nowhere"), "--out", filepath.Join(work, "run")},
+	} {
+		p := runCLIProcess(t, work, args...)
+		if p.code != 1 {
+			t.Errorf("%v: status %d, want 1\n%s", args, p.code, p)
+		}
+		for _, d := range []string{"runs", "run"} {
+			if _, err := os.Stat(filepath.Join(work, d)); err == nil {
+				t.Fatalf("%v was refused but left %s/\n%s", args, d, p)
+			}
+		}
+	}
+}
+
 // savedCheckpoint is the part of checkpoint.json the process tests read.
 type savedCheckpoint struct {
 	Epoch  int `json:"epoch"`
