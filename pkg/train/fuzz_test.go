@@ -37,6 +37,9 @@ func FuzzSafetensors(f *testing.F) {
 	f.Add(append(append(dup, hdr...), 0, 0, 0, 0))
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, b []byte) {
+		if len(b) > 2048 {
+			return // keeps minimising new inputs quick (see FuzzCIFAR)
+		}
 		tensors, meta, err := parseSafetensors(b)
 		if err != nil {
 			return
@@ -114,6 +117,9 @@ func FuzzCheckpoint(f *testing.F) {
 	f.Add(append(bytes.Clone(good), good...))
 	f.Add([]byte(`{}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
+		if len(b) > 4096 {
+			return // keeps minimising new inputs quick (see FuzzCIFAR)
+		}
 		ck, err := parseCheckpoint(b)
 		if err != nil {
 			return
