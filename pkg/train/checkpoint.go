@@ -208,8 +208,8 @@ func parseCheckpoint(b []byte) (checkpoint, error) {
 		return ck, fmt.Errorf("%d epochs done but %d in the history", ck.Epoch, len(ck.History))
 	case ck.Step < 0 || ck.EpochSteps < 0 || ck.EpochSteps > ck.Step:
 		return ck, fmt.Errorf("step %d with %d in the current epoch", ck.Step, ck.EpochSteps)
-	case ck.Loader.Epoch < 0 || ck.Loader.Batch < 0:
-		return ck, fmt.Errorf("loader position %+v", ck.Loader)
+	case ck.Loader.Epoch < 0 || ck.Loader.Batch < 0 || ck.Loader.Seed != ck.Config.Seed || ck.Loader.BatchSize != ck.Config.BatchSize:
+		return ck, fmt.Errorf("loader position %+v does not fit seed %d and batch size %d", ck.Loader, ck.Config.Seed, ck.Config.BatchSize)
 	case !finiteAtLeast0(ck.EpochTrainS) || !finiteAtLeast0(ck.WallS) || math.IsNaN(ck.EpochLossSum) || math.IsInf(ck.EpochLossSum, 0):
 		return ck, fmt.Errorf("epoch sums (loss %v, %v s) or wall time %v s not finite", ck.EpochLossSum, ck.EpochTrainS, ck.WallS)
 	}

@@ -103,7 +103,7 @@ func FuzzCheckpoint(f *testing.F) {
 		History:   []Metrics{{Epoch: 1, Step: 20, TrainLoss: 0.5, TestAcc: 0.9}},
 		Overrides: []Override{{Key: "optimizer.lr", Old: "0.1", New: "0.05", FromEpoch: 2, FromStep: 21}},
 	}
-	ck.Loader.Epoch, ck.Loader.Batch = 1, 5
+	ck.Loader.Seed, ck.Loader.BatchSize, ck.Loader.Epoch, ck.Loader.Batch = ck.Config.Seed, ck.Config.BatchSize, 1, 5
 	good, err := json.Marshal(ck)
 	if err != nil {
 		f.Fatal(err)

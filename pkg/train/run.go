@@ -348,6 +348,9 @@ func (r *run) initState() error {
 			return fmt.Errorf("resume: %w", err)
 		}
 	}
+	// A checkpoint written before the first step (a signal right at the
+	// start) must hold the loader's starting position too.
+	r.ck.Loader = l.State()
 	return nil
 }
 

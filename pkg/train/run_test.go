@@ -175,6 +175,28 @@ func TestResumeEquivalence(t *testing.T) {
 	}
 }
 
+// TestInterruptBeforeFirstStep: a run interrupted before its first step
+// (a signal right after it starts) writes a checkpoint that resumes into
+// the uninterrupted run's curve.
+func TestInterruptBeforeFirstStep(t *testing.T) {
+	c := testConfig(t.TempDir())
+	c.Epochs = 1
+	straight := runOK(t, context.Background(), c, testOptions())
+	c.Out = t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if res := runOK(t, ctx, c, testOptions()); !res.Interrupted {
+		t.Fatal("a run with a cancelled context was not interrupted")
+	}
+	rc, err := ResumeConfig(c.Out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := testOptions()
+	o.Resume = true
+	sameCurves(t, "resumed from step 0", runOK(t, context.Background(), rc, o).History, straight.History)
+}
+
 // TestNaNStops: an absurd learning rate diverges; the run stops with
 // ErrNonFinite and the last good checkpoint stays readable.
 func TestNaNStops(t *testing.T) {
