@@ -2,11 +2,15 @@ package main
 
 import (
 	"bytes"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // cifar10Records is n CIFAR-10 records (label, then 3,072 pixel bytes).
@@ -44,5 +48,34 @@ func TestTruncatedCIFARCLI(t *testing.T) {
 				t.Errorf("%v with %d records in data_batch_1.bin: status %d, want 1 and %q\n%s", args, records, p.code, want, p)
 			}
 		}
+	}
+}
+
+// TestInterruptedFetchCLI: Ctrl-C during a download ends `data fetch` with
+// status 130, saying so, and leaves no half-fetched NAME/ directory.
+func TestInterruptedFetchCLI(t *testing.T) {
+	started := make(chan struct{}, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "1000000")
+		w.WriteHeader(http.StatusOK)
+		w.Write([]byte{0x1f})
+		w.(http.Flusher).Flush()
+		started <- struct{}{}
+		<-r.Context().Done() // a download that never finishes
+	}))
+	defer srv.Close()
+	work := t.TempDir()
+	p := startCLI(t, work, "data", "fetch", "mnist", "--to", "data", "--base-url", srv.URL+"/")
+	select {
+	case <-started:
+	case <-time.After(time.Minute):
+		t.Fatalf("the fetch never reached the server\n%s", p)
+	}
+	p.signal(t, syscall.SIGINT)
+	if code := p.wait(t, 30*time.Second); code != 130 || !strings.Contains(p.stderr.String(), "data fetch: interrupted by SIGINT") {
+		t.Errorf("status %d, want 130 and an interruption\n%s", code, p)
+	}
+	if _, err := os.Stat(filepath.Join(work, "data", "mnist")); err == nil {
+		t.Error("the interrupted fetch left data/mnist")
 	}
 }
