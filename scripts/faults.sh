@@ -123,38 +123,43 @@ reap() {
   set -e
 }
 
+# start_long NAME: starts a long training into NAME in the background and
+# waits for its first checkpoint; BG is its PID.
+start_long() {
+  collegium train "${TINY[@]}" --epochs 500 --out "$1" >"$1.out" 2>"$1.err" &
+  BG=$!
+  PIDS+=("$BG")
+  wait_for "$1/checkpoint.json" 120
+}
+
+# interrupt NAME SIGNAL STATUS: stops the run BG started by start_long
+# NAME with the signal and records its exit status and resume hint.
+interrupt() {
+  kill "-$2" "$BG"
+  reap "$BG"
+  local saved="no checkpoint message"
+  grep -q "interrupted: checkpoint saved in $1" "$1.out" && saved="checkpoint saved"
+  check "SIG$2 to a run" "kill -$2 <run>" "exit $3, checkpoint saved" "exit $STATUS, $saved"
+}
+
 echo "running the faults in $W" >&2
 collegium train "${TINY[@]}" --epochs 1 --out base >/dev/null 2>&1
 cp -r base pristine
 
 # --- Two processes, one run directory ---------------------------------------
-collegium train "${TINY[@]}" --epochs 500 --out live >live.out 2>live.err &
-LIVE=$!
-PIDS+=("$LIVE")
-wait_for live/checkpoint.json 120
+start_long live
 expect "second run with the same --out (another model) while the first lives" 1 "live is in use by process <pid>" \
   collegium train --members 8 --width 8 --depth 1 --epochs 1 --out live
 expect "--resume of a run that is still alive" 1 "live is in use by process <pid>" \
   collegium train --resume live
-kill -INT "$LIVE"
-reap "$LIVE"
-s=$STATUS
-grep -q "interrupted: checkpoint saved in live" live.out && saved="checkpoint saved" || saved="no checkpoint message"
-check "SIGINT to a run" "kill -INT <run>" "exit 130, checkpoint saved" "exit $s, $saved"
+interrupt live INT 130
 members=$(grep -o '"members": [0-9]*' live/checkpoint.json | head -n 1)
 grep -q "members: 2" live/config.yaml && [[ $members == '"members": 2' ]] && agree=yes || agree=no
 check "after the refused second run: config.yaml and checkpoint.json of the live run" \
   "grep members live/config.yaml live/checkpoint.json" "both say members 2" "$([[ $agree == yes ]] && echo 'both say members 2' || echo "disagree ($members)")"
 
-collegium train "${TINY[@]}" --epochs 500 --out term >term.out 2>term.err &
-TERM_PID=$!
-PIDS+=("$TERM_PID")
-wait_for term/checkpoint.json 120
-kill -TERM "$TERM_PID"
-reap "$TERM_PID"
-s=$STATUS
-grep -q "interrupted: checkpoint saved in term" term.out && saved="checkpoint saved" || saved="no checkpoint message"
-check "SIGTERM to a run" "kill -TERM <run>" "exit 143, checkpoint saved" "exit $s, $saved"
+start_long term
+interrupt term TERM 143
 
 mkdir defaults && cd defaults
 sleep "$(printf '0.%03d' $((999 - 10#$(date +%N | cut -c1-3))))"
@@ -173,12 +178,9 @@ check "two default runs started in the same second" "collegium train & collegium
   "exit 0 and 0, 2 run directories" "exit $sa and $sb, $dirs run directories"
 
 # --- SIGKILL and its leftovers ------------------------------------------------
-collegium train "${TINY[@]}" --epochs 500 --out killed >/dev/null 2>&1 &
-K=$!
-PIDS+=("$K")
-wait_for killed/checkpoint.json 120
-kill -KILL "$K"
-reap "$K"
+start_long killed
+kill -KILL "$BG"
+reap "$BG"
 s=$STATUS
 tensors=$(sed -n 's/.*"tensors": "\(.*\)",/\1/p' killed/checkpoint.json)
 cp "killed/$tensors" "killed/.$tensors.tmp-4242"

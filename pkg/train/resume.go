@@ -22,6 +22,7 @@ type Override struct {
 	FromStep  int    `json:"from_step"`
 }
 
+// String says what changed and from when, as config.yaml lists it.
 func (o Override) String() string {
 	return fmt.Sprintf("%s %s → %s from epoch %d (step %d)", o.Key, o.Old, o.New, o.FromEpoch, o.FromStep)
 }
