@@ -14,6 +14,7 @@ import (
 	"github.com/collegium/collegium/datasets"
 	"github.com/collegium/collegium/pkg/device"
 	"github.com/collegium/collegium/pkg/device/registry"
+	"github.com/collegium/collegium/pkg/dist"
 	"github.com/collegium/collegium/pkg/train"
 )
 
@@ -43,6 +44,7 @@ var trainFlags = []struct{ flag, key string }{
 	{"device", "device"},
 	{"dtype", "dtype"},
 	{"tf32", "tf32"},
+	{"sync-bn", "sync_bn"},
 	{"out", "out"},
 }
 
@@ -94,6 +96,7 @@ func addTrainFlags(f *pflag.FlagSet, configPath, resume *string) {
 	f.String("device", d.Device, "cpu or cuda:N")
 	f.String("dtype", d.Dtype, "float32 or float64")
 	f.Bool("tf32", d.TF32, "float32 matrix products on TF32 tensor cores (GPU of compute capability ≥ 8.0)")
+	f.Bool("sync-bn", d.SyncBN, "over several ranks (mpirun, srun): BN statistics of the global batch instead of each rank's share")
 	f.String("out", d.Out, "run directory (default runs/<timestamp>)")
 }
 
@@ -126,9 +129,9 @@ func trainConfig(f *pflag.FlagSet, configPath, resume string) (train.Config, err
 }
 
 // runTraining resolves and checks the config, the dataset's location and
-// the device, then takes the run directory (nothing refused leaves one
-// behind), loads the data, trains until done or interrupted
-// (SIGINT/SIGTERM), and says where the outputs went.
+// the device, then takes the run directory (rank 0 of an MPI job only;
+// nothing refused leaves one behind), loads the data, trains until done or
+// interrupted (SIGINT/SIGTERM), and says where the outputs went.
 func runTraining(ctx context.Context, cmd *cobra.Command, configPath, resume string) error {
 	cfg, err := trainConfig(cmd.Flags(), configPath, resume)
 	if err != nil {
@@ -145,22 +148,29 @@ func runTraining(ctx context.Context, cmd *cobra.Command, configPath, resume str
 	if err := findData(ctx, cfg.Data); err != nil {
 		return whileInterrupted(ctx, "finding data", err)
 	}
-	dev, err := openDevice(cfg)
+	comm, err := dist.Open()
+	if err != nil {
+		return err
+	}
+	defer comm.Close()
+	dev, err := openDevice(dist.LocalDevice(cfg.Device), cfg.TF32)
 	if err != nil {
 		return err
 	}
 	defer dev.Close()
 	var dir *train.Dir
-	if resume != "" {
-		dir, err = train.OpenDir(resume)
-	} else {
-		dir, err = train.CreateDir(cfg.Out)
+	if comm.Rank() == 0 {
+		if resume != "" {
+			dir, err = train.OpenDir(resume)
+		} else {
+			dir, err = train.CreateDir(cfg.Out)
+		}
+		if err != nil {
+			return err
+		}
+		defer dir.Close()
+		cfg.Out = dir.Path
 	}
-	if err != nil {
-		return err
-	}
-	defer dir.Close()
-	cfg.Out = dir.Path
 	logrus.Infof("loading dataset %s", cfg.Data.Dataset)
 	data, err := train.LoadDatasets(ctx, cfg.Data)
 	if err == nil && ctx.Err() != nil {
@@ -168,20 +178,30 @@ func runTraining(ctx context.Context, cmd *cobra.Command, configPath, resume str
 	}
 	if err != nil {
 		err = whileInterrupted(ctx, "loading data", err)
-		dir.LogFailure(err)
+		if dir != nil {
+			dir.LogFailure(err)
+		}
 		return err
 	}
 	res, err := train.Run(ctx, cfg, train.Options{
-		Device: dev, Data: data, Resume: resume != "", Dir: dir,
-		Terminal: term.IsTerminal(int(os.Stderr.Fd())),
+		Device: dev, Data: data, Resume: resume != "", Dir: dir, Comm: comm,
+		Terminal: comm.Rank() == 0 && term.IsTerminal(int(os.Stderr.Fd())),
 	})
 	if err != nil {
 		return err
 	}
 	out := cmd.OutOrStdout()
 	if res.Interrupted {
-		fmt.Fprintf(out, "interrupted: checkpoint saved in %s; continue with: collegium train --resume %s\n", res.Dir, res.Dir)
-		return fmt.Errorf("training stopped after a whole step with a checkpoint: %w", interruption(ctx))
+		if comm.Rank() == 0 {
+			fmt.Fprintf(out, "interrupted: checkpoint saved in %s; continue with: collegium train --resume %s\n", res.Dir, res.Dir)
+		}
+		if ie := interruption(ctx); ie != nil {
+			return fmt.Errorf("training stopped after a whole step with a checkpoint: %w", ie)
+		}
+		return errors.New("training stopped after a whole step with a checkpoint: another rank was interrupted")
+	}
+	if comm.Rank() != 0 {
+		return nil
 	}
 	if n := len(res.History); n > 0 {
 		m := res.History[n-1]
@@ -202,13 +222,13 @@ func findData(ctx context.Context, d train.Data) error {
 	return err
 }
 
-// openDevice opens cfg's device, with TF32 when asked.
-func openDevice(cfg train.Config) (device.Device, error) {
-	dev, err := registry.Open(cfg.Device)
+// openDevice opens the device called name, with TF32 when asked.
+func openDevice(name string, tf32 bool) (device.Device, error) {
+	dev, err := registry.Open(name)
 	if err != nil {
 		return nil, err
 	}
-	if cfg.TF32 {
+	if tf32 {
 		if err := device.EnableTF32(dev); err != nil {
 			dev.Close()
 			return nil, fmt.Errorf("tf32: %w", err)

@@ -43,6 +43,10 @@ type Config struct {
 	// TF32 runs float32 matrix products on TF32 tensor cores (a GPU of
 	// compute capability 8.0 or newer; see device.TF32Switch).
 	TF32 bool `yaml:"tf32" json:"tf32"`
+	// SyncBN normalises by the statistics of the whole global batch when
+	// training over several ranks; without it each rank's BN uses the
+	// statistics of its own share (PyTorch DDP's default).
+	SyncBN bool `yaml:"sync_bn" json:"sync_bn"`
 	// Out is the run directory; empty means runs/<timestamp>.
 	Out string `yaml:"out" json:"out"`
 }

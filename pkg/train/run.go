@@ -14,6 +14,7 @@ import (
 
 	"github.com/collegium/collegium/datasets"
 	"github.com/collegium/collegium/pkg/device"
+	"github.com/collegium/collegium/pkg/dist"
 	"github.com/collegium/collegium/pkg/engine"
 	"github.com/collegium/collegium/pkg/models"
 )
@@ -66,7 +67,8 @@ type Options struct {
 	// Dir, when set, is the run directory, already taken by the caller
 	// (who closes it); Config.Out must be empty or name it. Otherwise Run
 	// takes Config.Out itself (CreateDir, or OpenDir to resume) and
-	// releases it when it returns.
+	// releases it when it returns. Only rank 0 of a job (see Comm) takes
+	// one: the other ranks write nothing.
 	Dir *Dir
 	// Stderr receives log lines and the progress bar (nil: os.Stderr).
 	Stderr io.Writer
@@ -76,6 +78,12 @@ type Options struct {
 	// number of steps done (cancelling the run's context from it stops
 	// the run after that step).
 	OnStep func(step int)
+	// Comm is the job this process trains in as one rank (nil: a job of
+	// one). Config.BatchSize is the global batch: each rank trains on its
+	// share and the gradients are averaged over the ranks; rank 0 alone
+	// evaluates and writes the run directory. Every rank must be given the
+	// same Config (and Resume).
+	Comm dist.Comm
 }
 
 // Result is what a run did.
@@ -121,6 +129,11 @@ type run struct {
 	// lastGood describes the last checkpoint written or loaded, "" if none.
 	lastGood string
 	closers  []func()
+	// comm is the job of ranks; avg averages gradients over it (nil for a
+	// job of one); rankBatch is this rank's share of the global batch.
+	comm      dist.Comm
+	avg       dist.Averager
+	rankBatch int
 }
 
 // Run trains the model of cfg on opts.Data with opts.Device, evaluating,
@@ -132,7 +145,7 @@ type run struct {
 // The run directory is held (see Dir) for the whole run, and an error that
 // ends the run is also written to its train.log.
 func Run(ctx context.Context, cfg Config, opts Options) (*Result, error) {
-	if opts.Dir == nil {
+	if opts.Dir == nil && leads(opts.Comm) {
 		var err error
 		if opts.Resume {
 			opts.Dir, err = OpenDir(cfg.Out)
@@ -145,11 +158,15 @@ func Run(ctx context.Context, cfg Config, opts Options) (*Result, error) {
 		defer opts.Dir.Close()
 	}
 	res, err := runIn(ctx, cfg, opts)
-	if err != nil {
+	if err != nil && opts.Dir != nil {
 		opts.Dir.LogFailure(err)
 	}
 	return res, err
 }
+
+// leads reports whether a process of the job comm (nil: a job of one) is
+// its rank 0, the one that holds and writes the run directory.
+func leads(comm dist.Comm) bool { return comm == nil || comm.Rank() == 0 }
 
 // runIn is Run in the directory opts.Dir.
 func runIn(ctx context.Context, cfg Config, opts Options) (*Result, error) {
@@ -177,6 +194,9 @@ func newRun(cfg Config, opts Options) (*run, error) {
 		return nil, err
 	}
 	r := &run{cfg: cfg, opts: opts, dev: opts.Device}
+	if err := r.joinRanks(); err != nil {
+		return r, err
+	}
 	if err := r.openDir(); err != nil {
 		return r, err
 	}
@@ -214,8 +234,13 @@ func fitSpec(cfg *Config, d Datasets) error {
 }
 
 // openDir sets up the run in the directory taken: its log, and its
-// resolved config.yaml (a new run) or its checkpoint (a resumed one).
+// resolved config.yaml (a new run) or its checkpoint (a resumed one). Ranks
+// other than 0 write nothing (followDir).
 func (r *run) openDir() error {
+	if !r.leader() {
+		r.dir = r.cfg.Out
+		return r.followDir()
+	}
 	d := r.opts.Dir
 	if r.cfg.Out != "" && filepath.Clean(r.cfg.Out) != filepath.Clean(d.Path) {
 		return fmt.Errorf("config out %s, but the run directory taken is %s", r.cfg.Out, d.Path)
@@ -267,7 +292,7 @@ func (r *run) compile() error {
 	}
 	evalBatch := r.cfg.EvalBatchSize
 	var err error
-	if r.train, err = models.Build(r.cfg.Model, r.cfg.BatchSize, dt, true); err != nil {
+	if r.train, err = models.Build(r.cfg.Model, r.rankBatch, dt, true); err != nil {
 		return err
 	}
 	if r.eval, err = models.Build(r.cfg.Model, evalBatch, dt, false); err != nil {
@@ -277,7 +302,7 @@ func (r *run) compile() error {
 	for _, p := range r.train.Params {
 		keep = append(keep, p.Grad)
 	}
-	if r.tp, err = engine.Compile(r.train.Graph, r.dev, keep...); err != nil {
+	if r.tp, err = engine.Compile(r.train.Graph, r.trainDevice(), keep...); err != nil {
 		return fmt.Errorf("compile training graph of %s: %w", r.cfg.Model, err)
 	}
 	r.closers = append(r.closers, func() { r.tp.Close() })
@@ -343,6 +368,9 @@ func (r *run) initState() error {
 	r.loader = l
 	r.closers = append(r.closers, l.Close)
 	r.perEpoch = l.BatchesPerEpoch()
+	if err := r.shareData(); err != nil {
+		return err
+	}
 	if r.opts.Resume {
 		if err := l.Seek(r.ck.Loader); err != nil {
 			return fmt.Errorf("resume: %w", err)
