@@ -125,7 +125,7 @@ func (p *proc) waitForStderr(t *testing.T, want string, timeout time.Duration) {
 		select {
 		case <-p.done:
 			t.Fatalf("%v ended (status %d) before writing %q\nstdout:\n%s\nstderr:\n%s", p.cmd.Args[1:], p.code, want, p.stdout.String(), p.stderr.String())
-		case <-time.After(20 * time.Millisecond):
+		case <-time.After(2 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("%v: no %q on stderr after %v\nstderr:\n%s", p.cmd.Args[1:], want, timeout, p.stderr.String())
