@@ -1,16 +1,19 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
-	"os/signal"
-	"syscall"
+	"path/filepath"
+	"strings"
 
+	"github.com/sirupsen/logrus"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
+	"github.com/collegium/collegium/datasets"
 	"github.com/collegium/collegium/pkg/device"
 	"github.com/collegium/collegium/pkg/device/registry"
 	"github.com/collegium/collegium/pkg/dist"
@@ -28,6 +31,7 @@ var trainFlags = []struct{ flag, key string }{
 	{"parameterization", "model.parameterization"},
 	{"dataset", "data.dataset"},
 	{"data-dir", "data.dir"},
+	{"image-size", "data.image_size"},
 	{"epochs", "epochs"},
 	{"batch-size", "batch_size"},
 	{"eval-batch-size", "eval_batch_size"},
@@ -58,11 +62,9 @@ func init() {
 				"current step with a checkpoint that --resume continues exactly. See docs/TRAINING.md.",
 			Args: cobra.NoArgs,
 			RunE: func(cmd *cobra.Command, args []string) error {
-				cfg, err := trainConfig(cmd.Flags(), configPath, resume)
-				if err != nil {
-					return err
-				}
-				return runTraining(cmd, cfg, resume != "")
+				ctx, stop := interruptContext(cmd.Context())
+				defer stop()
+				return runTraining(ctx, cmd, configPath, resume)
 			},
 		}
 		addTrainFlags(cmd.Flags(), &configPath, &resume)
@@ -80,8 +82,9 @@ func addTrainFlags(f *pflag.FlagSet, configPath, resume *string) {
 	f.Int("depth", d.Model.Depth, "depth L: hidden layers (mlp), convolutions (convnet), 2+9k (resnext29)")
 	f.String("aggregation", string(d.Model.Aggregation), "member aggregation: mean (1/m) or sqrt (1/√m)")
 	f.String("parameterization", string(d.Model.Parameterization), "standard or ntk (mlp, convnet)")
-	f.String("dataset", d.Data.Dataset, "dataset name")
-	f.String("data-dir", d.Data.Dir, "directory to look for the dataset first")
+	f.String("dataset", d.Data.Dataset, "dataset: "+strings.Join(datasets.Names(), ", ")+", or "+datasets.ImageNet+" (a folder tree, see --data-dir)")
+	f.String("data-dir", d.Data.Dir, "directory to look for the dataset first (imagenet: the tree D/train/CLASS/*.JPEG, D/val/CLASS/*.JPEG)")
+	f.Int("image-size", d.Data.ImageSize, "imagenet: side of the square training and evaluation images (0: 224)")
 	f.Int("epochs", d.Epochs, "epochs")
 	f.Int("batch-size", d.BatchSize, "training batch size")
 	f.Int("eval-batch-size", d.EvalBatchSize, "evaluation batch size")
@@ -129,56 +132,134 @@ func trainConfig(f *pflag.FlagSet, configPath, resume string) (train.Config, err
 	return cfg, nil
 }
 
-// runTraining opens the device and data, trains until done or interrupted
-// (SIGINT/SIGTERM), and says where the outputs went.
-func runTraining(cmd *cobra.Command, cfg train.Config, resume bool) error {
+// runTraining resolves and checks the config, the dataset's location and
+// the device, then takes the run directory (rank 0 of an MPI job only;
+// nothing refused leaves one behind), loads the data, trains until done or
+// interrupted (SIGINT/SIGTERM), and says where the outputs went.
+func runTraining(ctx context.Context, cmd *cobra.Command, configPath, resume string) error {
+	cfg, err := trainConfig(cmd.Flags(), configPath, resume)
+	if err != nil {
+		return err
+	}
 	if err := cfg.Validate(); err != nil {
 		return err
+	}
+	if resume != "" {
+		if err := train.CheckResume(resume, cfg); err != nil {
+			return err
+		}
+	}
+	folders, err := findData(ctx, cfg)
+	if err != nil {
+		return whileInterrupted(ctx, "finding data", err)
 	}
 	comm, err := dist.Open()
 	if err != nil {
 		return err
 	}
 	defer comm.Close()
-	dev, err := registry.Open(dist.LocalDevice(cfg.Device))
+	dev, err := openDevice(dist.LocalDevice(cfg.Device), cfg.TF32)
 	if err != nil {
 		return err
 	}
 	defer dev.Close()
-	if cfg.TF32 {
-		if err := device.EnableTF32(dev); err != nil {
-			return fmt.Errorf("tf32: %w", err)
+	var dir *train.Dir
+	if comm.Rank() == 0 {
+		if resume != "" {
+			dir, err = train.OpenDir(resume)
+		} else {
+			dir, err = train.CreateDir(cfg.Out)
+		}
+		if err != nil {
+			return err
+		}
+		defer dir.Close()
+		cfg.Out = dir.Path
+	}
+	var data train.DataSource
+	if folders != nil {
+		data = folders
+	} else {
+		logrus.Infof("loading dataset %s", cfg.Data.Dataset)
+		data, err = train.LoadDatasets(ctx, cfg.Data)
+		if err == nil && ctx.Err() != nil {
+			err = context.Cause(ctx)
+		}
+		if err != nil {
+			err = whileInterrupted(ctx, "loading data", err)
+			if dir != nil {
+				dir.LogFailure(err)
+			}
+			return err
 		}
 	}
-	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	data, err := train.LoadDatasets(ctx, cfg.Data)
-	if err != nil {
-		return err
-	}
-	go func() {
-		<-ctx.Done()
-		stop() // a second signal ends the process at once
-	}()
 	res, err := train.Run(ctx, cfg, train.Options{
-		Device: dev, Data: data, Resume: resume, Comm: comm,
+		Device: dev, Data: data, Resume: resume != "", Dir: dir, Comm: comm,
 		Terminal: comm.Rank() == 0 && term.IsTerminal(int(os.Stderr.Fd())),
 	})
 	if err != nil {
 		return err
 	}
-	if comm.Rank() != 0 {
-		return nil
-	}
 	out := cmd.OutOrStdout()
 	if res.Interrupted {
-		fmt.Fprintf(out, "interrupted: checkpoint saved in %s; continue with: collegium train --resume %s\n", res.Dir, res.Dir)
+		if comm.Rank() == 0 {
+			fmt.Fprintf(out, "interrupted: checkpoint saved in %s; continue with: collegium train --resume %s\n", res.Dir, res.Dir)
+		}
+		if ie := interruption(ctx); ie != nil {
+			return fmt.Errorf("training stopped after a whole step with a checkpoint: %w", ie)
+		}
+		return errors.New("training stopped after a whole step with a checkpoint: another rank was interrupted")
+	}
+	if comm.Rank() != 0 {
 		return nil
 	}
 	if n := len(res.History); n > 0 {
 		m := res.History[n-1]
-		fmt.Fprintf(out, "done: %d epochs, test accuracy %.2f%%, test loss %.4f, %.1f s\n", m.Epoch, 100*m.TestAcc, m.TestLoss, m.WallS)
+		top5 := ""
+		if m.TestTop5 != nil {
+			top5 = fmt.Sprintf(" (top-5 %.2f%%)", 100**m.TestTop5)
+		}
+		fmt.Fprintf(out, "done: %d epochs, test accuracy %.2f%%%s, test loss %.4f, %.1f s\n", m.Epoch, 100*m.TestAcc, top5, m.TestLoss, m.WallS)
 	}
 	fmt.Fprintf(out, "outputs in %s: config.yaml, metrics.jsonl, metrics.csv, curves.png, curves.svg, train.log, checkpoint.json + safetensors\n", res.Dir)
 	return nil
+}
+
+// findData checks the data before the run directory is taken. A dataset
+// held in memory is found but not read (LoadDatasets reads it later); an
+// ImageNet tree is indexed and checked whole, with the model against it,
+// and returned.
+func findData(ctx context.Context, cfg train.Config) (*train.ImageFolders, error) {
+	d := cfg.Data
+	if train.IsImageNet(d.Dataset) {
+		logrus.Infof("checking the %s tree", datasets.ImageNet)
+		folders, err := train.OpenImageFolders(ctx, d)
+		if err != nil {
+			return nil, err
+		}
+		logrus.WithFields(logrus.Fields{"dir": filepath.Dir(folders.Train.Dir), "classes": len(folders.Train.Classes),
+			"train_images": folders.Train.Len(), "val_images": folders.Val.Len()}).Info("tree checked")
+		return folders, train.CheckData(cfg, folders)
+	}
+	spec, err := datasets.Lookup(d.Dataset)
+	if err != nil {
+		return nil, fmt.Errorf("%w, or %s (a folder tree)", err, datasets.ImageNet)
+	}
+	_, err = datasets.NewResolver(d.Dir).Find(ctx, spec)
+	return nil, err
+}
+
+// openDevice opens the device called name, with TF32 when asked.
+func openDevice(name string, tf32 bool) (device.Device, error) {
+	dev, err := registry.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	if tf32 {
+		if err := device.EnableTF32(dev); err != nil {
+			dev.Close()
+			return nil, fmt.Errorf("tf32: %w", err)
+		}
+	}
+	return dev, nil
 }

@@ -86,7 +86,9 @@ const FashionMNISTSource = "fashion-mnist"
 // binary batches (3×32×32 networks) or JPEG/PNG images, resized and
 // centre-cropped to the network's square input (LoadImageDir); "" (automatic)
 // MNIST for a 1×28×28 network when the data can be read, otherwise nil
-// with a warning. dataDir is searched first for the named datasets.
+// with a warning, unless dataDir was given: data the caller asked for by its
+// place is an error when it cannot be read, never a quiet switch to random
+// inputs. dataDir is searched first for the named datasets.
 func LoadInputData(ctx context.Context, source string, input models.Input, dataDir string) (*datasets.Dataset, error) {
 	mnistShape := input == models.Input{Channels: 1, Height: 28, Width: 28}
 	switch source {
@@ -106,6 +108,9 @@ func LoadInputData(ctx context.Context, source string, input models.Input, dataD
 			return nil, nil
 		}
 		ds, err := datasets.Load(ctx, MNISTSource, datasets.Test, dataDir)
+		if err != nil && dataDir != "" {
+			return nil, fmt.Errorf("ntk: mnist inputs from --data-dir %s: %w", dataDir, err)
+		}
 		if err != nil {
 			logrus.Warnf("MNIST not available (%v): NTK inputs are random N(0, 1)", err)
 			return nil, nil
@@ -116,12 +121,13 @@ func LoadInputData(ctx context.Context, source string, input models.Input, dataD
 	if err != nil || !st.IsDir() {
 		return nil, fmt.Errorf("ntk: inputs %q: want random, mnist, fashion-mnist or a directory of CIFAR batches or images", source)
 	}
-	return loadInputDir(source, input)
+	return loadInputDir(source, input, datasets.Lookup)
 }
 
 // loadInputDir reads CIFAR batches or image files from dir for a network
-// of shape input.
-func loadInputDir(dir string, input models.Input) (*datasets.Dataset, error) {
+// of shape input; lookup gives the CIFAR specs the files are checked
+// against (datasets.Lookup: the official files only).
+func loadInputDir(dir string, input models.Input, lookup func(name string) (datasets.Spec, error)) (*datasets.Dataset, error) {
 	for _, c := range []struct{ name, file string }{
 		{"cifar10", "test_batch.bin"}, {"cifar10", "data_batch_1.bin"}, {"cifar100", "test.bin"}, {"cifar100", "train.bin"},
 	} {
@@ -131,7 +137,7 @@ func loadInputDir(dir string, input models.Input) (*datasets.Dataset, error) {
 		if input != (models.Input{Channels: 3, Height: 32, Width: 32}) {
 			return nil, fmt.Errorf("ntk: %s inputs in %s need a 3×32×32 network, not %d×%d×%d", c.name, dir, input.Channels, input.Height, input.Width)
 		}
-		spec, err := datasets.Lookup(c.name)
+		spec, err := lookup(c.name)
 		if err != nil {
 			return nil, err
 		}

@@ -2,6 +2,8 @@ package ntk
 
 import (
 	"context"
+	"crypto/md5"
+	"encoding/hex"
 	"encoding/json"
 	"image"
 	"image/png"
@@ -144,7 +146,18 @@ func TestLoadInputDataFromDirectory(t *testing.T) {
 		t.Fatal(err)
 	}
 	in32 := models.Input{Channels: 3, Height: 32, Width: 32}
-	ds, err := LoadInputData(ctx, cifar, in32, "")
+	if _, err := LoadInputData(ctx, cifar, in32, ""); err == nil || !strings.Contains(err.Error(), "not the official file") {
+		t.Errorf("a 20-record test_batch.bin read as CIFAR-10's: %v", err)
+	}
+	// The same file under a spec that describes it (20 records, its MD5).
+	sum := md5.Sum(rec)
+	tiny := func(name string) (datasets.Spec, error) {
+		spec, err := datasets.Lookup(name)
+		spec.Test = slices.Clone(spec.Test)
+		spec.Test[0].Records, spec.Test[0].MD5 = 20, hex.EncodeToString(sum[:])
+		return spec, err
+	}
+	ds, err := loadInputDir(cifar, in32, tiny)
 	if err != nil || ds.Len() != 20 || ds.ImageSize() != 3072 {
 		t.Fatalf("cifar directory: %v, %v", ds, err)
 	}

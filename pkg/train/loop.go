@@ -151,8 +151,8 @@ func (r *run) step(b *datasets.Batch) (float64, error) {
 	lr := r.cfg.Schedule.LR(r.cfg.Optimizer.LR, r.ck.Step, r.perEpoch, r.cfg.Epochs)
 	if math.IsNaN(loss) || math.IsInf(loss, 0) {
 		last := "none was written"
-		if r.ck.Tensors != "" {
-			last = fmt.Sprintf("the last good one, after epoch %d, is in %s", r.ck.Epoch, filepath.Join(r.dir, checkpointJSON))
+		if r.lastGood != "" {
+			last = "the last good one is " + r.lastGood
 		}
 		return 0, fmt.Errorf("%w: loss %v at epoch %d step %d (lr %g): the run diverged, try a smaller learning rate; checkpoint: %s",
 			ErrNonFinite, loss, r.ck.Epoch+1, r.ck.Step+1, lr, last)

@@ -39,6 +39,9 @@ func (r *run) followDir() error {
 		if err != nil {
 			return err
 		}
+		if _, err := resumeOverrides(ck, r.cfg); err != nil {
+			return err // as rank 0 does, so that every rank stops
+		}
 		r.ck = ck
 	}
 	r.ck.Config = r.cfg

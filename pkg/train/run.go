@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"time"
 
 	"github.com/sirupsen/logrus"
 	G "gorgonia.org/gorgonia"
@@ -25,8 +24,29 @@ type Datasets struct {
 	Train, Test *datasets.Dataset
 }
 
-// LoadDatasets loads the training and test splits that d names.
+// LoadDatasets loads the training and test splits that d names. It
+// returns as soon as ctx is cancelled, with ctx's cause: a read then in
+// progress (a slow disk, a pipe that never delivers) finishes in the
+// background and its result is dropped.
 func LoadDatasets(ctx context.Context, d Data) (Datasets, error) {
+	type loaded struct {
+		ds  Datasets
+		err error
+	}
+	done := make(chan loaded, 1)
+	go func() {
+		ds, err := loadDatasets(ctx, d)
+		done <- loaded{ds, err}
+	}()
+	select {
+	case l := <-done:
+		return l.ds, l.err
+	case <-ctx.Done():
+		return Datasets{}, fmt.Errorf("load data: %w", context.Cause(ctx))
+	}
+}
+
+func loadDatasets(ctx context.Context, d Data) (Datasets, error) {
 	train, err := datasets.Load(ctx, d.Dataset, datasets.Train, d.Dir)
 	if err != nil {
 		return Datasets{}, fmt.Errorf("load training set: %w", err)
@@ -41,9 +61,17 @@ func LoadDatasets(ctx context.Context, d Data) (Datasets, error) {
 // Options are what a run needs besides its Config.
 type Options struct {
 	Device device.Device
-	Data   Datasets
+	// Data is what the run trains and evaluates on: Datasets or
+	// ImageFolders.
+	Data DataSource
 	// Resume continues the run in Config.Out from its checkpoint.
 	Resume bool
+	// Dir, when set, is the run directory, already taken by the caller
+	// (who closes it); Config.Out must be empty or name it. Otherwise Run
+	// takes Config.Out itself (CreateDir, or OpenDir to resume) and
+	// releases it when it returns. Only rank 0 of a job (see Comm) takes
+	// one: the other ranks write nothing.
+	Dir *Dir
 	// Stderr receives log lines and the progress bar (nil: os.Stderr).
 	Stderr io.Writer
 	// Terminal draws a progress bar; otherwise progress is logged.
@@ -96,10 +124,12 @@ type run struct {
 	tp, ep *engine.Plan
 	opt    *optimizerState
 	state  []device.Buffer // BN running statistics, shared by both plans
-	loader *datasets.Loader
+	loader BatchSource
 	ck     checkpoint
 	// perEpoch is the number of steps per epoch.
 	perEpoch int
+	// lastGood describes the last checkpoint written or loaded, "" if none.
+	lastGood string
 	closers  []func()
 	// comm is the job of ranks; avg averages gradients over it (nil for a
 	// job of one); rankBatch is this rank's share of the global batch.
@@ -113,7 +143,35 @@ type run struct {
 // cancelled it finishes the current step, writes a checkpoint and returns
 // with Result.Interrupted set. A non-finite loss stops the run with an
 // error wrapping ErrNonFinite, keeping the last good checkpoint.
+//
+// The run directory is held (see Dir) for the whole run, and an error that
+// ends the run is also written to its train.log.
 func Run(ctx context.Context, cfg Config, opts Options) (*Result, error) {
+	if opts.Dir == nil && leads(opts.Comm) {
+		var err error
+		if opts.Resume {
+			opts.Dir, err = OpenDir(cfg.Out)
+		} else {
+			opts.Dir, err = CreateDir(cfg.Out)
+		}
+		if err != nil {
+			return nil, err
+		}
+		defer opts.Dir.Close()
+	}
+	res, err := runIn(ctx, cfg, opts)
+	if err != nil && opts.Dir != nil {
+		opts.Dir.LogFailure(err)
+	}
+	return res, err
+}
+
+// leads reports whether a process of the job comm (nil: a job of one) is
+// its rank 0, the one that holds and writes the run directory.
+func leads(comm dist.Comm) bool { return comm == nil || comm.Rank() == 0 }
+
+// runIn is Run in the directory opts.Dir.
+func runIn(ctx context.Context, cfg Config, opts Options) (*Result, error) {
 	r, err := newRun(cfg, opts)
 	if r != nil {
 		defer r.close()
@@ -128,8 +186,8 @@ func Run(ctx context.Context, cfg Config, opts Options) (*Result, error) {
 // models and sets the initial (or resumed) state. The returned run, even
 // with an error, must be closed.
 func newRun(cfg Config, opts Options) (*run, error) {
-	if opts.Device == nil || opts.Data.Train == nil || opts.Data.Test == nil {
-		return nil, errors.New("train: a device and both datasets are needed")
+	if opts.Device == nil || opts.Data == nil {
+		return nil, errors.New("train: a device and the data are needed")
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("config: %w", err)
@@ -155,21 +213,20 @@ func newRun(cfg Config, opts Options) (*run, error) {
 
 // fitSpec fills the model's input shape and classes from the data, or
 // checks them against it.
-func fitSpec(cfg *Config, d Datasets) error {
-	ds := d.Train
-	in := models.Input{Channels: ds.Channels, Height: ds.Height, Width: ds.Width}
+func fitSpec(cfg *Config, d DataSource) error {
+	in, classes, err := d.Shape(cfg.Data)
+	if err != nil {
+		return err
+	}
 	s := &cfg.Model
 	if s.Input == (models.Input{}) {
 		s.Input = in
 	}
 	if s.Classes == 0 {
-		s.Classes = ds.Classes
+		s.Classes = classes
 	}
-	if s.Input != in || s.Classes != ds.Classes {
-		return fmt.Errorf("config: model input %+v with %d classes, but dataset %s has %+v with %d", s.Input, s.Classes, ds.Name, in, ds.Classes)
-	}
-	if t := d.Test; t.Channels != ds.Channels || t.Height != ds.Height || t.Width != ds.Width {
-		return fmt.Errorf("test set %s is %d×%d×%d, training set %d×%d×%d", t.Name, t.Channels, t.Height, t.Width, ds.Channels, ds.Height, ds.Width)
+	if s.Input != in || s.Classes != classes {
+		return fmt.Errorf("config: model input %+v with %d classes, but dataset %s has %+v with %d", s.Input, s.Classes, cfg.Data.Dataset, in, classes)
 	}
 	if err := s.Validate(); err != nil {
 		return fmt.Errorf("config: %w", err)
@@ -177,39 +234,54 @@ func fitSpec(cfg *Config, d Datasets) error {
 	return nil
 }
 
-// openDir creates (or, resuming, reopens) the run directory, its log and
-// its resolved config.yaml.
+// openDir sets up the run in the directory taken: its log, and its
+// resolved config.yaml (a new run) or its checkpoint (a resumed one). Ranks
+// other than 0 write nothing (followDir).
 func (r *run) openDir() error {
-	if r.cfg.Out == "" {
-		r.cfg.Out = filepath.Join("runs", time.Now().Format("20060102-150405"))
-	}
-	r.dir = r.cfg.Out
 	if !r.leader() {
+		r.dir = r.cfg.Out
 		return r.followDir()
 	}
-	if err := os.MkdirAll(r.dir, 0o755); err != nil {
-		return fmt.Errorf("run directory: %w", err)
+	d := r.opts.Dir
+	if r.cfg.Out != "" && filepath.Clean(r.cfg.Out) != filepath.Clean(d.Path) {
+		return fmt.Errorf("config out %s, but the run directory taken is %s", r.cfg.Out, d.Path)
 	}
-	if r.opts.Resume {
-		ck, err := readCheckpoint(r.dir)
-		if err != nil {
+	r.cfg.Out, r.dir = d.Path, d.Path
+	r.log = d.Logger(r.stderr())
+	if len(d.Removed) > 0 {
+		r.log.WithField("files", d.Removed).Info("removed the leftovers of interrupted writes")
+	}
+	if !r.opts.Resume {
+		r.ck.Config = r.cfg
+		if err := removeStaleTensors(r.dir, ""); err != nil {
 			return err
 		}
-		r.ck = ck
-	} else if _, err := os.Stat(filepath.Join(r.dir, checkpointJSON)); err == nil {
-		return fmt.Errorf("run directory %s already holds a run: resume it with --resume %s, or choose another --out", r.dir, r.dir)
+		return writeRunConfig(r.dir, r.ck)
 	}
-	r.ck.Config = r.cfg
-	f, err := os.OpenFile(filepath.Join(r.dir, logFile), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	ck, err := readCheckpoint(r.dir)
 	if err != nil {
-		return fmt.Errorf("run log: %w", err)
+		return err
 	}
-	r.closers = append(r.closers, func() { f.Close() })
-	r.log = logrus.New()
-	r.log.SetOutput(io.MultiWriter(r.stderr(), f))
-	r.log.SetFormatter(logrus.StandardLogger().Formatter)
-	r.log.SetLevel(logrus.GetLevel())
-	return r.cfg.Save(filepath.Join(r.dir, configFile))
+	changed, err := resumeOverrides(ck, r.cfg)
+	if err != nil {
+		return err
+	}
+	// config.yaml follows checkpoint.json: it gets the new settings with the
+	// next checkpoint, so a resume that fails before one leaves both as
+	// they were (this write repairs a crash between the two).
+	if err := writeRunConfig(r.dir, ck); err != nil {
+		return err
+	}
+	if err := removeStaleTensors(r.dir, ck.Tensors); err != nil {
+		return err
+	}
+	for _, o := range changed {
+		r.log.WithField("setting", o.Key).Warnf("resumed with a changed setting: %s", o)
+	}
+	r.ck = ck
+	r.ck.Config = r.cfg
+	r.ck.Overrides = append(r.ck.Overrides, changed...)
+	return nil
 }
 
 // compile builds and compiles the training and eval models, and shares the
@@ -289,8 +361,7 @@ func (r *run) initState() error {
 			}
 		}
 	}
-	aug := datasets.Augment{Pad: r.cfg.Data.Pad, Flip: r.cfg.Data.Flip}
-	l, err := datasets.NewLoader(context.Background(), r.opts.Data.Train, r.cfg.BatchSize, r.cfg.Seed, aug, true, true)
+	l, err := r.opts.Data.TrainBatches(context.Background(), r.cfg)
 	if err != nil {
 		return fmt.Errorf("training data: %w", err)
 	}
@@ -305,6 +376,9 @@ func (r *run) initState() error {
 			return fmt.Errorf("resume: %w", err)
 		}
 	}
+	// A checkpoint written before the first step (a signal right at the
+	// start) must hold the loader's starting position too.
+	r.ck.Loader = l.State()
 	return nil
 }
 
