@@ -174,6 +174,18 @@ func weights(avg ntk.Fit) string {
 	return strings.Join(parts, ", ")
 }
 
+// UnfittableError is MeasureV1's answer when fewer than three widths
+// reached the target relative SE: V holds every width measured, none
+// fitted.
+type UnfittableError struct {
+	V     V1
+	RelSE float64
+}
+
+func (e *UnfittableError) Error() string {
+	return fmt.Sprintf("fit V_1: only %d widths reached a relative SE of %.0f%% (raise --max-samples)", len(e.V.Points), 100*e.RelSE)
+}
+
 // MeasureV1 measures the whole network with one member at each width of a
 // (cached through cfg.Cache) and fits the width laws.
 func (a Architecture) MeasureV1(cfg ntk.ScanConfig) (V1, error) {
@@ -199,7 +211,7 @@ func (a Architecture) MeasureV1(cfg ntk.ScanConfig) (V1, error) {
 		v.Points = append(v.Points, p)
 	}
 	if len(v.Points) < 3 {
-		return V1{}, fmt.Errorf("fit V_1: only %d widths reached a relative SE of %.0f%% (raise --max-samples)", len(v.Points), 100*cfg.Sampling.RelSE)
+		return V1{}, &UnfittableError{V: v, RelSE: cfg.Sampling.RelSE}
 	}
 	sel, err := ntk.WidthFits(v.Points, ntk.WidthLaws(a.HNDepth))
 	if err != nil {

@@ -233,3 +233,28 @@ func TestMembersVerdictLine(t *testing.T) {
 		}
 	}
 }
+
+// TestSettingWithoutFit: a setting under which no width reaches the target
+// SE is reported with every width it measured, each marked †, and no
+// answer; the search itself refuses it.
+func TestSettingWithoutFit(t *testing.T) {
+	req := tinyRequest(t)
+	req.Scan.Sampling = ntk.Sampling{Min: 4, Max: 8, Block: 4, RelSE: 1e-9}
+	outs, err := CompareSettings(req, []Setting{{Name: "hopeless", Inputs: 2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := req.Architecture()
+	o := outs[0]
+	if len(outs) != 1 || !strings.Contains(o.Failed, "--max-samples") || len(o.Points) != len(a.Widths) || len(o.Unreliable) != len(a.Widths) {
+		t.Fatalf("outcome %+v: want every width measured and unreliable, and why", o)
+	}
+	var b strings.Builder
+	WriteSettings(&b, outs, []int{a.Widths[0]})
+	if !strings.Contains(b.String(), "| hopeless | ") || !strings.Contains(b.String(), "† | none: fit V_1: only 0 widths") {
+		t.Errorf("table:\n%s", b.String())
+	}
+	if _, err := Do(req); !errors.As(err, new(*UnfittableError)) {
+		t.Errorf("search: %v, want an UnfittableError", err)
+	}
+}

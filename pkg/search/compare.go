@@ -1,6 +1,7 @@
 package search
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -286,11 +287,15 @@ type SettingOutcome struct {
 	Law        string          `json:"law"`
 	Primal     Row             `json:"primal"`
 	Dual       Row             `json:"dual"`
+	// Failed says why V_1 could not be fitted under this setting (too few
+	// widths reached the target SE); Points are then what was measured.
+	Failed string `json:"failed,omitempty"`
 }
 
 // CompareSettings runs req's search (its baseline, both objectives) once
 // per setting, to show how each measurement choice moves V_1 and the
-// optimum.
+// optimum. A setting under which V_1 cannot be fitted (UnfittableError) is
+// reported with what was measured, not as an error.
 func CompareSettings(req Request, settings []Setting) ([]SettingOutcome, error) {
 	var out []SettingOutcome
 	for _, s := range settings {
@@ -300,6 +305,14 @@ func CompareSettings(req Request, settings []Setting) ([]SettingOutcome, error) 
 		for _, obj := range []Objective{Primal, Dual} {
 			r.Objective = obj
 			rep, err := Do(r)
+			var unfit *UnfittableError
+			if errors.As(err, &unfit) {
+				o.Points, o.Failed = unfit.V.All(), unfit.Error()
+				for _, p := range unfit.V.Unreliable {
+					o.Unreliable = append(o.Unreliable, p.N)
+				}
+				break
+			}
 			if err != nil {
 				return nil, fmt.Errorf("setting %s: %w", s.Name, err)
 			}
@@ -346,6 +359,10 @@ func WriteSettings(w io.Writer, outs []SettingOutcome, widths []int) {
 				}
 			}
 			fmt.Fprint(w, cell)
+		}
+		if o.Failed != "" {
+			fmt.Fprintf(w, " none: %s | – | – |\n", o.Failed)
+			continue
 		}
 		fmt.Fprintf(w, " %s | %s | %s |\n", o.Law, answerCell(o.Primal), answerCell(o.Dual))
 	}
