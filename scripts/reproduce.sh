@@ -321,6 +321,10 @@ trains an ImageNet one from a folder tree (docs/TRAINING.md).
 
 ## Cost of this run
 
+Wall and CPU seconds of each step as it last ran (on 2 cores shared with other jobs). A
+step that found its draws in the NTK cache took seconds: the cache keeps the draws, not
+what they cost, so the cold cost of the ResNeXt measurements is not in this table.
+
 | step | wall s | CPU s |
 |---|---:|---:|
 $(for n in "${STEPS[@]}"; do [[ -f $OUT/sections/$n.time ]] && awk -v n="$n" '{ printf "%s\t%.0f\t%.0f\n", n, $1, $2 + $3 }' "$OUT/sections/$n.time"; done |

@@ -31,10 +31,12 @@ type Row struct {
 	Law    string `json:"law,omitempty"`
 	VModel string `json:"v_model,omitempty"`
 	// VMeasured (± VMeasuredSE) is V measured directly, for re-ranked
-	// rows; BaselineVMeasured the baseline's, for a re-ranked dual.
-	VMeasured         float64 `json:"v_measured,omitempty"`
-	VMeasuredSE       float64 `json:"v_measured_se,omitempty"`
-	BaselineVMeasured float64 `json:"baseline_v_measured,omitempty"`
+	// rows; BaselineVMeasured (± BaselineVMeasuredSE) the baseline's, for
+	// a re-ranked dual.
+	VMeasured           float64 `json:"v_measured,omitempty"`
+	VMeasuredSE         float64 `json:"v_measured_se,omitempty"`
+	BaselineVMeasured   float64 `json:"baseline_v_measured,omitempty"`
+	BaselineVMeasuredSE float64 `json:"baseline_v_measured_se,omitempty"`
 }
 
 // Rows turns the first top ranked points of r into Rows (all when top ≤ 0).
@@ -52,7 +54,7 @@ func Rows(r Result, top int) []Row {
 			VRatio:       pt.V / r.Baseline.V,
 			BaselineName: BaselineName(r.Baseline.M, r.Baseline.N), BaselineParams: r.Baseline.Params, BaselineV: r.Baseline.V,
 			BaselineVSE: r.Baseline.VSE, Law: r.Law, VModel: r.VModel,
-			VMeasured: pt.VMeasured, VMeasuredSE: pt.VMeasuredSE, BaselineVMeasured: r.Baseline.VMeasured,
+			VMeasured: pt.VMeasured, VMeasuredSE: pt.VMeasuredSE, BaselineVMeasured: r.Baseline.VMeasured, BaselineVMeasuredSE: r.Baseline.VMeasuredSE,
 		}
 	}
 	return rows
@@ -90,15 +92,22 @@ func Write(w io.Writer, f Format, rows []Row) error {
 func writeText(w io.Writer, rows []Row) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	measured := len(rows) > 0 && rows[0].VMeasured > 0
+	baseline := len(rows) > 0 && rows[0].BaselineVMeasured > 0
 	head := "rank\tconfig\tm\tn\tparams\tv\tv_se\tparams/P0\tv/V0\t"
 	if measured {
 		head += "v measured\t"
+	}
+	if baseline {
+		head += "V0 measured\t"
 	}
 	fmt.Fprintln(tw, head)
 	for _, r := range rows {
 		fmt.Fprintf(tw, "%d\t%s\t%d\t%d\t%d\t%.4g\t%.2g\t%.3f\t%.3f\t", r.Rank, r.Name, r.M, r.N, r.Params, r.V, r.VSE, r.ParamsRatio, r.VRatio)
 		if measured && r.VMeasured > 0 {
 			fmt.Fprintf(tw, "%.4g ± %.2g\t", r.VMeasured, r.VMeasuredSE)
+		}
+		if baseline {
+			fmt.Fprintf(tw, "%.4g ± %.2g\t", r.BaselineVMeasured, r.BaselineVMeasuredSE)
 		}
 		fmt.Fprintln(tw)
 	}

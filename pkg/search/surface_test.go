@@ -1,6 +1,7 @@
 package search
 
 import (
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -143,6 +144,13 @@ func TestMeasuredMembersAndRerank(t *testing.T) {
 	v0 := dual.Result.Baseline.VMeasured
 	if !(v0 > 0) {
 		t.Fatalf("dual baseline not measured: %+v", dual.Result.Baseline)
+	}
+	var text strings.Builder
+	if err := Write(&text, Text, Rows(dual.Result, 3)); err != nil {
+		t.Fatal(err)
+	}
+	if want := fmt.Sprintf("%.4g ± %.2g", v0, dual.Result.Baseline.VMeasuredSE); !strings.Contains(text.String(), "V0 measured") || !strings.Contains(text.String(), want) {
+		t.Errorf("dual table does not show the baseline's measured V %s:\n%s", want, text.String())
 	}
 	seenInfeasible := false
 	for _, p := range dual.Result.Ranked[:3] {
