@@ -162,22 +162,22 @@ func sgemmBlock(m, n, ic, mb, jc, nb, kb, mr int, alpha float32, aop, bop operan
 	}
 }
 
-// edgeTile computes a whole tile into scratch and writes its rows×cols part
-// starting at (offi, offj) to c: the ragged edges of C. It is kept apart so
-// that full tiles do not pay for clearing the scratch.
+// edgeTile computes a whole tile in scratch, holding the rows×cols part of C
+// at (offi, offj) when beta ≠ 0, and writes that part back to c: the ragged
+// edges of C. The kernel's own epilogue applies alpha and beta, so an edge
+// element gets the same bits as it would in a full tile, wherever the
+// blocks of a split product fall. It is kept apart so that full tiles do
+// not pay for the scratch.
 func edgeTile(kb int, ap *float32, rsa, csa int, bp *float32, rsb int, alpha, beta float32, c []float32, ldc, offi, rows, offj, cols int) {
 	var tmp [mrMax * nr]float32
-	kernel(kb, ap, rsa, csa, bp, rsb, &tmp[0], nr, alpha, 0)
-	for r := 0; r < rows; r++ {
-		t := tmp[(offi+r)*nr+offj : (offi+r)*nr+offj+cols]
-		ci := c[r*ldc : r*ldc+cols]
-		if beta == 0 {
-			copy(ci, t)
-			continue
+	if beta != 0 {
+		for r := range rows {
+			copy(tmp[(offi+r)*nr+offj:][:cols], c[r*ldc:][:cols])
 		}
-		for j, v := range t {
-			ci[j] = v + beta*ci[j]
-		}
+	}
+	kernel(kb, ap, rsa, csa, bp, rsb, &tmp[0], nr, alpha, beta)
+	for r := range rows {
+		copy(c[r*ldc:][:cols], tmp[(offi+r)*nr+offj:][:cols])
 	}
 }
 
