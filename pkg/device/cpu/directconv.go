@@ -104,42 +104,45 @@ func (t *convTask[T]) planDirect() bool {
 // block b of them starts at channel b·n/blocks.
 func blocks(n, most int) int { return (n + most - 1) / most }
 
-// runDirect runs item i: image and group, or a group over all images when
-// the filter gradient is owned per group.
+// runDirect runs forward item i: image i/Groups, group i%Groups.
 func (t *convTask[T]) runDirect(wk, i int) {
-	s := grow(t.e.scratch[wk], t.dp.scratchLen)
-	t.e.scratch[wk] = s
-	scratch, _ := any(s).([]float32)
-	x, _ := any(t.x).([]float32)
-	w, _ := any(t.w).([]float32)
-	y, _ := any(t.y).([]float32)
-	if t.perGroup {
-		dw := w[i*t.opg*t.cpg*9:][:t.opg*t.cpg*9]
-		clear(dw)
-		for n := range t.p.N {
-			t.dp.filter(&t.p, t.cpg, t.opg, scratch, x, y, w, n, i)
-		}
-		return
-	}
+	scratch, x, w, y := t.directOperands(wk)
 	n, g := i/t.p.Groups, i%t.p.Groups
-	if t.mode == convForward {
-		next := x[min(i+t.e.pool.workers, t.p.N*t.p.Groups-1)*t.cpg*t.p.H*t.p.W:]
-		t.dp.forward(&t.p, t.cpg, t.opg, scratch, x, y, w, next, n, g)
-		return
-	}
-	if wk > 0 {
-		w, _ = any(t.e.accum[wk]).([]float32)
-	}
-	t.dp.filter(&t.p, t.cpg, t.opg, scratch, x, y, w, n, g)
+	next := x[min(i+t.e.pool.workers, t.p.N*t.p.Groups-1)*t.cpg*t.p.H*t.p.W:]
+	t.dp.forward(&t.p, t.cpg, t.opg, scratch, x, y, w, next, n, g)
 }
 
-// pad copies the cpg channels of image n, group g of x into zero-padded
-// planes of stride d.ps at the start of s.
-func (d *directPlan) pad(p *device.ConvParams, cpg int, s, x []float32, n, g int) {
+// directFilter computes the filter gradient of group g's input channels
+// [c0, c1), summed over the images in order.
+func (t *convTask[T]) directFilter(wk, g, c0, c1 int) {
+	scratch, x, w, y := t.directOperands(wk)
+	dw := w[g*t.opg*t.cpg*9:][:t.opg*t.cpg*9]
+	for o := range t.opg {
+		clear(dw[(o*t.cpg+c0)*9 : (o*t.cpg+c1)*9])
+	}
+	for n := range t.p.N {
+		t.dp.filter(&t.p, t.cpg, t.opg, scratch, x, y, w, n, g, c0, c1)
+	}
+}
+
+// directOperands returns worker wk's scratch and the float32 operands.
+func (t *convTask[T]) directOperands(wk int) (scratch, x, w, y []float32) {
+	s := grow(t.e.scratch[wk], t.dp.scratchLen)
+	t.e.scratch[wk] = s
+	scratch, _ = any(s).([]float32)
+	x, _ = any(t.x).([]float32)
+	w, _ = any(t.w).([]float32)
+	y, _ = any(t.y).([]float32)
+	return scratch, x, w, y
+}
+
+// pad copies input channels [c0, c1) of image n, group g of x into
+// zero-padded planes of stride d.ps at the start of s.
+func (d *directPlan) pad(p *device.ConvParams, cpg int, s, x []float32, n, g, c0, c1 int) {
 	hw := p.H * p.W
 	xg := x[(n*p.C+g*cpg)*hw:][:cpg*hw]
-	for c := range cpg {
-		plane := s[c*d.ps:][:d.ps]
+	for c := c0; c < c1; c++ {
+		plane := s[(c-c0)*d.ps:][:d.ps]
 		top := p.PadH * d.wp
 		clear(plane[:top])
 		for iy := range p.H {
@@ -155,7 +158,7 @@ func (d *directPlan) pad(p *device.ConvParams, cpg int, s, x []float32, n, g int
 // forward computes the opg output planes of image n, group g, prefetching
 // the input of the item that follows, next.
 func (d *directPlan) forward(p *device.ConvParams, cpg, opg int, s, x, y, w, next []float32, n, g int) {
-	d.pad(p, cpg, s, x, n, g)
+	d.pad(p, cpg, s, x, n, g, 0, cpg)
 	xs := s[:cpg*d.ps]
 	out := s[cpg*d.ps:][:d.maxFwd*d.lpad]
 	packed := s[cpg*d.ps+d.maxFwd*d.lpad:][:d.maxFwd*cpg*9]
@@ -191,9 +194,10 @@ func (d *directPlan) forward(p *device.ConvParams, cpg, opg int, s, x, y, w, nex
 	}
 }
 
-// filter adds the filter gradient of image n, group g into dw.
-func (d *directPlan) filter(p *device.ConvParams, cpg, opg int, s, x, dy, dw []float32, n, g int) {
-	d.pad(p, cpg, s, x, n, g)
+// filter adds the filter gradient of image n, group g, input channels
+// [c0, c1) into dw.
+func (d *directPlan) filter(p *device.ConvParams, cpg, opg int, s, x, dy, dw []float32, n, g, c0, c1 int) {
+	d.pad(p, cpg, s, x, n, g, c0, c1)
 	ds := s[cpg*d.ps:][:opg*d.lpad]
 	oh, ow := p.OutH(), p.OutW()
 	for o := range opg {
@@ -210,8 +214,8 @@ func (d *directPlan) filter(p *device.ConvParams, cpg, opg int, s, x, dy, dw []f
 	nb := blocks(opg, d.maxFilter)
 	for b := range nb {
 		o0, o1 := b*opg/nb, (b+1)*opg/nb
-		for c := range cpg {
-			d.k.filter[o1-o0](&dw[((g*opg+o0)*cpg+c)*9], cpg*9, &ds[o0*d.lpad], d.lpad, &s[c*d.ps], d.wp, vecs)
+		for c := c0; c < c1; c++ {
+			d.k.filter[o1-o0](&dw[((g*opg+o0)*cpg+c)*9], cpg*9, &ds[o0*d.lpad], d.lpad, &s[(c-c0)*d.ps], d.wp, vecs)
 		}
 	}
 }

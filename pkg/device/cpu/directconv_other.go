@@ -9,3 +9,5 @@ type directPlan struct{}
 func (t *convTask[T]) planDirect() bool { return false }
 
 func (t *convTask[T]) runDirect(int, int) {}
+
+func (t *convTask[T]) directFilter(int, int, int, int) {}
