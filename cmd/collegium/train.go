@@ -27,6 +27,8 @@ var trainFlags = []struct{ flag, key string }{
 	{"parameterization", "model.parameterization"},
 	{"dataset", "data.dataset"},
 	{"data-dir", "data.dir"},
+	{"train-limit", "data.train_limit"},
+	{"test-limit", "data.test_limit"},
 	{"epochs", "epochs"},
 	{"batch-size", "batch_size"},
 	{"eval-batch-size", "eval_batch_size"},
@@ -80,6 +82,8 @@ func addTrainFlags(f *pflag.FlagSet, configPath, resume *string) {
 	f.String("parameterization", string(d.Model.Parameterization), "standard or ntk (mlp, convnet)")
 	f.String("dataset", d.Data.Dataset, "dataset name")
 	f.String("data-dir", d.Data.Dir, "directory to look for the dataset first")
+	f.Int("train-limit", 0, "train on the first N training images only (0: all)")
+	f.Int("test-limit", 0, "evaluate on the first N test images only (0: all)")
 	f.Int("epochs", d.Epochs, "epochs")
 	f.Int("batch-size", d.BatchSize, "training batch size")
 	f.Int("eval-batch-size", d.EvalBatchSize, "evaluation batch size")
