@@ -68,8 +68,9 @@ for t in "${tests[@]}"; do
 	step "test $(basename "$t")" 120 env COLLEGIUM_TEST_DEVICE=cuda:0 "$t" -test.v -test.count=1
 done
 
-# One training step (forward, backward, SGD) of the MLP-CE and of ResNeXt-29
-# 8×64d, Collegium on cuda:0 and PyTorch on the same card.
+# One training step (forward, backward, SGD) of every family (the models of
+# BenchmarkTrainStep and bench_torch_step.py, under the same names), Collegium
+# on cuda:0 and PyTorch on the same card.
 if [ -x "$bin/train.test" ]; then
 	step "train step collegium (cuda:0)" 150 bash -c \
 		"set -o pipefail; COLLEGIUM_TEST_DEVICE=cuda:0 '$bin/train.test' -test.run '^\$' -test.bench TrainStep -test.benchtime 20x | tee '$work/step.txt'"
