@@ -84,6 +84,12 @@ type convTask[T gemm.Float] struct {
 	transposed bool
 	dconv      bool // runs on the direct path, laid out by dp
 	dp         directPlan
+	// nb images per block of the batched path (convbatch.go), 1 when each
+	// image's products are wide enough alone; blocks = ⌈N/nb⌉.
+	nb, blocks int
+	// rowBlocks cut the rows of the batched products (forward: output
+	// channels; 1×1 backward data: input channels) into parts of rowBlock.
+	rowBlocks, rowBlock int
 }
 
 // runConv runs mode on the buffers. A stride-1 input gradient runs as the
@@ -145,11 +151,16 @@ func runConvSlices[T gemm.Float](e *engine[T], mode convMode, p device.ConvParam
 	if mode == convBackwardData {
 		clear(t.x)
 	}
+	t.nb = batchImages(p, t.kc, t.pix)
+	t.blocks = (p.N + t.nb - 1) / t.nb
+	if t.nb > 1 && mode != convBackwardFilter {
+		items = t.batchItems()
+	}
 	if mode == convBackwardFilter {
 		t.parts, t.cpp = filterParts(p, t.kc)
 		items = p.Groups * t.parts
 	}
-	t.dconv = t.planDirect()
+	t.dconv = t.nb == 1 && t.planDirect()
 	if mode == convForward {
 		t.blockRows = colBlockRows(&p, t.direct, t.kc)
 	}
@@ -202,6 +213,10 @@ func (t *convTask[T]) run(wk, i int) {
 		t.filter(wk, i/t.parts, i%t.parts)
 		return
 	}
+	if t.nb > 1 {
+		t.batched(wk, i)
+		return
+	}
 	if t.dconv {
 		t.runDirect(wk, i)
 		return
@@ -234,6 +249,10 @@ func (t *convTask[T]) filter(wk, g, part int) {
 	c1 := min(c0+t.cpp, t.cpg)
 	if t.dconv {
 		t.directFilter(wk, g, c0, c1)
+		return
+	}
+	if t.nb > 1 {
+		t.batchedFilter(wk, g, c0, c1)
 		return
 	}
 	taps := t.p.KH * t.p.KW

@@ -1,6 +1,7 @@
 package cpu_test
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/collegium/collegium/pkg/device"
@@ -37,6 +38,34 @@ func BenchmarkCE(b *testing.B) {
 		p := device.ConvParams{N: c.n, C: c.ch, H: c.size, W: c.size, O: c.ch, KH: 3, KW: 3, Groups: c.groups,
 			StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, DilH: 1, DilW: 1}
 		b.Run(c.name, func(b *testing.B) { benchConv(b, p) })
+	}
+}
+
+// BenchmarkStepConvs times fwd+bwd (both gradients) of convolution layers
+// of the BenchmarkTrainStep models (pkg/train), at their batch sizes:
+// ConvNet-CE's stem and stride-2 grouped layers on MNIST shapes, ResNeXt-29
+// 8×64d's stage-3 layers (8×8) and ResNeXt-50 32×4d's last stages at 64×64
+// input. Names read conv-C<in>-O<out>-H<in size>-k<kernel>-s<stride>-g<groups>-N<batch>.
+func BenchmarkStepConvs(b *testing.B) {
+	for _, c := range []struct {
+		n, ch, out, size, k, s, g int
+	}{
+		{64, 1, 64, 28, 3, 1, 1},      // convnet-4x16-L3 stem
+		{64, 64, 64, 28, 3, 2, 4},     // convnet-4x16-L3 conv1
+		{64, 64, 64, 14, 3, 2, 4},     // convnet-4x16-L3 conv2
+		{128, 512, 512, 28, 3, 2, 16}, // convnet-16x32-L4 conv1
+		{128, 512, 512, 7, 3, 2, 16},  // convnet-16x32-L4 conv3
+		{8, 1024, 2048, 8, 1, 1, 1},   // resnext29-8x64d stage-3 reduce
+		{8, 2048, 2048, 8, 3, 1, 8},   // resnext29-8x64d stage-3 grouped
+		{8, 2048, 1024, 8, 1, 1, 1},   // resnext29-8x64d stage-3 expand
+		{16, 1024, 1024, 4, 1, 1, 1},  // resnext50-32x4d-64px stage-4 reduce
+		{16, 1024, 1024, 4, 3, 2, 32}, // resnext50-32x4d-64px stage-4 grouped, stride 2
+		{16, 1024, 2048, 2, 1, 1, 1},  // resnext50-32x4d-64px stage-4 expand
+	} {
+		p := device.ConvParams{N: c.n, C: c.ch, H: c.size, W: c.size, O: c.out, KH: c.k, KW: c.k, Groups: c.g,
+			StrideH: c.s, StrideW: c.s, PadH: c.k / 2, PadW: c.k / 2, DilH: 1, DilW: 1}
+		name := fmt.Sprintf("conv-C%d-O%d-H%d-k%d-s%d-g%d-N%d", c.ch, c.out, c.size, c.k, c.s, c.g, c.n)
+		b.Run(name, func(b *testing.B) { benchConv(b, p) })
 	}
 }
 
@@ -82,6 +111,7 @@ func benchConv(b *testing.B, p device.ConvParams) {
 	x, w, y := buffer(p.N*p.C*p.H*p.W), buffer(p.O*p.C/p.Groups*p.KH*p.KW), buffer(out)
 	dx, dw := buffer(p.N*p.C*p.H*p.W), buffer(p.O*p.C/p.Groups*p.KH*p.KW)
 	b.ResetTimer()
+	cpu0 := processCPU()
 	for range b.N {
 		if err := dev.Conv2dForward(p, x, w, y); err != nil {
 			b.Fatal(err)
@@ -93,7 +123,15 @@ func benchConv(b *testing.B, p device.ConvParams) {
 			b.Fatal(err)
 		}
 	}
+	reportCPU(b, cpu0)
 	reportGFLOPs(b, float64(out*p.C/p.Groups*p.KH*p.KW))
+}
+
+// reportCPU reports the process CPU time per iteration since cpu0: on a
+// shared machine, with one worker (-cpu 1), it follows the work done more
+// closely than the wall time does.
+func reportCPU(b *testing.B, cpu0 float64) {
+	b.ReportMetric((processCPU()-cpu0)*1e3/float64(b.N), "cpu-ms/op")
 }
 
 // reportGFLOPs reports 3 passes × 2 flops per multiply-accumulate.
@@ -112,6 +150,7 @@ func BenchmarkBatchNorm(b *testing.B) {
 	x, dy, y, dx := buffer(n), buffer(n), buffer(n), buffer(n)
 	gamma, beta, mean, variance, dgamma := buffer(p.C), buffer(p.C), buffer(p.C), buffer(p.C), buffer(p.C)
 	b.ResetTimer()
+	cpu0 := processCPU()
 	for range b.N {
 		if err := dev.BatchNormForward(p, x, gamma, beta, mean, variance, y); err != nil {
 			b.Fatal(err)
@@ -126,6 +165,7 @@ func BenchmarkBatchNorm(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	reportCPU(b, cpu0)
 	// forward reads x, writes y; backward-data reads x, dy, writes dx; gamma reads x, dy.
 	b.ReportMetric(float64(7*4*n)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
 }

@@ -81,13 +81,16 @@ func closeTo(got, want []float32, terms int) error {
 
 // TestDirectConv checks each direct kernel set against the im2col path on
 // random inputs: channels per group 1–16 (in and out differing), widths
-// that are not multiples of a vector, padding 0–2, batch 1 and 2, one
-// worker (filter gradient per group) and two (per image, summed).
+// that are not multiples of a vector, padding 0–2, batch 1 and 2 (the
+// batched path off, so that small images reach the direct kernels), one
+// worker and two.
 func TestDirectConv(t *testing.T) {
 	sets := kernelSets()
 	if len(sets) == 0 {
 		t.Skip("no direct kernels on this CPU")
 	}
+	defer func(v int) { batchCols = v }(batchCols)
+	batchCols = 0
 	r := rand.New(rand.NewPCG(1, 2))
 	type shape struct{ cg, og, groups, h, w, pad, n int }
 	var shapes []shape
