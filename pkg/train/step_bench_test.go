@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/collegium/collegium/internal/cputime"
 	"github.com/collegium/collegium/pkg/device"
 	"github.com/collegium/collegium/pkg/device/registry"
 	"github.com/collegium/collegium/pkg/models"
@@ -50,7 +51,8 @@ func stepCases(gpu bool) []stepCase {
 //	go test ./pkg/train -run '^$' -bench 'TrainStep/convnet-4x16-L3/' -benchtime 20x
 //
 // Besides images/s it reports the median step time (median-ms), the
-// model's parameter count (params) and the work of one step's matrix
+// process CPU time per step (cpu-ms/op: with -cpu 1 it follows the work
+// done on a shared machine), the model's parameter count (params) and the work of one step's matrix
 // products and convolutions, counted on the device calls (step-GFLOP: 2
 // per multiply-add), so that GFLOP/s = step-GFLOP / (median-ms · 1e-3).
 // scripts/bench_torch_step.py times the same steps with PyTorch;
@@ -76,6 +78,7 @@ func BenchmarkTrainStep(b *testing.B) {
 			}
 			steps := make([]time.Duration, b.N)
 			b.ResetTimer()
+			cpu0 := cputime.Process()
 			for i := range b.N {
 				t0 := time.Now()
 				if _, err := r.step(batch); err != nil {
@@ -84,6 +87,7 @@ func BenchmarkTrainStep(b *testing.B) {
 				steps[i] = time.Since(t0)
 			}
 			b.StopTimer()
+			b.ReportMetric((cputime.Process()-cpu0)*1e3/float64(b.N), "cpu-ms/op")
 			slices.Sort(steps)
 			b.ReportMetric(float64(steps[b.N/2].Nanoseconds())/1e6, "median-ms")
 			b.ReportMetric(float64(b.N*c.batch)/b.Elapsed().Seconds(), "images/s")

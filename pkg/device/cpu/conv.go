@@ -151,7 +151,11 @@ func runConvSlices[T gemm.Float](e *engine[T], mode convMode, p device.ConvParam
 	if mode == convBackwardData {
 		clear(t.x)
 	}
-	t.nb = batchImages(p, t.kc, t.pix)
+	t.dconv = t.planDirect()
+	t.nb = 1
+	if !t.dconv {
+		t.nb = batchImages(p, t.kc, t.pix)
+	}
 	t.blocks = (p.N + t.nb - 1) / t.nb
 	if t.nb > 1 && mode != convBackwardFilter {
 		items = t.batchItems()
@@ -160,9 +164,12 @@ func runConvSlices[T gemm.Float](e *engine[T], mode convMode, p device.ConvParam
 		t.parts, t.cpp = filterParts(p, t.kc)
 		items = p.Groups * t.parts
 	}
-	t.dconv = t.nb == 1 && t.planDirect()
 	if mode == convForward {
 		t.blockRows = colBlockRows(&p, t.direct, t.kc)
+	}
+	if t.dconv && mode != convBackwardFilter {
+		e.packed = grow(e.packed, len(w))
+		t.packDirect()
 	}
 	t.transposed = mode == convBackwardFilter && !t.dconv && t.opg <= t.kc
 	e.pool.run(t, items)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/collegium/collegium/internal/cputime"
 	"github.com/collegium/collegium/pkg/device"
 	"github.com/collegium/collegium/pkg/device/cpu"
 )
@@ -111,7 +112,7 @@ func benchConv(b *testing.B, p device.ConvParams) {
 	x, w, y := buffer(p.N*p.C*p.H*p.W), buffer(p.O*p.C/p.Groups*p.KH*p.KW), buffer(out)
 	dx, dw := buffer(p.N*p.C*p.H*p.W), buffer(p.O*p.C/p.Groups*p.KH*p.KW)
 	b.ResetTimer()
-	cpu0 := processCPU()
+	cpu0 := cputime.Process()
 	for range b.N {
 		if err := dev.Conv2dForward(p, x, w, y); err != nil {
 			b.Fatal(err)
@@ -131,7 +132,7 @@ func benchConv(b *testing.B, p device.ConvParams) {
 // shared machine, with one worker (-cpu 1), it follows the work done more
 // closely than the wall time does.
 func reportCPU(b *testing.B, cpu0 float64) {
-	b.ReportMetric((processCPU()-cpu0)*1e3/float64(b.N), "cpu-ms/op")
+	b.ReportMetric((cputime.Process()-cpu0)*1e3/float64(b.N), "cpu-ms/op")
 }
 
 // reportGFLOPs reports 3 passes × 2 flops per multiply-accumulate.
@@ -150,7 +151,7 @@ func BenchmarkBatchNorm(b *testing.B) {
 	x, dy, y, dx := buffer(n), buffer(n), buffer(n), buffer(n)
 	gamma, beta, mean, variance, dgamma := buffer(p.C), buffer(p.C), buffer(p.C), buffer(p.C), buffer(p.C)
 	b.ResetTimer()
-	cpu0 := processCPU()
+	cpu0 := cputime.Process()
 	for range b.N {
 		if err := dev.BatchNormForward(p, x, gamma, beta, mean, variance, y); err != nil {
 			b.Fatal(err)

@@ -12,6 +12,7 @@ type engine[T gemm.Float] struct {
 	scratch [][]T // per worker, grown on demand and kept
 	accum   [][]T // per worker accumulators (conv backward filter)
 	flipped []T   // flipped filter of a backward-data convolution
+	packed  []T   // filter of a direct convolution, laid out for its kernels
 	span    spanTask[T]
 	gemm    gemmTask[T]
 	conv    convTask[T]
