@@ -88,6 +88,10 @@ func biasAddSpan[T gemm.Float](a *spanArgs[T], lo, hi int) {
 	for r := lo; r < hi; r++ {
 		bc := a.y[r%a.l.C]
 		x, y := a.x[r*a.l.Inner:(r+1)*a.l.Inner], a.z[r*a.l.Inner:(r+1)*a.l.Inner]
+		if y32, ok := any(y).([]float32); ok {
+			centered32(y32, any(x).([]float32), 0, 1, float32(bc))
+			continue
+		}
 		for i := range y {
 			y[i] = x[i] + bc
 		}
@@ -101,13 +105,11 @@ func biasGradSpan[T gemm.Float](a *spanArgs[T], lo, hi int) {
 	}
 }
 
-// channelSum is Σ_{o,i} x[o,c,i] in float64.
+// channelSum is Σ_{o,i} x[o,c,i] in float64, row by row in order.
 func channelSum[T gemm.Float](x []T, l device.ChannelLayout, c int) float64 {
 	var s float64
 	for o := range l.Outer {
-		for _, v := range x[(o*l.C+c)*l.Inner : (o*l.C+c+1)*l.Inner] {
-			s += float64(v)
-		}
+		s += sum(x[(o*l.C+c)*l.Inner:][:l.Inner])
 	}
 	return s
 }

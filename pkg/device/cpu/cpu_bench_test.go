@@ -140,33 +140,35 @@ func reportGFLOPs(b *testing.B, macs float64) {
 	b.ReportMetric(3*2*macs*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 }
 
-// BenchmarkBatchNorm times a training batch norm's forward, backward-data
-// and backward-gamma on a ResNeXt-29 stage-1 activation (8, 512, 32, 32)
-// and reports the GB/s of the tensors each call must read and write.
+// BenchmarkBatchNorm times a training batch norm's statistics, forward,
+// and backward (shift gradient as BiasGrad, gamma gradient, data gradient)
+// on a ResNeXt-29 stage-1 activation (8, 512, 32, 32) and reports the GB/s
+// of the tensors each call must read and write.
 func BenchmarkBatchNorm(b *testing.B) {
 	dev := cpu.New(0)
 	defer dev.Close()
 	p := device.BatchNormParams{ChannelLayout: device.ChannelLayout{Outer: 8, C: 512, Inner: 32 * 32}, Eps: 1e-5, Momentum: 0.1, Training: true}
 	n := p.Outer * p.C * p.Inner
 	x, dy, y, dx := buffer(n), buffer(n), buffer(n), buffer(n)
-	gamma, beta, mean, variance, dgamma := buffer(p.C), buffer(p.C), buffer(p.C), buffer(p.C), buffer(p.C)
+	gamma, beta, mean, variance := buffer(p.C), buffer(p.C), buffer(p.C), buffer(p.C)
+	stats, dgamma, dbeta := buffer(2*p.C), buffer(p.C), buffer(p.C)
 	b.ResetTimer()
 	cpu0 := cputime.Process()
 	for range b.N {
-		if err := dev.BatchNormForward(p, x, gamma, beta, mean, variance, y); err != nil {
-			b.Fatal(err)
-		}
-		if err := dev.BatchNormBackwardData(p, x, gamma, variance, dy, dx); err != nil {
-			b.Fatal(err)
-		}
-		if err := dev.BatchNormBackwardGamma(p, x, mean, variance, dy, dgamma); err != nil {
-			b.Fatal(err)
-		}
-		if err := dev.Sync(); err != nil {
-			b.Fatal(err)
+		for _, err := range []error{
+			dev.BatchNormStats(p, x, mean, variance, stats),
+			dev.BatchNormForward(p, x, stats, gamma, beta, y),
+			dev.BiasGrad(p.ChannelLayout, dy, dbeta),
+			dev.BatchNormBackwardGamma(p, x, stats, dy, dgamma),
+			dev.BatchNormBackwardData(p, x, stats, gamma, dgamma, dbeta, dy, dx),
+		} {
+			if err != nil {
+				b.Fatal(err)
+			}
 		}
 	}
 	reportCPU(b, cpu0)
-	// forward reads x, writes y; backward-data reads x, dy, writes dx; gamma reads x, dy.
-	b.ReportMetric(float64(7*4*n)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
+	// stats read x twice; forward reads x, writes y; the shift gradient reads
+	// dy; gamma reads x, dy; data reads x, dy, writes dx.
+	b.ReportMetric(float64(10*4*n)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
 }

@@ -1,0 +1,67 @@
+//go:build amd64
+
+package cpu
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// TestVecLoops checks the float32 loops of vec.go, with the AVX-512 versions
+// on where present and off, against float64 references on every length up
+// to several vectors plus a tail, including NaN handling of the ReLUs.
+func TestVecLoops(t *testing.T) {
+	defer func(v bool) { useVecAVX512 = v }(useVecAVX512)
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, asm := range []bool{useVecAVX512, false} {
+		useVecAVX512 = asm
+		for n := range 70 {
+			x, dy := make([]float32, n), make([]float32, n)
+			for i := range x {
+				x[i], dy[i] = float32(3+r.NormFloat64()), float32(r.NormFloat64())
+			}
+			if n > 5 {
+				x[n/2] = float32(math.NaN())
+			}
+			near := func(what string, got, want float64) {
+				t.Helper()
+				if !(math.Abs(got-want) <= 1e-5*(1+math.Abs(want))) && !(math.IsNaN(got) && math.IsNaN(want)) {
+					t.Fatalf("asm=%v n=%d %s: got %v, want %v", asm, n, what, got, want)
+				}
+			}
+			var s, sq, dd float64
+			for i := range x {
+				s += float64(x[i])
+				sq += (float64(x[i]) - 2.5) * (float64(x[i]) - 2.5)
+				dd += float64(dy[i]) * (float64(x[i]) - 2.5)
+			}
+			near("sum", sum32(x), s)
+			near("sqdev", sqdev32(x, 2.5), sq)
+			near("dotdev", dotdev32(dy, x, 2.5), dd)
+			y, dx := make([]float32, n), make([]float32, n)
+			centered32(y, x, 2.5, 1.5, -0.25)
+			bndx32(dx, dy, x, 2.5, 0.5, -2, 0.125)
+			for i := range x {
+				near("centered", float64(y[i]), 1.5*(float64(x[i])-2.5)-0.25)
+				near("bndx", float64(dx[i]), 0.5*float64(dy[i])-2*(float64(x[i])-2.5)+0.125)
+			}
+			relu32(y, dy)
+			reluGrad32(dx, x, dy)
+			for i := range x {
+				near("relu", float64(y[i]), max(float64(dy[i]), 0))
+				want := 0.0
+				if x[i] > 0 {
+					want = float64(dy[i])
+				}
+				near("relu grad", float64(dx[i]), want)
+			}
+			if n > 5 {
+				relu32(y, x)
+				if !math.IsNaN(float64(y[n/2])) {
+					t.Fatalf("asm=%v n=%d: relu of NaN gave %v", asm, n, y[n/2])
+				}
+			}
+		}
+	}
+}
