@@ -1,5 +1,7 @@
-# Collegium with GPU support. Build:  docker build -t collegium-gpu .
-# Run:    docker run --gpus all collegium-gpu train ...      (see docs/GPU.md)
+# Collegium with GPU support. Build:  docker build -t collegium .
+# Run:    docker run --gpus all -v "$PWD/runs:/work/runs" collegium train --device cuda:0
+# Runs go to /work/runs (the working directory is /work): mount a host
+# directory there or they are lost with the container (see docs/GPU.md).
 # The binary uses the CUDA driver API only (embedded PTX), so the runtime image
 # needs no cuDNN or cuBLAS: the driver's libcuda.so.1 comes from --gpus.
 FROM golang:1.26 AS go
@@ -24,4 +26,5 @@ FROM nvidia/cuda:12.4.1-base-ubuntu22.04
 COPY --from=build /out/collegium /usr/local/bin/collegium
 COPY --from=build /out/data /data
 ENV COLLEGIUM_DATA=/data
+WORKDIR /work
 ENTRYPOINT ["collegium"]

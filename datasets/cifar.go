@@ -25,22 +25,38 @@ type CIFARBatch struct {
 	Coarse []int  // CIFAR-100 only: coarse (superclass) label of each image
 }
 
+// cifarLayout is the record layout of a CIFAR binary file: the label
+// bytes (CIFAR-100: coarse, then fine), the image bytes, and the number of
+// fine and coarse (0: none) classes.
+type cifarLayout struct {
+	labelBytes, imageBytes int
+	classes, coarse        int
+}
+
+var (
+	cifar10Layout  = cifarLayout{labelBytes: 1, imageBytes: cifarImageSize, classes: 10}
+	cifar100Layout = cifarLayout{labelBytes: 2, imageBytes: cifarImageSize, classes: 100, coarse: 20}
+)
+
+func layoutOf(hundred bool) cifarLayout {
+	if hundred {
+		return cifar100Layout
+	}
+	return cifar10Layout
+}
+
 // ParseCIFAR10 parses a CIFAR-10 binary batch (data_batch_N.bin, test_batch.bin).
 func ParseCIFAR10(b []byte) (CIFARBatch, error) {
-	return parseCIFAR(b, false)
+	return parseCIFAR(b, cifar10Layout)
 }
 
 // ParseCIFAR100 parses a CIFAR-100 binary file (train.bin, test.bin).
 func ParseCIFAR100(b []byte) (CIFARBatch, error) {
-	return parseCIFAR(b, true)
+	return parseCIFAR(b, cifar100Layout)
 }
 
-func parseCIFAR(b []byte, hundred bool) (CIFARBatch, error) {
-	labelBytes, classes := 1, 10
-	if hundred {
-		labelBytes, classes = 2, 100
-	}
-	rec := labelBytes + cifarImageSize
+func parseCIFAR(b []byte, l cifarLayout) (CIFARBatch, error) {
+	rec := l.labelBytes + l.imageBytes
 	if len(b) == 0 {
 		return CIFARBatch{}, fmt.Errorf("%w: empty", ErrCIFAR)
 	}
@@ -49,24 +65,24 @@ func parseCIFAR(b []byte, hundred bool) (CIFARBatch, error) {
 			ErrCIFAR, len(b), rec, len(b)/rec)
 	}
 	n := len(b) / rec
-	out := CIFARBatch{Images: make([]byte, n*cifarImageSize), Labels: make([]int, n)}
-	if hundred {
+	out := CIFARBatch{Images: make([]byte, n*l.imageBytes), Labels: make([]int, n)}
+	if l.coarse > 0 {
 		out.Coarse = make([]int, n)
 	}
 	for i := range n {
 		r := b[i*rec : (i+1)*rec]
-		label := int(r[labelBytes-1])
-		if label >= classes {
-			return CIFARBatch{}, fmt.Errorf("%w: record %d: label %d out of range [0, %d)", ErrCIFAR, i, label, classes)
+		label := int(r[l.labelBytes-1])
+		if label >= l.classes {
+			return CIFARBatch{}, fmt.Errorf("%w: record %d: label %d out of range [0, %d)", ErrCIFAR, i, label, l.classes)
 		}
-		if hundred {
-			if r[0] >= 20 {
-				return CIFARBatch{}, fmt.Errorf("%w: record %d: coarse label %d out of range [0, 20)", ErrCIFAR, i, r[0])
+		if l.coarse > 0 {
+			if int(r[0]) >= l.coarse {
+				return CIFARBatch{}, fmt.Errorf("%w: record %d: coarse label %d out of range [0, %d)", ErrCIFAR, i, r[0], l.coarse)
 			}
 			out.Coarse[i] = int(r[0])
 		}
 		out.Labels[i] = label
-		copy(out.Images[i*cifarImageSize:], r[labelBytes:])
+		copy(out.Images[i*l.imageBytes:], r[l.labelBytes:])
 	}
 	return out, nil
 }
@@ -78,7 +94,7 @@ func readCIFARFile(path string, hundred bool) (CIFARBatch, string, error) {
 	if err != nil {
 		return CIFARBatch{}, "", fmt.Errorf("read %s: %w", path, err)
 	}
-	batch, err := parseCIFAR(b, hundred)
+	batch, err := parseCIFAR(b, layoutOf(hundred))
 	if err != nil {
 		return CIFARBatch{}, "", fmt.Errorf("read %s: %w", path, err)
 	}

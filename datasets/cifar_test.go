@@ -1,6 +1,7 @@
 package datasets
 
 import (
+	"cmp"
 	"errors"
 	"path/filepath"
 	"slices"
@@ -68,10 +69,9 @@ func TestParseCIFARErrors(t *testing.T) {
 func TestLoadDirCIFAR10(t *testing.T) {
 	dir := t.TempDir()
 	spec, _ := Lookup("cifar10")
-	for i, f := range spec.Train {
-		writeFile(t, filepath.Join(dir, f.Name), cifarRecords(3+i, false))
+	for name, b := range tinyCIFAR(&spec, 3, 4, 5, 6, 7, 4) {
+		writeFile(t, filepath.Join(dir, name), b)
 	}
-	writeFile(t, filepath.Join(dir, "test_batch.bin"), cifarRecords(4, false))
 	ds, err := LoadDir(spec, dir, Train)
 	if err != nil {
 		t.Fatal(err)
@@ -95,7 +95,7 @@ func TestLoadDirCIFAR10(t *testing.T) {
 func TestLoadDirCIFAR100MissingFile(t *testing.T) {
 	dir := t.TempDir()
 	spec, _ := Lookup("cifar100")
-	writeFile(t, filepath.Join(dir, "train.bin"), cifarRecords(5, true))
+	writeFile(t, filepath.Join(dir, "train.bin"), tinyCIFAR(&spec, 5, 2)["train.bin"])
 	if _, err := LoadDir(spec, dir, Train); err != nil {
 		t.Fatal(err)
 	}
@@ -106,4 +106,40 @@ func TestLoadDirCIFAR100MissingFile(t *testing.T) {
 func near(a, b float32) bool {
 	d := a - b
 	return d < 1e-5 && d > -1e-5
+}
+
+// TestCIFARChecked: a CIFAR file with the wrong number of records (cut in
+// half, or to one record) or with other content than the official one is
+// refused, by LoadDir and by Inspect (data info).
+func TestCIFARChecked(t *testing.T) {
+	spec, _ := Lookup("cifar10")
+	files := tinyCIFAR(&spec, 4, 4, 4, 4, 4, 6)
+	for _, tc := range []struct {
+		name string
+		data []byte
+		want string
+	}{
+		{"cut in half", cifarRecords(2, false), "holds 2 records, the official file 4"},
+		{"one record", cifarRecords(1, false), "holds 1 records, the official file 4"},
+		{"other content", cifarRecords(5, false)[cifarImageSize+1:], "MD5 of decompressed content is"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			for name, b := range files {
+				writeFile(t, filepath.Join(dir, name), b)
+			}
+			writeFile(t, filepath.Join(dir, "data_batch_3.bin"), tc.data)
+			_, err := LoadDir(spec, dir, Train)
+			wantErr(t, err, filepath.Join(dir, "data_batch_3.bin"), tc.want)
+			info, err := Resolver{DataDir: filepath.Dir(dir)}.Inspect(t.Context(), renamed(spec, filepath.Base(dir)))
+			if err == nil {
+				for _, sp := range info.Splits {
+					for _, c := range sp.Checks {
+						err = cmp.Or(err, c.Err())
+					}
+				}
+			}
+			wantErr(t, err, tc.want)
+		})
+	}
 }

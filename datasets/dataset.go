@@ -161,6 +161,9 @@ func readCIFARSplit(spec Spec, dir string, files []File) (rawSplit, error) {
 		if err != nil {
 			return rawSplit{}, err
 		}
+		if n := len(batch.Labels); f.Records > 0 && n != f.Records {
+			return rawSplit{}, fmt.Errorf("%s holds %d records, the official file %d (truncated, or not the official file)", path, n, f.Records)
+		}
 		for i, l := range batch.Labels {
 			if l >= spec.Classes {
 				return rawSplit{}, fmt.Errorf("%s: label %d of record %d out of range [0, %d)", path, l, i, spec.Classes)

@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/md5"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -25,16 +26,24 @@ const maxDownload = 1 << 30
 // Fetch downloads a dataset from spec.BaseURL into dir/NAME (the layout
 // Resolver reads) and returns that directory. Every file is verified against
 // the spec's checksums before it is written atomically; files already there
-// and valid are kept. A nil client means http.DefaultClient.
-func Fetch(ctx context.Context, spec Spec, dir string, client *http.Client) (string, error) {
+// and valid are kept. A fetch that fails removes dir/NAME if it created it,
+// so that a half-fetched copy cannot stand in for the dataset. A nil client
+// means http.DefaultClient.
+func Fetch(ctx context.Context, spec Spec, dir string, client *http.Client) (_ string, err error) {
 	if client == nil {
 		client = http.DefaultClient
 	}
 	dest := filepath.Join(dir, spec.Name)
+	if _, statErr := os.Stat(dest); errors.Is(statErr, os.ErrNotExist) {
+		defer func() {
+			if err != nil {
+				os.RemoveAll(dest)
+			}
+		}()
+	}
 	if err := os.MkdirAll(dest, 0o755); err != nil {
 		return "", fmt.Errorf("fetch %s: %w", spec.Name, err)
 	}
-	var err error
 	switch spec.Format {
 	case FormatIDX:
 		err = fetchIDX(ctx, client, spec, dest)
@@ -86,7 +95,7 @@ func fetchIDX(ctx context.Context, client *http.Client, spec Spec, dest string) 
 // MD5, and extracts the split files from it.
 func fetchCIFAR(ctx context.Context, client *http.Client, spec Spec, dest string) error {
 	files := append(append([]File(nil), spec.Train...), spec.Test...)
-	if cifarPresent(spec, dest, files) {
+	if verifyCIFAR(spec, dest) == nil {
 		logrus.Infof("%s: already present", dest)
 		return nil
 	}
@@ -111,23 +120,28 @@ func fetchCIFAR(ctx context.Context, client *http.Client, spec Spec, dest string
 	if err := extractFiles(tmp, dest, files); err != nil {
 		return fmt.Errorf("extract %s: %w", url, err)
 	}
-	for _, f := range files {
-		if _, _, err := readCIFARFile(filepath.Join(dest, f.Name), spec.Format == FormatCIFAR100); err != nil {
-			return err
-		}
+	if err := verifyCIFAR(spec, dest); err != nil {
+		return err
 	}
 	logrus.Infof("%s: %d files extracted, archive MD5 %s", dest, len(files), c.Status())
 	return nil
 }
 
-// cifarPresent reports whether every file is already there and parses.
-func cifarPresent(spec Spec, dest string, files []File) bool {
-	for _, f := range files {
-		if _, _, err := readCIFARFile(filepath.Join(dest, f.Name), spec.Format == FormatCIFAR100); err != nil {
-			return false
+// verifyCIFAR checks that dest holds every file of both splits, each
+// parsing with its record count and MD5.
+func verifyCIFAR(spec Spec, dest string) error {
+	for _, split := range []Split{Train, Test} {
+		raw, err := readSplit(spec, dest, split)
+		if err != nil {
+			return err
+		}
+		for _, c := range raw.checks {
+			if err := c.Err(); err != nil {
+				return err
+			}
 		}
 	}
-	return true
+	return nil
 }
 
 // extractFiles writes the regular members of a tar.gz whose base names are

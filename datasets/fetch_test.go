@@ -111,11 +111,7 @@ func cifarTarball(t *testing.T, folder string, files map[string][]byte) []byte {
 
 func TestFetchCIFAR10(t *testing.T) {
 	spec, _ := Lookup("cifar10")
-	members := map[string][]byte{}
-	for _, f := range append(spec.Train, spec.Test...) {
-		members[f.Name] = cifarRecords(4, false)
-	}
-	archive := cifarTarball(t, "cifar-10-batches-bin", members)
+	archive := cifarTarball(t, "cifar-10-batches-bin", tinyCIFAR(&spec, 4, 4, 4, 4, 4, 4))
 	srv, hits := fileServer(t, map[string][]byte{"/kriz/cifar-10-binary.tar.gz": archive})
 	spec.BaseURL = srv.URL + "/kriz/"
 
@@ -140,6 +136,11 @@ func TestFetchCIFAR10(t *testing.T) {
 	if _, err := Fetch(t.Context(), spec, to, srv.Client()); err != nil || hits.Load() != before {
 		t.Fatalf("second fetch: %v, %d new requests", err, hits.Load()-before)
 	}
+	// An archive whose members are not the files the spec's checksums
+	// describe is refused after extraction.
+	spec.Test[0].MD5 = md5Hex([]byte("another test batch"))
+	_, err = Fetch(t.Context(), spec, t.TempDir(), srv.Client())
+	wantErr(t, err, "test_batch.bin: MD5 of decompressed content is", "want "+spec.Test[0].MD5)
 }
 
 func TestFetchCIFAR100MissingMember(t *testing.T) {

@@ -107,6 +107,24 @@ func cifarRecords(n int, hundred bool) []byte {
 	return b.Bytes()
 }
 
+// tinyCIFAR makes a small file for each of spec's CIFAR files, counts[i]
+// records for the i-th file (train files, then test files), and points the
+// spec's record counts and MD5s at them.
+func tinyCIFAR(spec *Spec, counts ...int) map[string][]byte {
+	files := map[string][]byte{}
+	i := 0
+	for _, list := range [][]File{spec.Train, spec.Test} {
+		for j := range list {
+			f := &list[j]
+			b := cifarRecords(counts[i], spec.Format == FormatCIFAR100)
+			f.MD5, f.Records = md5Hex(b), counts[i]
+			files[f.Name] = b
+			i++
+		}
+	}
+	return files
+}
+
 func wantErr(t *testing.T, err error, substrings ...string) {
 	t.Helper()
 	if err == nil {

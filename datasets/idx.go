@@ -63,21 +63,46 @@ const deflateMaxRatio = 1032
 func readIDX(br *bufio.Reader, fileSize int64) (IDXArray, error) {
 	var r io.Reader = br
 	maxSize := fileSize
+	var gz *gzipStream
 	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
-			return IDXArray{}, fmt.Errorf("gzip header: %w", err)
+			return IDXArray{}, fmt.Errorf("%w: gzip header: %w", ErrIDX, err)
 		}
 		defer zr.Close()
-		r, maxSize = zr, deflateMaxRatio*fileSize+1024
+		gz = &gzipStream{r: zr}
+		r, maxSize = gz, deflateMaxRatio*fileSize+1024
 	}
 	sum := md5.New()
 	a, err := decodeIDX(io.TeeReader(r, sum), maxSize)
+	if gz != nil && err != nil {
+		io.Copy(io.Discard, io.LimitReader(gz, maxSize)) // to the end of the stream, to check it
+	}
+	if gz != nil && gz.err != nil {
+		// A corrupt stream decodes to anything, so the IDX error it led to
+		// (truncated data, trailing bytes) would only mislead.
+		return IDXArray{}, fmt.Errorf("%w: the gzip stream is corrupt: %w", ErrIDX, gz.err)
+	}
 	if err != nil {
 		return IDXArray{}, err
 	}
 	a.MD5 = hex.EncodeToString(sum.Sum(nil))
 	return a, nil
+}
+
+// gzipStream passes a gzip reader through and keeps the first error of the
+// stream itself (corrupt deflate data, a CRC or size mismatch, a cut).
+type gzipStream struct {
+	r   io.Reader
+	err error
+}
+
+func (g *gzipStream) Read(p []byte) (int, error) {
+	n, err := g.r.Read(p)
+	if err != nil && err != io.EOF && g.err == nil {
+		g.err = err
+	}
+	return n, err
 }
 
 // decodeIDX reads the header, then exactly the declared payload, and checks

@@ -28,6 +28,18 @@ func TestReadIDXFileErrors(t *testing.T) {
 	gz := gzipBytes(t, good)
 	badCRC := slices.Clone(gz)
 	badCRC[len(badCRC)-8] ^= 0xff
+	// A stream that decodes to the file plus extra bytes but fails its CRC,
+	// as a corruption mid-stream can: the corrupt stream is the news, not
+	// the trailing bytes it decodes to.
+	longer := gzipBytes(t, append(slices.Clone(good), 7, 7))
+	longer[len(longer)-8] ^= 0xff
+	// A flipped bit in the deflate data of a stream of 64 KiB of data.
+	big := idxBytes([]int{1 << 16}, make([]byte, 1<<16))
+	for i := range big[8:] {
+		big[8+i] = byte(i * i >> 3)
+	}
+	flipped := gzipBytes(t, big)
+	flipped[len(flipped)/2] ^= 0x10
 	cases := []struct {
 		name string
 		data []byte
@@ -41,8 +53,10 @@ func TestReadIDXFileErrors(t *testing.T) {
 		{"truncated data", good[:len(good)-1], "truncated: dimensions [3 2] need 6 data bytes, found 5"},
 		{"trailing bytes", append(slices.Clone(good), 0), "trailing bytes"},
 		{"huge dims", idxBytes([]int{1 << 20, 1 << 20, 1 << 20}, nil), "exceed"},
-		{"truncated gzip", gz[:len(gz)-6], "unexpected EOF"},
-		{"gzip checksum", badCRC, "invalid checksum"},
+		{"truncated gzip", gz[:len(gz)-6], "the gzip stream is corrupt: unexpected EOF"},
+		{"gzip checksum", badCRC, "the gzip stream is corrupt: gzip: invalid checksum"},
+		{"gzip checksum after extra bytes", longer, "the gzip stream is corrupt: gzip: invalid checksum"},
+		{"gzip corrupt mid-stream", flipped, "the gzip stream is corrupt"},
 		{"bad gzip header", []byte{0x1f, 0x8b, 0}, "gzip header"},
 	}
 	dir := t.TempDir()

@@ -47,6 +47,7 @@ type Loader struct {
 	perEpoch          int
 	fill              []float32 // padding value per channel
 
+	shard  shard
 	ctx    context.Context
 	free   chan *Batch
 	out    chan *Batch
@@ -84,7 +85,7 @@ func NewLoader(ctx context.Context, ds *Dataset, batchSize int, seed uint64, aug
 	}
 	l := &Loader{
 		ds: ds, batchSize: batchSize, seed: seed, aug: aug, shuffle: shuffle, dropLast: dropLast,
-		perEpoch: perEpoch, fill: fill, ctx: ctx,
+		perEpoch: perEpoch, fill: fill, ctx: ctx, shard: shard{size: 1},
 		free: make(chan *Batch, prefetch+2),
 		next: LoaderState{Seed: seed, BatchSize: batchSize},
 	}
@@ -130,19 +131,43 @@ func (l *Loader) State() LoaderState { return l.next }
 // batches prepared ahead. st must come from a loader with the same seed and
 // batch size.
 func (l *Loader) Seek(st LoaderState) error {
-	switch {
-	case l.closed:
+	if l.closed {
 		return ErrLoaderClosed
-	case st.Seed != l.seed || st.BatchSize != l.batchSize:
-		return fmt.Errorf("seek: state is for seed %d, batch size %d; loader has seed %d, batch size %d",
-			st.Seed, st.BatchSize, l.seed, l.batchSize)
-	case st.Epoch < 0 || st.Batch < 0 || st.Batch >= l.perEpoch:
-		return fmt.Errorf("seek: position epoch %d batch %d outside epochs of %d batches", st.Epoch, st.Batch, l.perEpoch)
+	}
+	if err := checkSeek(st, l.seed, l.batchSize, l.perEpoch); err != nil {
+		return err
 	}
 	l.stop()
 	l.next = st
 	l.start()
 	return nil
+}
+
+// Shard makes every batch served from the next on hold only part rank (from
+// 0) of size equal parts of the global batch, in order: size loaders with
+// the same seed and ranks 0 … size−1 together serve exactly the batches of
+// one unsharded loader, augmentation included. Batches prepared ahead are
+// discarded. The batch size must be a multiple of size.
+func (l *Loader) Shard(rank, size int) error {
+	if l.closed {
+		return ErrLoaderClosed
+	}
+	if err := checkShard(rank, size, l.batchSize); err != nil {
+		return err
+	}
+	l.stop()
+	l.shard = shard{rank: rank, size: size}
+	l.start()
+	return nil
+}
+
+// shard is one of size equal parts of every batch.
+type shard struct{ rank, size int }
+
+// span is the range of positions of a batch of n images in the shard (a
+// short last batch is split as evenly as it goes).
+func (s shard) span(n int) (lo, hi int) {
+	return s.rank * n / s.size, (s.rank + 1) * n / s.size
 }
 
 // Close stops the goroutine and waits for it to end. It is safe to call
@@ -172,11 +197,7 @@ func (l *Loader) stop() {
 
 // after returns the position that follows batch (epoch, index).
 func (l *Loader) after(epoch, index int) LoaderState {
-	st := LoaderState{Seed: l.seed, BatchSize: l.batchSize, Epoch: epoch, Batch: index + 1}
-	if st.Batch == l.perEpoch {
-		st.Epoch, st.Batch = epoch+1, 0
-	}
-	return st
+	return positionAfter(l.seed, l.batchSize, l.perEpoch, epoch, index)
 }
 
 // produce fills batches from position st on until ctx ends, then closes out.
@@ -229,26 +250,37 @@ func (l *Loader) batch() *Batch {
 	}
 }
 
+// fillBatch fills b with this loader's share of global batch (epoch,
+// index). The random draws of the images outside the share are made too, so
+// every image gets the same augmentation whatever the number of shards.
 func (l *Loader) fillBatch(b *Batch, src *rand.PCG, order []int, epoch, index int) {
 	ds, is := l.ds, l.ds.ImageSize()
 	start := index * l.batchSize
 	size := min(l.batchSize, ds.Len()-start)
-	b.Size, b.Epoch, b.Index = size, epoch, index
-	b.Images, b.Targets, b.Labels = b.Images[:size*is], b.Targets[:size], b.Labels[:size]
+	lo, hi := l.shard.span(size)
+	b.Size, b.Epoch, b.Index = hi-lo, epoch, index
+	b.Images, b.Targets, b.Labels = b.Images[:(hi-lo)*is], b.Targets[:hi-lo], b.Labels[:hi-lo]
 	seedAt(src, l.seed, streamAugment, uint64(epoch), uint64(index))
 	for j := range size {
-		i := order[start+j]
-		img, dst := ds.Images[i*is:(i+1)*is], b.Images[j*is:(j+1)*is]
+		var dy, dx int
 		if p := l.aug.Pad; p > 0 {
-			dy, dx := uniform(src, 2*p+1), uniform(src, 2*p+1)
+			dy, dx = uniform(src, 2*p+1), uniform(src, 2*p+1)
+		}
+		flip := l.aug.Flip && src.Uint64()&1 == 1
+		if j < lo || j >= hi {
+			continue
+		}
+		i, k := order[start+j], j-lo
+		img, dst := ds.Images[i*is:(i+1)*is], b.Images[k*is:(k+1)*is]
+		if p := l.aug.Pad; p > 0 {
 			crop(dst, img, ds.Channels, ds.Height, ds.Width, p, dy, dx, l.fill)
 		} else {
 			copy(dst, img)
 		}
-		if l.aug.Flip && src.Uint64()&1 == 1 {
+		if flip {
 			flipHorizontal(dst, ds.Channels, ds.Height, ds.Width)
 		}
-		b.Labels[j] = ds.Labels[i]
-		b.Targets[j] = float32(ds.Labels[i])
+		b.Labels[k] = ds.Labels[i]
+		b.Targets[k] = float32(ds.Labels[i])
 	}
 }

@@ -20,7 +20,9 @@ const FashionMNISTSystemDir = "/usr/share/datasets/fashion-mnist"
 // dataset, named after it (DIR/mnist, DIR/cifar10, ...), as written by Fetch.
 // The order is:
 //  1. DataDir (--data-dir): DataDir/NAME must exist when DataDir is set;
-//  2. EnvDir ($COLLEGIUM_DATA): used when EnvDir/NAME exists;
+//  2. EnvDir ($COLLEGIUM_DATA): used when EnvDir/NAME holds at least one of
+//     the dataset's files (an empty or unrelated folder is passed over with
+//     a warning);
 //  3. Builtin: a copy that needs no manual download (MNIST from the Go module
 //     cache, Fashion-MNIST from its Debian package); nil skips this step.
 type Resolver struct {
@@ -53,11 +55,14 @@ func (r Resolver) Find(ctx context.Context, spec Spec) (Location, error) {
 	}
 	if r.EnvDir != "" {
 		dir := filepath.Join(r.EnvDir, spec.Name)
-		err := isDir(dir)
-		if err == nil {
+		switch err := isDir(dir); {
+		case err != nil:
+			logrus.WithError(err).Debugf("dataset %s: not in $%s", spec.Name, EnvDataDir)
+		case !holdsAny(dir, spec):
+			logrus.Warnf("dataset %s: %s holds none of its files: passed over", spec.Name, dir)
+		default:
 			return Location{Dir: dir, Origin: "$" + EnvDataDir}, nil
 		}
-		logrus.WithError(err).Debugf("dataset %s: not in $%s", spec.Name, EnvDataDir)
 	}
 	if r.Builtin != nil {
 		dir, err := r.Builtin(ctx, spec.Name)
@@ -107,6 +112,18 @@ func builtinDir(ctx context.Context, name string) (string, error) {
 		return FashionMNISTSystemDir, nil
 	}
 	return "", fmt.Errorf("it has no built-in copy: fetch it with `collegium data fetch %s --to DIR`", name)
+}
+
+// holdsAny reports whether dir holds at least one of spec's files.
+func holdsAny(dir string, spec Spec) bool {
+	for _, f := range append(append([]File(nil), spec.Train...), spec.Test...) {
+		for _, name := range []string{f.Name, f.Name + ".gz"} {
+			if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func isDir(path string) error {

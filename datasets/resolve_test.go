@@ -16,6 +16,11 @@ func TestResolverOrder(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	writeFile(t, filepath.Join(envDir, "mnist", "t10k-labels-idx1-ubyte.gz"), nil)
+	emptyEnv := t.TempDir()
+	if err := os.Mkdir(filepath.Join(emptyEnv, "mnist"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	stub := func(context.Context, string) (string, error) { return builtin, nil }
 	cases := []struct {
 		name   string
@@ -27,6 +32,8 @@ func TestResolverOrder(t *testing.T) {
 		{"env beats module", Resolver{EnvDir: envDir, Builtin: stub}, filepath.Join(envDir, "mnist"), "$COLLEGIUM_DATA"},
 		{"module last", Resolver{Builtin: stub}, builtin, "built-in"},
 		{"env without the dataset falls through", Resolver{EnvDir: t.TempDir(), Builtin: stub}, builtin, "built-in"},
+		{"env with an empty folder for it falls through", Resolver{EnvDir: emptyEnv, Builtin: stub}, builtin, "built-in"},
+		{"an empty --data-dir folder is still the one asked for", Resolver{DataDir: dataDir, Builtin: stub}, filepath.Join(dataDir, "mnist"), "--data-dir"},
 	}
 	for _, c := range cases {
 		loc, err := c.r.Find(t.Context(), spec)

@@ -11,6 +11,7 @@ import (
 const (
 	streamPermutation = iota + 1
 	streamAugment
+	streamImage // one image of an ImageLoader: (epoch, position in the epoch)
 )
 
 // seedAt reseeds src for one position of one stream.

@@ -85,7 +85,7 @@ extern "C" __global__ void member_mean_grad_f32(const float* dy, float* dx, int 
 }
 
 // weighted_sum_f32: a single block, deterministic.
-extern "C" __global__ void weighted_sum_f32(const float* x, const float* w, float* y, long long n) {
+extern "C" __global__ void __launch_bounds__(1024) weighted_sum_f32(const float* x, const float* w, float* y, long long n) {
   double s = 0.0;
   for (long long i = threadIdx.x; i < n; i += blockDim.x) s += (double)w[i] * x[i];
   s = block_sum(s);

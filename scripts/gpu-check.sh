@@ -10,8 +10,16 @@
 # Usage: scripts/gpu-check.sh [BINDIR]     (default bin/gpu)
 # Everything printed is also written to $OUT/gpu-check.log when OUT is set.
 # Each step has a timeout and a failing step does not stop the others; the
-# whole run stays under 5 minutes on an H100/H200.
+# whole run stays under 5 minutes on an H100/H200. It exits 1 if a step failed.
+#
+# Nothing may pass without running: COLLEGIUM_GPU_CHECK=1 makes a test binary
+# that cannot open the GPU fail instead of skipping, a test step in which no
+# test ran fails, and the summary counts, per step, the tests and subtests
+# that ran, passed, failed and were skipped (from the binaries' -test.v
+# output), and the benchmarks that reported. The first conformance pass runs
+# with COLLEGIUM_CUDA_SYNC=1, which names a faulting kernel with its grid.
 set -u
+export COLLEGIUM_GPU_CHECK=1
 root="$(cd "$(dirname "$0")/.." && pwd)"
 bin="$(cd "${1:-$root/bin/gpu}" 2>/dev/null && pwd || echo "${1:-$root/bin/gpu}")"
 work="$(mktemp -d)"
@@ -36,44 +44,136 @@ cases=(
 	gconv-N32-C120-H56-g12 gconv-N32-C128-H56-g32
 )
 summary=()
+skipped=()
+steps=0
+failed=0
 
-# step NAME SECONDS CMD...: run CMD with a timeout, record pass/fail.
-step() {
-	local name="$1" secs="$2"
-	shift 2
+# counts LOG: the go test -test.v outcomes in LOG as "tests subtests
+# benchmarks unfinished", tests and subtests each "ran/passed/failed/skipped"
+# (ran counts "=== RUN" lines; a test that started and never reported, in a
+# crash or a timeout, is unfinished), benchmarks the result lines.
+counts() {
+	awk '
+		function kind(name) { return index(name, "/") ? "sub" : "top" }
+		/^=== RUN / { ran[kind($3)]++ }
+		/^ *--- (PASS|FAIL|SKIP): / {
+			name = $3; k = kind(name)
+			if (name ~ /^Benchmark/) { if ($2 == "FAIL:") bfail++; next }
+			n[k, $2]++
+		}
+		/^Benchmark[^ \t]+[ \t]+[0-9]+[ \t]+[0-9.]+ ns\/op/ { bench++ }
+		END {
+			for (i = 1; i <= 2; i++) {
+				k = i == 1 ? "top" : "sub"
+				done = n[k, "PASS:"] + n[k, "FAIL:"] + n[k, "SKIP:"]
+				printf "%d/%d/%d/%d ", ran[k], n[k, "PASS:"], n[k, "FAIL:"], n[k, "SKIP:"]
+				unfinished += ran[k] - done
+			}
+			printf "%d%s %d\n", bench, bfail ? "(" bfail " failed)" : "", unfinished
+		}' "$1"
+}
+
+# skips LOG: each test that LOG reports skipped, with the last line it
+# logged (the reason t.Skip gives is logged just before "--- SKIP").
+skips() {
+	awk '
+		/^=== (RUN|CONT|NAME) / { cur = $3 }
+		/^ +[^ ]+\.go:[0-9]+: / { said[cur] = $0 }
+		/^ *--- SKIP: / {
+			reason = ($3 in said) ? said[$3] : "(no reason logged)"
+			sub(/^ +/, "", reason)
+			print $3 ": " reason
+		}' "$1"
+}
+
+# run_step NAME SECONDS KIND CMD...: run CMD with a timeout, its output also
+# kept for counting, and record the outcome. KIND is "tests" for a go test
+# binary that must run tests, "bench" for one that runs benchmarks, "-" for
+# anything else.
+run_step() {
+	local name="$1" secs="$2" kind="$3"
+	shift 3
+	steps=$((steps + 1))
+	local log="$work/step-$steps.log"
 	echo
 	echo "=== $name ($(date +%T), timeout ${secs}s)"
 	local t0=$SECONDS rc
-	timeout --kill-after=10 "$secs" "$@"
-	rc=$?
-	local status="ok"
+	{
+		timeout --kill-after=10 "$secs" "$@" 2>&1
+		echo $? >"$log.rc"
+	} | tee "$log"
+	rc="$(cat "$log.rc")"
+	local status="ok" tests="-" subtests="-" benchmarks="-"
 	[ "$rc" -ne 0 ] && status="FAILED (exit $rc)"
 	[ "$rc" -eq 124 ] && status="TIMED OUT"
-	summary+=("$(printf '%-34s %-18s %4ds' "$name" "$status" $((SECONDS - t0)))")
+	if [ "$kind" != "-" ]; then
+		local line unfinished
+		read -r tests subtests benchmarks unfinished <<<"$(counts "$log")"
+		if [ "$status" = ok ] && [ "$kind" = tests ] && [ "${tests%%/*}" -eq 0 ]; then
+			status="FAILED (no test ran)"
+		fi
+		if [ "$status" = ok ] && [ "$kind" = bench ] && [ "${benchmarks%%(*}" -eq 0 ]; then
+			status="FAILED (no benchmark ran)"
+		fi
+		[ "$unfinished" -gt 0 ] && status="$status, $unfinished unfinished"
+		while IFS= read -r line; do
+			skipped+=("$name: $line")
+		done < <(skips "$log")
+	fi
+	[ "$status" = ok ] || failed=$((failed + 1))
+	summary+=("$(printf '%-46s %-30s %5ds  %-13s %-13s %s' "$name" "$status" $((SECONDS - t0)) "$tests" "$subtests" "$benchmarks")")
 	return 0
 }
 
-echo "gpu-check: bundle $bin, repository $root"
+# step NAME SECONDS CMD...: a step that is not a go test binary.
+step() {
+	local name="$1" secs="$2"
+	shift 2
+	run_step "$name" "$secs" - "$@"
+}
+
+echo "gpu-check: $(date -u '+%F %T UTC'), bundle $bin, repository $root"
+# The header: each GPU with its driver, the CUDA version the driver supports
+# and its compute capability (older nvidia-smi lacks compute_cap; the
+# conformance test also logs it).
+cuda_version="$(nvidia-smi 2>/dev/null | sed -n 's/.*CUDA Version: *\([0-9.]*\).*/\1/p' | head -1)"
+gpus="$(nvidia-smi --query-gpu=index,name,driver_version,compute_cap,memory.total --format=csv,noheader 2>/dev/null ||
+	nvidia-smi --query-gpu=index,name,driver_version,memory.total --format=csv,noheader 2>/dev/null | sed 's/^\([^,]*,[^,]*,[^,]*\),/\1, unknown,/')"
+if [ -z "$gpus" ]; then
+	echo "gpu-check: nvidia-smi lists no GPU"
+fi
+while IFS=, read -r index name driver cap memory; do
+	[ -n "$index" ] || continue
+	echo "gpu-check: GPU $index:$name, driver$driver (CUDA ${cuda_version:-unknown}), compute capability$cap,$memory"
+done <<<"$gpus"
 step "nvidia-smi" 30 nvidia-smi -L
 step "driver" 30 nvidia-smi --query-gpu=name,driver_version,memory.total,compute_cap --format=csv
 
-tests=()
-for t in "$bin"/cuda.test "$bin"/engine.test; do
-	[ -x "$t" ] && tests+=("$t")
-done
-[ ${#tests[@]} -eq 0 ] && echo "gpu-check: no test binaries in $bin (run scripts/build-gpu-bundle.sh)"
-# The same suites as on CPU: the engine's tests run on the device named by
+# The same suites as on CPU: the conformance suite of cuda.test, first with
+# COLLEGIUM_CUDA_SYNC=1 (a wait after every launch names a faulting kernel),
+# then as it runs in training; the engine's tests on the device named by
 # COLLEGIUM_TEST_DEVICE (executor vs gorgonia's TapeMachine, float32).
-for t in "${tests[@]}"; do
-	step "test $(basename "$t")" 120 env COLLEGIUM_TEST_DEVICE=cuda:0 "$t" -test.v -test.count=1
-done
+if [ -x "$bin/cuda.test" ]; then
+	run_step "test cuda.test, COLLEGIUM_CUDA_SYNC=1" 150 tests env COLLEGIUM_CUDA_SYNC=1 "$bin/cuda.test" -test.v -test.count=1
+	run_step "test cuda.test" 120 tests "$bin/cuda.test" -test.v -test.count=1
+else
+	echo "gpu-check: no cuda.test in $bin (run scripts/build-gpu-bundle.sh)"
+	summary+=("$(printf '%-46s %-30s' "test cuda.test" "FAILED (missing)")")
+	failed=$((failed + 1))
+fi
+if [ -x "$bin/engine.test" ]; then
+	run_step "test engine.test on cuda:0" 120 tests env COLLEGIUM_TEST_DEVICE=cuda:0 "$bin/engine.test" -test.v -test.count=1
+else
+	summary+=("$(printf '%-46s %-30s' "test engine.test" "FAILED (missing)")")
+	failed=$((failed + 1))
+fi
 
 # One training step (forward, backward, SGD) of every family (the models of
 # BenchmarkTrainStep and bench_torch_step.py, under the same names), Collegium
 # on cuda:0 and PyTorch on the same card.
 if [ -x "$bin/train.test" ]; then
-	step "train step collegium (cuda:0)" 150 bash -c \
-		"set -o pipefail; COLLEGIUM_TEST_DEVICE=cuda:0 '$bin/train.test' -test.run '^\$' -test.bench TrainStep -test.benchtime 20x | tee '$work/step.txt'"
+	run_step "train step collegium (cuda:0)" 150 bench bash -c \
+		"set -o pipefail; COLLEGIUM_TEST_DEVICE=cuda:0 '$bin/train.test' -test.run '^\$' -test.bench TrainStep -test.benchtime 20x -test.v | tee '$work/step.txt'"
 fi
 step "train step torch (scripts/bench_torch_step.py)" 120 bash -c \
 	"set -o pipefail; python3 '$root/scripts/bench_torch_step.py' --device cuda --reps 20 | tee '$work/torch-step.jsonl'"
@@ -103,7 +203,7 @@ PY
 fi
 
 if [ -x "$bin/cuda.test" ]; then
-	step "bench collegium (CUDA events)" 120 bash -c \
+	run_step "bench collegium (CUDA events)" 120 bench bash -c \
 		"set -o pipefail; '$bin/cuda.test' -test.run '^\$' -test.bench . -test.benchtime 1x -test.v | tee '$work/bench.txt'"
 fi
 
@@ -122,8 +222,14 @@ if [ -x "$bin/collegium" ]; then
 fi
 
 echo
-echo "=== summary"
+echo "=== summary (tests and subtests: ran/passed/failed/skipped; benchmarks: results reported)"
+printf '%-46s %-30s %6s  %-13s %-13s %s\n' step status time tests subtests benchmarks
 printf '%s\n' "${summary[@]}"
+if [ ${#skipped[@]} -gt 0 ]; then
+	echo
+	echo "=== skipped on the device"
+	printf '%s\n' "${skipped[@]}"
+fi
 echo
 echo "=== GFLOP/s, fwd + bwd-data + bwd-filter (useful: 3·2·MACs / time)"
 python3 - "$work/bench.txt" "$work/torch.jsonl" "${cases[@]}" <<'PY'
@@ -183,3 +289,6 @@ for k in sorted(set(ours) | set(theirs)):
     print(f"{k[0]:24} {k[1]:5} {fmt(a)} {fmt(b)} {ratio}")
 PY
 rm -rf "$work"
+echo
+echo "gpu-check: $failed of $steps steps failed"
+[ "$failed" -eq 0 ]

@@ -83,6 +83,9 @@ func runBench(cmd *cobra.Command, f benchFlags) error {
 	if err := bench.CheckFormat(f.format); err != nil {
 		return err
 	}
+	if err := errors.Join(outputFile("out", f.csvOut), outputFile("plot", f.plotOut), bench.CheckPlotPath(f.plotOut)); err != nil {
+		return err
+	}
 	cases, passes, err := f.sel.Resolve()
 	if err != nil {
 		return err

@@ -46,6 +46,7 @@ func TestBenchCLI(t *testing.T) {
 }
 
 func TestBenchCLIErrors(t *testing.T) {
+	t.Chdir(t.TempDir()) // train cases below must not leave runs/ here
 	for _, tc := range []struct {
 		args []string
 		want string

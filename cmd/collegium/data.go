@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"strings"
 	"text/tabwriter"
 
@@ -48,11 +47,11 @@ func dataFetchCmd() *cobra.Command {
 			if baseURL != "" {
 				spec.BaseURL = baseURL
 			}
-			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt)
+			ctx, stop := interruptContext(cmd.Context())
 			defer stop()
 			dir, err := datasets.Fetch(ctx, spec, to, nil)
 			if err != nil {
-				return err
+				return whileInterrupted(ctx, "data fetch", err)
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s: %s\n", spec.Name, dir)
 			return nil

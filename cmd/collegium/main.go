@@ -14,7 +14,7 @@ import (
 func main() {
 	if err := rootCmd().Execute(); err != nil {
 		fmt.Fprintln(os.Stderr, "collegium:", err)
-		os.Exit(1)
+		os.Exit(exitCode(err))
 	}
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -23,7 +24,11 @@ func init() {
 		cmd := &cobra.Command{
 			Use:   "ntk",
 			Short: "Measure the empirical NTK at initialisation: V against members, depth/width and width (docs/THEORY.md)",
+			Args:  cobra.NoArgs,
 			RunE: func(cmd *cobra.Command, args []string) error {
+				if err := errors.Join(zeroOrAtLeast("samples", samples, 2), atLeast("workers", workers, 0)); err != nil {
+					return err
+				}
 				study := ntk.DefaultStudy(quick)
 				if samples > 0 {
 					study.Scan.Samples = samples

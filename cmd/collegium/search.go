@@ -1,7 +1,9 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -25,7 +27,11 @@ func init() {
 		cmd := &cobra.Command{
 			Use:   "search",
 			Short: "Choose (m, n) by the primal (min V s.t. P ≤ P0) or dual (min P s.t. V ≤ V0) search",
+			Args:  cobra.NoArgs,
 			RunE: func(cmd *cobra.Command, args []string) error {
+				if err := checkSearchFlags(req, top, out); err != nil {
+					return err
+				}
 				var err error
 				if req.Objective, err = search.ParseObjective(objective); err != nil {
 					return err
@@ -71,6 +77,21 @@ func init() {
 		addCacheFlags(fl, &cacheDir, &noCache)
 		return cmd
 	})
+}
+
+// checkSearchFlags checks the numeric flags, the law and --out before
+// anything is measured.
+func checkSearchFlags(req search.Request, top int, out string) error {
+	errs := []error{
+		atLeast("depth", req.Depth, 0), atLeast("max-m", req.MaxM, 1), atLeast("max-n", req.MaxN, 0),
+		atLeast("budget", req.Budget, 0), finiteAtLeast0("target", req.Target), atLeast("top", top, 0),
+		atLeast("samples", req.Scan.Samples, 2), atLeast("input-count", req.Scan.Inputs, 1), atLeast("workers", req.Scan.Workers, 0),
+		outputDir("out", out),
+	}
+	if req.Law != "" && !slices.ContainsFunc(ntk.WidthLaws, func(l ntk.Law) bool { return l.Name == req.Law }) {
+		errs = append(errs, fmt.Errorf("--law %q: want one of %s", req.Law, lawNames()))
+	}
+	return errors.Join(errs...)
 }
 
 // lawNames lists the V_1 laws a search can be told to use.

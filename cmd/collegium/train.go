@@ -1,18 +1,20 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
-	"os/signal"
-	"syscall"
 
+	"github.com/sirupsen/logrus"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
+	"github.com/collegium/collegium/datasets"
 	"github.com/collegium/collegium/pkg/device"
 	"github.com/collegium/collegium/pkg/device/registry"
+	"github.com/collegium/collegium/pkg/dist"
 	"github.com/collegium/collegium/pkg/train"
 )
 
@@ -44,6 +46,7 @@ var trainFlags = []struct{ flag, key string }{
 	{"device", "device"},
 	{"dtype", "dtype"},
 	{"tf32", "tf32"},
+	{"sync-bn", "sync_bn"},
 	{"out", "out"},
 }
 
@@ -58,11 +61,9 @@ func init() {
 				"current step with a checkpoint that --resume continues exactly. See docs/TRAINING.md.",
 			Args: cobra.NoArgs,
 			RunE: func(cmd *cobra.Command, args []string) error {
-				cfg, err := trainConfig(cmd.Flags(), configPath, resume)
-				if err != nil {
-					return err
-				}
-				return runTraining(cmd, cfg, resume != "")
+				ctx, stop := interruptContext(cmd.Context())
+				defer stop()
+				return runTraining(ctx, cmd, configPath, resume)
 			},
 		}
 		addTrainFlags(cmd.Flags(), &configPath, &resume)
@@ -99,6 +100,7 @@ func addTrainFlags(f *pflag.FlagSet, configPath, resume *string) {
 	f.String("device", d.Device, "cpu or cuda:N")
 	f.String("dtype", d.Dtype, "float32 or float64")
 	f.Bool("tf32", d.TF32, "float32 matrix products on TF32 tensor cores (GPU of compute capability ≥ 8.0)")
+	f.Bool("sync-bn", d.SyncBN, "over several ranks (mpirun, srun): BN statistics of the global batch instead of each rank's share")
 	f.String("out", d.Out, "run directory (default runs/<timestamp>)")
 }
 
@@ -130,42 +132,79 @@ func trainConfig(f *pflag.FlagSet, configPath, resume string) (train.Config, err
 	return cfg, nil
 }
 
-// runTraining opens the device and data, trains until done or interrupted
-// (SIGINT/SIGTERM), and says where the outputs went.
-func runTraining(cmd *cobra.Command, cfg train.Config, resume bool) error {
+// runTraining resolves and checks the config, the dataset's location and
+// the device, then takes the run directory (rank 0 of an MPI job only;
+// nothing refused leaves one behind), loads the data, trains until done or
+// interrupted (SIGINT/SIGTERM), and says where the outputs went.
+func runTraining(ctx context.Context, cmd *cobra.Command, configPath, resume string) error {
+	cfg, err := trainConfig(cmd.Flags(), configPath, resume)
+	if err != nil {
+		return err
+	}
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	dev, err := registry.Open(cfg.Device)
+	if resume != "" {
+		if err := train.CheckResume(resume, cfg); err != nil {
+			return err
+		}
+	}
+	if err := findData(ctx, cfg.Data); err != nil {
+		return whileInterrupted(ctx, "finding data", err)
+	}
+	comm, err := dist.Open()
+	if err != nil {
+		return err
+	}
+	defer comm.Close()
+	dev, err := openDevice(dist.LocalDevice(cfg.Device), cfg.TF32)
 	if err != nil {
 		return err
 	}
 	defer dev.Close()
-	if cfg.TF32 {
-		if err := device.EnableTF32(dev); err != nil {
-			return fmt.Errorf("tf32: %w", err)
+	var dir *train.Dir
+	if comm.Rank() == 0 {
+		if resume != "" {
+			dir, err = train.OpenDir(resume)
+		} else {
+			dir, err = train.CreateDir(cfg.Out)
 		}
+		if err != nil {
+			return err
+		}
+		defer dir.Close()
+		cfg.Out = dir.Path
 	}
-	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	logrus.Infof("loading dataset %s", cfg.Data.Dataset)
 	data, err := train.LoadDatasets(ctx, cfg.Data)
+	if err == nil && ctx.Err() != nil {
+		err = context.Cause(ctx)
+	}
 	if err != nil {
+		err = whileInterrupted(ctx, "loading data", err)
+		if dir != nil {
+			dir.LogFailure(err)
+		}
 		return err
 	}
-	go func() {
-		<-ctx.Done()
-		stop() // a second signal ends the process at once
-	}()
 	res, err := train.Run(ctx, cfg, train.Options{
-		Device: dev, Data: data, Resume: resume,
-		Terminal: term.IsTerminal(int(os.Stderr.Fd())),
+		Device: dev, Data: data, Resume: resume != "", Dir: dir, Comm: comm,
+		Terminal: comm.Rank() == 0 && term.IsTerminal(int(os.Stderr.Fd())),
 	})
 	if err != nil {
 		return err
 	}
 	out := cmd.OutOrStdout()
 	if res.Interrupted {
-		fmt.Fprintf(out, "interrupted: checkpoint saved in %s; continue with: collegium train --resume %s\n", res.Dir, res.Dir)
+		if comm.Rank() == 0 {
+			fmt.Fprintf(out, "interrupted: checkpoint saved in %s; continue with: collegium train --resume %s\n", res.Dir, res.Dir)
+		}
+		if ie := interruption(ctx); ie != nil {
+			return fmt.Errorf("training stopped after a whole step with a checkpoint: %w", ie)
+		}
+		return errors.New("training stopped after a whole step with a checkpoint: another rank was interrupted")
+	}
+	if comm.Rank() != 0 {
 		return nil
 	}
 	if n := len(res.History); n > 0 {
@@ -174,4 +213,30 @@ func runTraining(cmd *cobra.Command, cfg train.Config, resume bool) error {
 	}
 	fmt.Fprintf(out, "outputs in %s: config.yaml, metrics.jsonl, metrics.csv, curves.png, curves.svg, train.log, checkpoint.json + safetensors\n", res.Dir)
 	return nil
+}
+
+// findData checks that the dataset is one the CLI knows and finds where
+// its files are, without reading them.
+func findData(ctx context.Context, d train.Data) error {
+	spec, err := datasets.Lookup(d.Dataset)
+	if err != nil {
+		return err
+	}
+	_, err = datasets.NewResolver(d.Dir).Find(ctx, spec)
+	return err
+}
+
+// openDevice opens the device called name, with TF32 when asked.
+func openDevice(name string, tf32 bool) (device.Device, error) {
+	dev, err := registry.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	if tf32 {
+		if err := device.EnableTF32(dev); err != nil {
+			dev.Close()
+			return nil, fmt.Errorf("tf32: %w", err)
+		}
+	}
+	return dev, nil
 }

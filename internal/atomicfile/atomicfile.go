@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // Write replaces path with what fill writes: it writes a temporary file in
@@ -14,7 +15,7 @@ import (
 // directory. On failure the temporary file is removed and path is untouched.
 func Write(path string, fill func(io.Writer) error) (err error) {
 	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+tmpInfix+"*")
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
@@ -40,6 +41,32 @@ func Write(path string, fill func(io.Writer) error) (err error) {
 		return fmt.Errorf("rename into %s: %w", path, err)
 	}
 	return syncDir(dir)
+}
+
+// tmpInfix marks Write's temporary files: ".NAME.tmp-RANDOM".
+const tmpInfix = ".tmp-"
+
+// RemoveLeftovers deletes the temporary files that Write calls interrupted
+// by a crash or SIGKILL left in dir, and returns their names. Only a process
+// that alone writes into dir (one holding its runlock) may call it: another
+// writer's temporary file in progress looks the same.
+func RemoveLeftovers(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("leftovers in %s: %w", dir, err)
+	}
+	var removed []string
+	for _, e := range entries {
+		name := e.Name()
+		if !e.Type().IsRegular() || !strings.HasPrefix(name, ".") || !strings.Contains(name, tmpInfix) {
+			continue
+		}
+		if err := os.Remove(filepath.Join(dir, name)); err != nil {
+			return removed, fmt.Errorf("leftovers in %s: %w", dir, err)
+		}
+		removed = append(removed, name)
+	}
+	return removed, nil
 }
 
 // WriteBytes replaces path with data (see Write).

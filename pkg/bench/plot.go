@@ -59,15 +59,26 @@ func Plot(path string, rs []Result) error {
 		return fmt.Errorf("plot %s: %w", path, err)
 	}
 	p.Legend.Top = true
-	switch strings.ToLower(filepath.Ext(path)) {
-	case ".png", ".svg", ".pdf":
-	default:
-		return fmt.Errorf("plot %s: want a .png, .svg or .pdf file", path)
+	if err := CheckPlotPath(path); err != nil {
+		return err
 	}
 	if err := p.Save(16*vg.Centimeter, 10*vg.Centimeter, path); err != nil {
 		return fmt.Errorf("plot %s: %w", path, err)
 	}
 	return nil
+}
+
+// CheckPlotPath checks that Plot can write path ("" is no plot): its
+// extension must name a format.
+func CheckPlotPath(path string) error {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".png", ".svg", ".pdf":
+		return nil
+	}
+	if path == "" {
+		return nil
+	}
+	return fmt.Errorf("plot %s: want a .png, .svg or .pdf file", path)
 }
 
 // plotPass is fwd+bwd when some result has it, else the first result's.

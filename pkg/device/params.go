@@ -24,8 +24,12 @@ type GemmParams struct {
 	Batch            int
 }
 
-// Validate checks that every matrix of the batch lies inside its buffer and
-// that the strides are consistent with the matrix shapes.
+// Validate checks that every matrix of the batch lies inside its buffer,
+// that the strides are consistent with the matrix shapes, and that no two
+// output matrices of the batch share an element (on a GPU their products run
+// at once and would race on it). Outputs may interleave: the block-diagonal
+// layer writes member i's columns of every row (LDC = members·width,
+// StrideC = width).
 func (p GemmParams) Validate() error {
 	if p.M < 0 || p.N < 0 || p.K < 0 || p.Batch < 0 {
 		return fmt.Errorf("gemm: negative size M=%d N=%d K=%d batch=%d", p.M, p.N, p.K, p.Batch)
@@ -63,7 +67,31 @@ func (p GemmParams) Validate() error {
 	if err := check("B", p.B, p.OffB, p.LDB, p.StrideB, br, bc); err != nil {
 		return err
 	}
-	return check("C", p.C, p.OffC, p.LDC, p.StrideC, p.M, p.N)
+	if err := check("C", p.C, p.OffC, p.LDC, p.StrideC, p.M, p.N); err != nil {
+		return err
+	}
+	if k := firstOverlap(p.M, p.N, p.LDC, p.StrideC, p.Batch); k > 0 {
+		return fmt.Errorf("gemm: output matrices C_0 and C_%d of the batch overlap (%d×%d, ldC %d, strideC %d, batch %d): their products would race", k, p.M, p.N, p.LDC, p.StrideC, p.Batch)
+	}
+	return nil
+}
+
+// firstOverlap is the smallest k > 0 for which the rows×cols matrices at
+// offsets 0 and k·stride (row stride ld ≥ cols, stride ≥ 0) share an
+// element, or 0 if no two of the batch do. Matrices i and j overlap exactly
+// when |i−j|·stride = r·ld + c for some |r| < rows, |c| < cols; for a
+// shift s ≥ 0 only r = ⌊s/ld⌋ and ⌊s/ld⌋+1 can match.
+func firstOverlap(rows, cols, ld, stride, batch int) int {
+	if rows == 0 || cols == 0 || stride >= (rows-1)*ld+cols {
+		return 0
+	}
+	for k := 1; k < batch; k++ {
+		q, r := k*stride/ld, k*stride%ld
+		if (q < rows && r < cols) || (q+1 < rows && ld-r < cols) {
+			return k
+		}
+	}
+	return 0
 }
 
 // ConvParams describes a grouped 2-D convolution (cross-correlation, as in

@@ -75,7 +75,9 @@ func DataInputs(ds *datasets.Dataset, count int, seed uint64) ([][]float64, erro
 // dataset: RandomSource gives nil (random inputs); MNISTSource the MNIST
 // test split (an error when it cannot be read or the network is not an
 // MLP on MNIST); "" (automatic) MNIST for an MLP on MNIST when the data can
-// be read, otherwise nil with a warning. dataDir is searched first.
+// be read, otherwise nil with a warning, unless dataDir was given: data the
+// caller asked for by its place is an error when it cannot be read, never a
+// quiet switch to random inputs. dataDir is searched first.
 func LoadInputData(ctx context.Context, source, family, dataset, dataDir string) (*datasets.Dataset, error) {
 	fits := family == "mlp" && dataset == MNISTSource
 	switch source {
@@ -95,6 +97,9 @@ func LoadInputData(ctx context.Context, source, family, dataset, dataDir string)
 			return nil, nil
 		}
 		ds, err := datasets.Load(ctx, MNISTSource, datasets.Test, dataDir)
+		if err != nil && dataDir != "" {
+			return nil, fmt.Errorf("ntk: mnist inputs from --data-dir %s: %w", dataDir, err)
+		}
 		if err != nil {
 			logrus.Warnf("MNIST not available (%v): NTK inputs are random N(0, 1)", err)
 			return nil, nil

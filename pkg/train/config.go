@@ -5,13 +5,17 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/collegium/collegium/datasets"
 	"github.com/collegium/collegium/internal/atomicfile"
+	"github.com/collegium/collegium/internal/strictdecode"
 	"github.com/collegium/collegium/pkg/models"
 )
 
@@ -39,6 +43,10 @@ type Config struct {
 	// TF32 runs float32 matrix products on TF32 tensor cores (a GPU of
 	// compute capability 8.0 or newer; see device.TF32Switch).
 	TF32 bool `yaml:"tf32" json:"tf32"`
+	// SyncBN normalises by the statistics of the whole global batch when
+	// training over several ranks; without it each rank's BN uses the
+	// statistics of its own share (PyTorch DDP's default).
+	SyncBN bool `yaml:"sync_bn" json:"sync_bn"`
 	// Out is the run directory; empty means runs/<timestamp>.
 	Out string `yaml:"out" json:"out"`
 }
@@ -86,7 +94,9 @@ func Default() Config {
 }
 
 // Validate reports the first bad training setting (the model spec is
-// checked once the dataset has filled in its input shape and classes).
+// checked once the dataset has filled in its input shape and classes, and
+// data.pad against the image size when the dataset is one package datasets
+// knows, else once the data is loaded).
 func (c Config) Validate() error {
 	switch {
 	case c.Epochs < 1:
@@ -99,6 +109,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("dtype %q: want float32 or float64", c.Dtype)
 	case c.TF32 && c.Dtype != "float32":
 		return fmt.Errorf("tf32 rounds float32 matrix products; it does not apply to dtype %s", c.Dtype)
+	case c.Device == "":
+		return errors.New("device is empty: want cpu or cuda:N")
 	case c.Data.Dataset == "":
 		return errors.New("data.dataset is empty")
 	case c.Data.Pad < 0:
@@ -106,15 +118,39 @@ func (c Config) Validate() error {
 	case c.Data.TrainLimit < 0 || c.Data.TestLimit < 0:
 		return fmt.Errorf("data.train_limit %d, data.test_limit %d: must be ≥ 0 (0 keeps every image)", c.Data.TrainLimit, c.Data.TestLimit)
 	}
+	if spec, err := datasets.Lookup(c.Data.Dataset); err == nil {
+		if err := checkPad(c.Data.Pad, spec.Height, spec.Width); err != nil {
+			return err
+		}
+	}
 	if err := c.Optimizer.Validate(); err != nil {
 		return err
 	}
-	return c.Schedule.Validate()
+	if err := c.Schedule.Validate(); err != nil {
+		return err
+	}
+	switch s := c.Schedule; {
+	case s.Kind == ScheduleCosine && s.MinLR > c.Optimizer.LR:
+		return fmt.Errorf("schedule: min_lr %v is above the base lr %v", s.MinLR, c.Optimizer.LR)
+	case s.WarmupEpochs >= float64(c.Epochs):
+		return fmt.Errorf("schedule: warmup_epochs %v must be shorter than the run's %d epochs", s.WarmupEpochs, c.Epochs)
+	}
+	return nil
+}
+
+// checkPad bounds the random-crop padding: a crop keeps at least half of
+// an h×w image in each direction.
+func checkPad(pad, h, w int) error {
+	if pad > min(h, w)/2 {
+		return fmt.Errorf("data.pad %d: at most %d for %d×%d images (CIFAR's reference is 4)", pad, min(h, w)/2, h, w)
+	}
+	return nil
 }
 
 // LoadConfig reads path (JSON when it ends in .json, YAML otherwise) over
-// Default, so a file need only name what it changes. Unknown keys are
-// errors.
+// Default, so a file need only name what it changes. The file must hold one
+// document of known keys, none twice, integers where integers are meant
+// (see package strictdecode).
 func LoadConfig(path string) (Config, error) {
 	c := Default()
 	b, err := os.ReadFile(path)
@@ -122,13 +158,12 @@ func LoadConfig(path string) (Config, error) {
 		return c, fmt.Errorf("read config: %w", err)
 	}
 	if strings.EqualFold(filepath.Ext(path), ".json") {
-		d := json.NewDecoder(bytes.NewReader(b))
-		d.DisallowUnknownFields()
-		err = d.Decode(&c)
+		err = strictdecode.JSON(b, &c)
 	} else {
-		d := yaml.NewDecoder(bytes.NewReader(b))
-		d.KnownFields(true)
-		err = d.Decode(&c)
+		err = strictdecode.YAML(b, &c)
+	}
+	if errors.Is(err, strictdecode.ErrEmpty) {
+		return c, fmt.Errorf("config %s is empty: it must set at least one key (see docs/TRAINING.md)", path)
 	}
 	if err != nil {
 		return c, fmt.Errorf("config %s: %w", path, err)
@@ -151,16 +186,39 @@ func (c Config) Save(path string) error {
 	return atomicfile.WriteBytes(path, b)
 }
 
+// writeRunConfig writes the run's config.yaml: the config of ck, headed by
+// comments listing the settings its resumes changed and from when.
+func writeRunConfig(dir string, ck checkpoint) error {
+	b, err := yaml.Marshal(ck.Config)
+	if err != nil {
+		return fmt.Errorf("encode config: %w", err)
+	}
+	var head bytes.Buffer
+	if len(ck.Overrides) > 0 {
+		head.WriteString("# Settings changed when the run was resumed (the values below are the latest):\n")
+		for _, o := range ck.Overrides {
+			fmt.Fprintf(&head, "#   %s\n", o)
+		}
+	}
+	return atomicfile.WriteBytes(filepath.Join(dir, configFile), append(head.Bytes(), b...))
+}
+
 // Set overrides one setting by its dotted YAML path, e.g. "optimizer.lr"
 // = "0.05" or "schedule.milestones" = "[150,225]". The value is read as a
 // YAML scalar (or a flow sequence when it starts with "[") of the field's
-// type.
+// type; "" is the empty string (an error for a number), and a number must
+// be finite.
 func (c *Config) Set(key, value string) error {
 	if key == "" {
 		return errors.New("set: empty key")
 	}
 	node := &yaml.Node{Kind: yaml.ScalarNode, Value: value}
-	if strings.HasPrefix(value, "[") {
+	switch f, err := strconv.ParseFloat(value, 64); {
+	case value == "":
+		node.Tag, node.Style = "!!str", yaml.DoubleQuotedStyle
+	case err == nil && (math.IsNaN(f) || math.IsInf(f, 0)):
+		return fmt.Errorf("set %s: %q is not a finite number", key, value)
+	case strings.HasPrefix(value, "["):
 		var doc yaml.Node
 		if err := yaml.Unmarshal([]byte(value), &doc); err != nil || len(doc.Content) != 1 {
 			return fmt.Errorf("set %s: %q is not a YAML list", key, value)
@@ -175,9 +233,7 @@ func (c *Config) Set(key, value string) error {
 	if err != nil {
 		return fmt.Errorf("set %s: %w", key, err)
 	}
-	d := yaml.NewDecoder(bytes.NewReader(b))
-	d.KnownFields(true)
-	if err := d.Decode(c); err != nil {
+	if err := strictdecode.YAML(b, c); err != nil {
 		return fmt.Errorf("set %s = %q: %w", key, value, err)
 	}
 	return nil

@@ -103,3 +103,62 @@ func TestExampleConfigs(t *testing.T) {
 		t.Errorf("configs/mlp-mnist.yaml is not the default:\n%+v\n%+v", c, Default())
 	}
 }
+
+// TestConfigStrict: config files and flag values that say something other
+// than what a lenient decoder would make of them are errors naming the
+// problem.
+func TestConfigStrict(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct{ name, body, want string }{
+		{"empty.yaml", "", "is empty"},
+		{"comments.yaml", "# nothing\n", "is empty"},
+		{"empty.json", " \n", "is empty"},
+		{"float-epochs.yaml", "epochs: 1.5\n", `epochs: "1.5" is not an integer`},
+		{"float-epochs.json", `{"epochs": 1.5}`, "cannot unmarshal number 1.5"},
+		{"two-docs.yaml", "epochs: 2\n---\nepochs: 3\n", "a second YAML document"},
+		{"two-docs.json", `{"epochs": 2}` + "\n" + `{"epochs": 3}`, "more data after the JSON value"},
+		{"trailing.json", `{"epochs": 2} garbage`, "more data after the JSON value"},
+		{"dup.yaml", "epochs: 2\nepochs: 3\n", `"epochs" already defined`},
+		{"dup.json", `{"optimizer": {"lr": 0.1, "lr": 0.2}}`, `key "lr" appears twice`},
+		{"case.json", `{"Epochs": 2}`, `did you mean "epochs"`},
+		{"pad.yaml", "data:\n  pad: 1000\n", "data.pad 1000: at most 14 for 28×28 images"},
+		{"minlr.yaml", "schedule:\n  min_lr: 0.5\n", "min_lr 0.5 is above the base lr 0.1"},
+		{"warmup.yaml", "epochs: 2\nschedule:\n  warmup_epochs: 2\n", "warmup_epochs 2 must be shorter than the run's 2 epochs"},
+		{"nan.yaml", "optimizer:\n  lr: .nan\n", "lr NaN must be a positive number"},
+		{"inf-wd.yaml", "optimizer:\n  weight_decay: .inf\n", "weight_decay +Inf must be a finite number"},
+		{"device.yaml", "device: \"\"\n", "device is empty"},
+	} {
+		path := filepath.Join(dir, c.name)
+		if err := os.WriteFile(path, []byte(c.body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := LoadConfig(path)
+		if err == nil {
+			err = cfg.Validate()
+		}
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want an error containing %q", c.name, err, c.want)
+		}
+	}
+	for _, c := range []struct{ key, value, want string }{
+		{"optimizer.lr", "NaN", `"NaN" is not a finite number`},
+		{"optimizer.lr", "-Inf", `"-Inf" is not a finite number`},
+		{"epochs", "1.5", `"1.5" is not an integer`},
+		{"epochs", "", `"" is not an integer`},
+		{"device", "", "device is empty"},
+		{"data.dataset", "", "data.dataset is empty"},
+	} {
+		cfg := Default()
+		err := cfg.Set(c.key, c.value)
+		if err == nil {
+			err = cfg.Validate()
+		}
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("set %s = %q: %v, want an error containing %q", c.key, c.value, err, c.want)
+		}
+	}
+	cfg := Default()
+	if err := cfg.Set("data.dir", ""); err != nil || cfg.Data.Dir != "" {
+		t.Errorf("an empty data.dir (no directory) is refused: %v", err)
+	}
+}

@@ -22,7 +22,7 @@ func (r *run) loop(ctx context.Context) (*Result, error) {
 	r.log.WithFields(logrus.Fields{
 		"model": r.cfg.Model.String(), "params": r.train.ParamCount(), "dataset": r.cfg.Data.Dataset,
 		"device": r.dev.Name(), "dtype": r.cfg.Dtype, "epochs": r.cfg.Epochs, "from_epoch": r.ck.Epoch,
-		"steps_per_epoch": r.perEpoch, "dir": r.dir,
+		"steps_per_epoch": r.perEpoch, "dir": r.dir, "ranks": r.comm.Size(),
 	}).Info("training")
 	for r.ck.Epoch < r.cfg.Epochs {
 		interrupted, err := r.trainEpoch(ctx)
@@ -31,6 +31,9 @@ func (r *run) loop(ctx context.Context) (*Result, error) {
 			return nil, err
 		}
 		if interrupted {
+			if !r.leader() {
+				return &Result{Dir: r.dir, Interrupted: true}, nil
+			}
 			if err := r.saveCheckpoint(); err != nil {
 				return nil, err
 			}
@@ -38,6 +41,11 @@ func (r *run) loop(ctx context.Context) (*Result, error) {
 				Warn("interrupted: stopped after a whole step and saved a checkpoint; continue with --resume " + r.dir)
 			res.History, res.Interrupted = r.ck.History, true
 			return res, nil
+		}
+		if !r.leader() {
+			r.ck.Epoch++
+			r.ck.EpochLossSum, r.ck.EpochSteps, r.ck.EpochTrainS = 0, 0, 0
+			continue
 		}
 		m, err := r.evaluate()
 		if err != nil {
@@ -99,8 +107,8 @@ func (r *run) trainEpoch(ctx context.Context) (bool, error) {
 	p := r.newProgress()
 	defer p.finish()
 	for r.ck.EpochSteps < r.perEpoch {
-		if ctx.Err() != nil {
-			return true, nil
+		if stop, err := r.agreeToStop(ctx); stop || err != nil {
+			return stop, err
 		}
 		t0 := time.Now()
 		b, err := r.loader.Next(context.Background())
@@ -137,11 +145,14 @@ func (r *run) step(b *datasets.Batch) (float64, error) {
 	if err != nil {
 		return 0, err
 	}
+	if loss, err = r.averageGradients(loss); err != nil {
+		return 0, fmt.Errorf("training step %d: %w", r.ck.Step+1, err)
+	}
 	lr := r.cfg.Schedule.LR(r.cfg.Optimizer.LR, r.ck.Step, r.perEpoch, r.cfg.Epochs)
 	if math.IsNaN(loss) || math.IsInf(loss, 0) {
 		last := "none was written"
-		if r.ck.Tensors != "" {
-			last = fmt.Sprintf("the last good one, after epoch %d, is in %s", r.ck.Epoch, filepath.Join(r.dir, checkpointJSON))
+		if r.lastGood != "" {
+			last = "the last good one is " + r.lastGood
 		}
 		return 0, fmt.Errorf("%w: loss %v at epoch %d step %d (lr %g): the run diverged, try a smaller learning rate; checkpoint: %s",
 			ErrNonFinite, loss, r.ck.Epoch+1, r.ck.Step+1, lr, last)

@@ -45,13 +45,13 @@ func (o Optimizer) Validate() error {
 		return fmt.Errorf("optimizer %q: want %s, %s or %s", o.Kind, OptSGD, OptAdam, OptAdamW)
 	case !(o.LR > 0) || math.IsInf(o.LR, 0):
 		return fmt.Errorf("optimizer: lr %v must be a positive number", o.LR)
-	case !(o.WeightDecay >= 0):
-		return fmt.Errorf("optimizer: weight_decay %v must be ≥ 0", o.WeightDecay)
+	case !(o.WeightDecay >= 0) || math.IsInf(o.WeightDecay, 0):
+		return fmt.Errorf("optimizer: weight_decay %v must be a finite number ≥ 0", o.WeightDecay)
 	case o.Kind == OptSGD && !(o.Momentum >= 0 && o.Momentum < 1):
 		return fmt.Errorf("optimizer sgd: momentum %v must be in [0, 1)", o.Momentum)
 	case o.Kind == OptSGD && o.Nesterov && o.Momentum == 0:
 		return fmt.Errorf("optimizer sgd: nesterov needs a momentum > 0")
-	case o.Kind != OptSGD && !(o.Beta1 >= 0 && o.Beta1 < 1 && o.Beta2 >= 0 && o.Beta2 < 1 && o.Eps > 0):
+	case o.Kind != OptSGD && !(o.Beta1 >= 0 && o.Beta1 < 1 && o.Beta2 >= 0 && o.Beta2 < 1 && o.Eps > 0 && !math.IsInf(o.Eps, 0)):
 		return fmt.Errorf("optimizer %s: beta1 %v and beta2 %v must be in [0, 1), eps %v > 0", o.Kind, o.Beta1, o.Beta2, o.Eps)
 	}
 	return nil

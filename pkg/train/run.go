@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"time"
 
 	"github.com/sirupsen/logrus"
 	G "gorgonia.org/gorgonia"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/collegium/collegium/datasets"
 	"github.com/collegium/collegium/pkg/device"
+	"github.com/collegium/collegium/pkg/dist"
 	"github.com/collegium/collegium/pkg/engine"
 	"github.com/collegium/collegium/pkg/models"
 )
@@ -25,8 +25,29 @@ type Datasets struct {
 }
 
 // LoadDatasets loads the training and test splits that d names, cut to
-// d.TrainLimit and d.TestLimit images when those are set.
+// d.TrainLimit and d.TestLimit images when those are set. It returns as
+// soon as ctx is cancelled, with ctx's cause: a read then in progress (a
+// slow disk, a pipe that never delivers) finishes in the background and its
+// result is dropped.
 func LoadDatasets(ctx context.Context, d Data) (Datasets, error) {
+	type loaded struct {
+		ds  Datasets
+		err error
+	}
+	done := make(chan loaded, 1)
+	go func() {
+		ds, err := loadDatasets(ctx, d)
+		done <- loaded{ds, err}
+	}()
+	select {
+	case l := <-done:
+		return l.ds, l.err
+	case <-ctx.Done():
+		return Datasets{}, fmt.Errorf("load data: %w", context.Cause(ctx))
+	}
+}
+
+func loadDatasets(ctx context.Context, d Data) (Datasets, error) {
 	train, err := datasets.Load(ctx, d.Dataset, datasets.Train, d.Dir)
 	if err != nil {
 		return Datasets{}, fmt.Errorf("load training set: %w", err)
@@ -64,6 +85,12 @@ type Options struct {
 	Data   Datasets
 	// Resume continues the run in Config.Out from its checkpoint.
 	Resume bool
+	// Dir, when set, is the run directory, already taken by the caller
+	// (who closes it); Config.Out must be empty or name it. Otherwise Run
+	// takes Config.Out itself (CreateDir, or OpenDir to resume) and
+	// releases it when it returns. Only rank 0 of a job (see Comm) takes
+	// one: the other ranks write nothing.
+	Dir *Dir
 	// Stderr receives log lines and the progress bar (nil: os.Stderr).
 	Stderr io.Writer
 	// Terminal draws a progress bar; otherwise progress is logged.
@@ -72,6 +99,12 @@ type Options struct {
 	// number of steps done (cancelling the run's context from it stops
 	// the run after that step).
 	OnStep func(step int)
+	// Comm is the job this process trains in as one rank (nil: a job of
+	// one). Config.BatchSize is the global batch: each rank trains on its
+	// share and the gradients are averaged over the ranks; rank 0 alone
+	// evaluates and writes the run directory. Every rank must be given the
+	// same Config (and Resume).
+	Comm dist.Comm
 }
 
 // Result is what a run did.
@@ -114,7 +147,14 @@ type run struct {
 	ck     checkpoint
 	// perEpoch is the number of steps per epoch.
 	perEpoch int
+	// lastGood describes the last checkpoint written or loaded, "" if none.
+	lastGood string
 	closers  []func()
+	// comm is the job of ranks; avg averages gradients over it (nil for a
+	// job of one); rankBatch is this rank's share of the global batch.
+	comm      dist.Comm
+	avg       dist.Averager
+	rankBatch int
 }
 
 // Run trains the model of cfg on opts.Data with opts.Device, evaluating,
@@ -122,7 +162,35 @@ type run struct {
 // cancelled it finishes the current step, writes a checkpoint and returns
 // with Result.Interrupted set. A non-finite loss stops the run with an
 // error wrapping ErrNonFinite, keeping the last good checkpoint.
+//
+// The run directory is held (see Dir) for the whole run, and an error that
+// ends the run is also written to its train.log.
 func Run(ctx context.Context, cfg Config, opts Options) (*Result, error) {
+	if opts.Dir == nil && leads(opts.Comm) {
+		var err error
+		if opts.Resume {
+			opts.Dir, err = OpenDir(cfg.Out)
+		} else {
+			opts.Dir, err = CreateDir(cfg.Out)
+		}
+		if err != nil {
+			return nil, err
+		}
+		defer opts.Dir.Close()
+	}
+	res, err := runIn(ctx, cfg, opts)
+	if err != nil && opts.Dir != nil {
+		opts.Dir.LogFailure(err)
+	}
+	return res, err
+}
+
+// leads reports whether a process of the job comm (nil: a job of one) is
+// its rank 0, the one that holds and writes the run directory.
+func leads(comm dist.Comm) bool { return comm == nil || comm.Rank() == 0 }
+
+// runIn is Run in the directory opts.Dir.
+func runIn(ctx context.Context, cfg Config, opts Options) (*Result, error) {
 	r, err := newRun(cfg, opts)
 	if r != nil {
 		defer r.close()
@@ -147,6 +215,9 @@ func newRun(cfg Config, opts Options) (*run, error) {
 		return nil, err
 	}
 	r := &run{cfg: cfg, opts: opts, dev: opts.Device}
+	if err := r.joinRanks(); err != nil {
+		return r, err
+	}
 	if err := r.openDir(); err != nil {
 		return r, err
 	}
@@ -180,39 +251,57 @@ func fitSpec(cfg *Config, d Datasets) error {
 	if err := s.Validate(); err != nil {
 		return fmt.Errorf("config: %w", err)
 	}
-	return nil
+	return checkPad(cfg.Data.Pad, ds.Height, ds.Width)
 }
 
-// openDir creates (or, resuming, reopens) the run directory, its log and
-// its resolved config.yaml.
+// openDir sets up the run in the directory taken: its log, and its
+// resolved config.yaml (a new run) or its checkpoint (a resumed one). Ranks
+// other than 0 write nothing (followDir).
 func (r *run) openDir() error {
-	if r.cfg.Out == "" {
-		r.cfg.Out = filepath.Join("runs", time.Now().Format("20060102-150405"))
+	if !r.leader() {
+		r.dir = r.cfg.Out
+		return r.followDir()
 	}
-	r.dir = r.cfg.Out
-	if err := os.MkdirAll(r.dir, 0o755); err != nil {
-		return fmt.Errorf("run directory: %w", err)
+	d := r.opts.Dir
+	if r.cfg.Out != "" && filepath.Clean(r.cfg.Out) != filepath.Clean(d.Path) {
+		return fmt.Errorf("config out %s, but the run directory taken is %s", r.cfg.Out, d.Path)
 	}
-	if r.opts.Resume {
-		ck, err := readCheckpoint(r.dir)
-		if err != nil {
+	r.cfg.Out, r.dir = d.Path, d.Path
+	r.log = d.Logger(r.stderr())
+	if len(d.Removed) > 0 {
+		r.log.WithField("files", d.Removed).Info("removed the leftovers of interrupted writes")
+	}
+	if !r.opts.Resume {
+		r.ck.Config = r.cfg
+		if err := removeStaleTensors(r.dir, ""); err != nil {
 			return err
 		}
-		r.ck = ck
-	} else if _, err := os.Stat(filepath.Join(r.dir, checkpointJSON)); err == nil {
-		return fmt.Errorf("run directory %s already holds a run: resume it with --resume %s, or choose another --out", r.dir, r.dir)
+		return writeRunConfig(r.dir, r.ck)
 	}
-	r.ck.Config = r.cfg
-	f, err := os.OpenFile(filepath.Join(r.dir, logFile), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	ck, err := readCheckpoint(r.dir)
 	if err != nil {
-		return fmt.Errorf("run log: %w", err)
+		return err
 	}
-	r.closers = append(r.closers, func() { f.Close() })
-	r.log = logrus.New()
-	r.log.SetOutput(io.MultiWriter(r.stderr(), f))
-	r.log.SetFormatter(logrus.StandardLogger().Formatter)
-	r.log.SetLevel(logrus.GetLevel())
-	return r.cfg.Save(filepath.Join(r.dir, configFile))
+	changed, err := resumeOverrides(ck, r.cfg)
+	if err != nil {
+		return err
+	}
+	// config.yaml follows checkpoint.json: it gets the new settings with the
+	// next checkpoint, so a resume that fails before one leaves both as
+	// they were (this write repairs a crash between the two).
+	if err := writeRunConfig(r.dir, ck); err != nil {
+		return err
+	}
+	if err := removeStaleTensors(r.dir, ck.Tensors); err != nil {
+		return err
+	}
+	for _, o := range changed {
+		r.log.WithField("setting", o.Key).Warnf("resumed with a changed setting: %s", o)
+	}
+	r.ck = ck
+	r.ck.Config = r.cfg
+	r.ck.Overrides = append(r.ck.Overrides, changed...)
+	return nil
 }
 
 // compile builds and compiles the training and eval models, and shares the
@@ -224,7 +313,7 @@ func (r *run) compile() error {
 	}
 	evalBatch := r.cfg.EvalBatchSize
 	var err error
-	if r.train, err = models.Build(r.cfg.Model, r.cfg.BatchSize, dt, true); err != nil {
+	if r.train, err = models.Build(r.cfg.Model, r.rankBatch, dt, true); err != nil {
 		return err
 	}
 	if r.eval, err = models.Build(r.cfg.Model, evalBatch, dt, false); err != nil {
@@ -234,7 +323,7 @@ func (r *run) compile() error {
 	for _, p := range r.train.Params {
 		keep = append(keep, p.Grad)
 	}
-	if r.tp, err = engine.Compile(r.train.Graph, r.dev, keep...); err != nil {
+	if r.tp, err = engine.Compile(r.train.Graph, r.trainDevice(), keep...); err != nil {
 		return fmt.Errorf("compile training graph of %s: %w", r.cfg.Model, err)
 	}
 	r.closers = append(r.closers, func() { r.tp.Close() })
@@ -300,11 +389,17 @@ func (r *run) initState() error {
 	r.loader = l
 	r.closers = append(r.closers, l.Close)
 	r.perEpoch = l.BatchesPerEpoch()
+	if err := r.shareData(); err != nil {
+		return err
+	}
 	if r.opts.Resume {
 		if err := l.Seek(r.ck.Loader); err != nil {
 			return fmt.Errorf("resume: %w", err)
 		}
 	}
+	// A checkpoint written before the first step (a signal right at the
+	// start) must hold the loader's starting position too.
+	r.ck.Loader = l.State()
 	return nil
 }
 

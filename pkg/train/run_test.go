@@ -7,6 +7,8 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/collegium/collegium/datasets"
@@ -173,6 +175,28 @@ func TestResumeEquivalence(t *testing.T) {
 	}
 }
 
+// TestInterruptBeforeFirstStep: a run interrupted before its first step
+// (a signal right after it starts) writes a checkpoint that resumes into
+// the uninterrupted run's curve.
+func TestInterruptBeforeFirstStep(t *testing.T) {
+	c := testConfig(t.TempDir())
+	c.Epochs = 1
+	straight := runOK(t, context.Background(), c, testOptions())
+	c.Out = t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if res := runOK(t, ctx, c, testOptions()); !res.Interrupted {
+		t.Fatal("a run with a cancelled context was not interrupted")
+	}
+	rc, err := ResumeConfig(c.Out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := testOptions()
+	o.Resume = true
+	sameCurves(t, "resumed from step 0", runOK(t, context.Background(), rc, o).History, straight.History)
+}
+
 // TestNaNStops: an absurd learning rate diverges; the run stops with
 // ErrNonFinite and the last good checkpoint stays readable.
 func TestNaNStops(t *testing.T) {
@@ -214,5 +238,100 @@ func TestTrainFamilies(t *testing.T) {
 		if res := runOK(t, context.Background(), rc, o); len(res.History) != 3 {
 			t.Errorf("%s: resumed run has %d epochs", spec, len(res.History))
 		}
+	}
+}
+
+// configAgrees checks that dir's config.yaml holds the config of its
+// checkpoint.json.
+func configAgrees(t *testing.T, dir string) checkpoint {
+	t.Helper()
+	ck, err := readCheckpoint(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := LoadConfig(filepath.Join(dir, configFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(cfg, ck.Config) {
+		t.Errorf("config.yaml and checkpoint.json disagree:\n%+v\n%+v", cfg, ck.Config)
+	}
+	return ck
+}
+
+// TestResumeOverrides: a resume refuses any change to the model, the data
+// or its order, leaving the run's files untouched; other changes are
+// recorded with the epoch they apply from; a resume that fails (here by
+// diverging) leaves config.yaml and checkpoint.json agreeing, and its
+// divergence error names the checkpoint it resumed from.
+func TestResumeOverrides(t *testing.T) {
+	c := testConfig(t.TempDir())
+	c.Epochs = 1
+	runOK(t, context.Background(), c, testOptions())
+	saved, err := ResumeConfig(c.Out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	snapshot := func() string {
+		a, _ := os.ReadFile(filepath.Join(c.Out, configFile))
+		b, _ := os.ReadFile(filepath.Join(c.Out, checkpointJSON))
+		return string(a) + string(b)
+	}
+	before := snapshot()
+	resume := func(change func(*Config)) (*Result, error) {
+		rc := saved
+		change(&rc)
+		o := testOptions()
+		o.Resume = true
+		return Run(context.Background(), rc, o)
+	}
+	for _, tc := range []struct {
+		change func(*Config)
+		want   string
+	}{
+		{func(c *Config) { c.Model.Members = 4 }, "model.members 2 → 4"},
+		{func(c *Config) { c.Model.Aggregation = models.AggregateSqrt }, "model.aggregation mean → sqrt"},
+		{func(c *Config) { c.Model.Parameterization = models.NTK }, `model.parameterization "" → ntk`},
+		{func(c *Config) { c.Data.Flip = true }, "data.flip false → true"},
+		{func(c *Config) { c.Seed = 2 }, "seed 1 → 2"},
+		{func(c *Config) { c.BatchSize = 16 }, "batch_size 32 → 16"},
+		{func(c *Config) { c.Dtype = "float64" }, "dtype float32 → float64"},
+		{func(c *Config) { c.Optimizer.Kind = OptAdam }, "optimizer.kind sgd → adam"},
+	} {
+		_, err := resume(tc.change)
+		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "cannot change when a run is resumed") {
+			t.Errorf("resume refusing %q: %v", tc.want, err)
+		}
+	}
+	if snapshot() != before {
+		t.Fatal("a refused resume changed config.yaml or checkpoint.json")
+	}
+	_, err = resume(func(c *Config) { c.Epochs, c.Optimizer.LR, c.Optimizer.Momentum = 2, 1e12, 0 })
+	if !errors.Is(err, ErrNonFinite) || !strings.Contains(err.Error(), "the last good one is after 1 epochs and 20 steps, in "+filepath.Join(c.Out, checkpointJSON)) {
+		t.Fatalf("diverging resume: %v", err)
+	}
+	configAgrees(t, c.Out)
+	if snapshot() != before {
+		t.Error("a failed resume changed config.yaml or checkpoint.json")
+	}
+	res, err := resume(func(c *Config) { c.Epochs, c.Optimizer.LR, c.EvalBatchSize = 2, 0.02, 23 })
+	if err != nil || len(res.History) != 2 {
+		t.Fatalf("resume with a new rate: %v", err)
+	}
+	ck := configAgrees(t, c.Out)
+	want := []Override{
+		{Key: "epochs", Old: "1", New: "2", FromEpoch: 2, FromStep: 21},
+		{Key: "eval_batch_size", Old: "50", New: "23", FromEpoch: 2, FromStep: 21},
+		{Key: "optimizer.lr", Old: "0.05", New: "0.02", FromEpoch: 2, FromStep: 21},
+	}
+	if !reflect.DeepEqual(ck.Overrides, want) {
+		t.Errorf("overrides %+v, want %+v", ck.Overrides, want)
+	}
+	head, _ := os.ReadFile(filepath.Join(c.Out, configFile))
+	if !strings.HasPrefix(string(head), "# Settings changed when the run was resumed") || !strings.Contains(string(head), "#   optimizer.lr 0.05 → 0.02 from epoch 2 (step 21)\n") {
+		t.Errorf("config.yaml does not list the changes:\n%s", head)
+	}
+	if _, err := resume(func(c *Config) { c.Epochs = 1 }); err == nil || !strings.Contains(err.Error(), "epochs 1, but the run has already done 2") {
+		t.Errorf("shortening a run: %v", err)
 	}
 }

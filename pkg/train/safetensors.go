@@ -2,14 +2,17 @@ package train
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"math"
-	"os"
 	"slices"
 	"sort"
+
+	"github.com/collegium/collegium/internal/strictdecode"
 )
 
 // hostTensor is one named host tensor: F32 or F64 holds its values.
@@ -88,59 +91,77 @@ func writeSafetensors(w io.Writer, tensors []hostTensor, meta map[string]string)
 	return nil
 }
 
-// readSafetensors reads a file written by writeSafetensors (F32 and F64
-// tensors) into tensors by name and the header's metadata.
-func readSafetensors(path string) (map[string]hostTensor, map[string]string, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, nil, fmt.Errorf("read checkpoint tensors: %w", err)
-	}
+// parseSafetensors reads a file written by writeSafetensors (F32 and F64
+// tensors) into tensors by name and the header's metadata. It is strict:
+// one JSON header with no key twice, known fields only, and tensors whose
+// data offsets tile the data section exactly, in order, with no gap,
+// overlap or trailing byte.
+func parseSafetensors(b []byte) (map[string]hostTensor, map[string]string, error) {
 	if len(b) < 8 {
-		return nil, nil, fmt.Errorf("%s: too short for safetensors", path)
+		return nil, nil, fmt.Errorf("safetensors: %d bytes, too short for the header length", len(b))
 	}
 	hlen := binary.LittleEndian.Uint64(b[:8])
 	if hlen > uint64(len(b)-8) {
-		return nil, nil, fmt.Errorf("%s: header length %d past the end of the file", path, hlen)
+		return nil, nil, fmt.Errorf("safetensors: header length %d past the end of the %d-byte file", hlen, len(b))
 	}
 	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(b[8:8+hlen], &raw); err != nil {
-		return nil, nil, fmt.Errorf("%s: header: %w", path, err)
+	if err := strictdecode.JSON(b[8:8+hlen], &raw); err != nil {
+		return nil, nil, fmt.Errorf("safetensors header: %w", err)
 	}
 	data := b[8+hlen:]
 	var meta map[string]string
-	out := make(map[string]hostTensor, len(raw))
+	headers := make(map[string]tensorHeader, len(raw))
 	for name, msg := range raw {
 		if name == "__metadata__" {
-			if err := json.Unmarshal(msg, &meta); err != nil {
-				return nil, nil, fmt.Errorf("%s: metadata: %w", path, err)
+			if err := strictdecode.JSON(msg, &meta); err != nil {
+				return nil, nil, fmt.Errorf("safetensors metadata: %w", err)
 			}
 			continue
 		}
 		var h tensorHeader
-		if err := json.Unmarshal(msg, &h); err != nil {
-			return nil, nil, fmt.Errorf("%s: tensor %s: %w", path, name, err)
+		if err := strictdecode.JSON(msg, &h); err != nil {
+			return nil, nil, fmt.Errorf("safetensors tensor %s: %w", name, err)
+		}
+		headers[name] = h
+	}
+	names := slices.SortedFunc(maps.Keys(headers), func(a, b string) int {
+		oa, ob := headers[a].DataOffsets, headers[b].DataOffsets
+		return cmp.Or(cmp.Compare(oa[0], ob[0]), cmp.Compare(oa[1], ob[1]))
+	})
+	end := 0
+	out := make(map[string]hostTensor, len(headers))
+	for _, name := range names {
+		h := headers[name]
+		if h.DataOffsets[0] != end {
+			return nil, nil, fmt.Errorf("safetensors tensor %s: data starts at byte %d, the previous tensor ends at %d", name, h.DataOffsets[0], end)
 		}
 		t, err := decodeTensor(name, h, data)
 		if err != nil {
-			return nil, nil, fmt.Errorf("%s: %w", path, err)
+			return nil, nil, fmt.Errorf("safetensors %w", err)
 		}
-		out[name] = t
+		out[name], end = t, h.DataOffsets[1]
+	}
+	if end != len(data) {
+		return nil, nil, fmt.Errorf("safetensors: tensors end at byte %d of a %d-byte data section", end, len(data))
 	}
 	return out, meta, nil
 }
 
 func decodeTensor(name string, h tensorHeader, data []byte) (hostTensor, error) {
 	t := hostTensor{Name: name, Shape: h.Shape}
+	size := map[string]int{"F32": 4, "F64": 8}[h.Dtype]
+	if size == 0 {
+		return t, fmt.Errorf("tensor %s: dtype %q: want F32 or F64", name, h.Dtype)
+	}
 	n := 1
 	for _, d := range h.Shape {
+		if d < 0 || d > 0 && n > len(data)/d {
+			return t, fmt.Errorf("tensor %s: shape %v does not fit in %d bytes", name, h.Shape, len(data))
+		}
 		n *= d
 	}
 	lo, hi := h.DataOffsets[0], h.DataOffsets[1]
-	size := map[string]int{"F32": 4, "F64": 8}[h.Dtype]
-	switch {
-	case size == 0:
-		return t, fmt.Errorf("tensor %s: dtype %s: want F32 or F64", name, h.Dtype)
-	case lo < 0 || hi > len(data) || hi-lo != n*size:
+	if lo < 0 || hi < lo || hi > len(data) || hi-lo != n*size {
 		return t, fmt.Errorf("tensor %s: data offsets %v do not hold %d values of %s in %d bytes", name, h.DataOffsets, n, h.Dtype, len(data))
 	}
 	src := data[lo:hi]

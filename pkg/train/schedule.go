@@ -33,8 +33,8 @@ func (s Schedule) Validate() error {
 	switch s.Kind {
 	case ScheduleConstant, ScheduleCosine:
 	case ScheduleMultiStep:
-		if !(s.Gamma > 0) {
-			return fmt.Errorf("schedule multistep: gamma %v must be > 0", s.Gamma)
+		if !(s.Gamma > 0) || math.IsInf(s.Gamma, 0) {
+			return fmt.Errorf("schedule multistep: gamma %v must be a finite number > 0", s.Gamma)
 		}
 		for i, m := range s.Milestones {
 			if m < 1 || (i > 0 && m <= s.Milestones[i-1]) {
@@ -44,8 +44,8 @@ func (s Schedule) Validate() error {
 	default:
 		return fmt.Errorf("schedule kind %q: want %s, %s or %s", s.Kind, ScheduleConstant, ScheduleMultiStep, ScheduleCosine)
 	}
-	if !(s.WarmupEpochs >= 0) || !(s.MinLR >= 0) {
-		return fmt.Errorf("schedule: warmup_epochs %v and min_lr %v must be ≥ 0", s.WarmupEpochs, s.MinLR)
+	if !(s.WarmupEpochs >= 0) || !(s.MinLR >= 0) || math.IsInf(s.WarmupEpochs, 0) || math.IsInf(s.MinLR, 0) {
+		return fmt.Errorf("schedule: warmup_epochs %v and min_lr %v must be finite numbers ≥ 0", s.WarmupEpochs, s.MinLR)
 	}
 	return nil
 }

@@ -19,23 +19,32 @@ type Device struct {
 	ordinal int
 	info    gpuInfo
 	drv     *driver
-	kernels map[string]bool // the kernels loaded for this GPU's compute capability
-	tf32    bool            // Gemm on TF32 tensor cores (SetTF32)
+	kernels map[string]int // the kernels loaded for this GPU's compute capability, with their most threads per block
+	tf32    bool           // Gemm on TF32 tensor cores (SetTF32)
 	pool    pool
 	errFlag devPtr // 4 int32: code, row, value bits, limit (see kernels/common.cuh)
 	closed  bool
+
+	syncLaunches bool         // COLLEGIUM_CUDA_SYNC=1: wait after every launch
+	lastLaunch   launchRecord // the latest launch, named when a wait fails
 }
 
 var _ device.Device = (*Device)(nil)
 
 // New opens GPU ordinal: it creates a context and a stream, loads the
-// embedded PTX and allocates the device error flag.
+// embedded PTX and allocates the device error flag. With the environment
+// variable COLLEGIUM_CUDA_SYNC=1 the device waits after every kernel launch
+// and names a failing kernel with its grid (slow: for debugging).
 func New(ordinal int) (*Device, error) {
+	syncLaunches, err := syncLaunchesFromEnv()
+	if err != nil {
+		return nil, fmt.Errorf("cuda:%d: %w", ordinal, err)
+	}
 	drv, info, err := openDriver(ordinal)
 	if err != nil {
 		return nil, fmt.Errorf("cuda:%d: %w", ordinal, err)
 	}
-	d := &Device{ordinal: ordinal, info: info, drv: drv, kernels: map[string]bool{}}
+	d := &Device{ordinal: ordinal, info: info, drv: drv, kernels: map[string]int{}, syncLaunches: syncLaunches}
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	if err := d.setup(); err != nil {
@@ -57,17 +66,25 @@ func (d *Device) setup() error {
 	if d.errFlag, err = d.drv.alloc(16); err != nil {
 		return fmt.Errorf("%s: allocate error flag: %w", d.Name(), err)
 	}
+	return d.clearErrorFlag()
+}
+
+// clearErrorFlag zeroes the error flag in stream order and waits for it, so
+// that the next kernel finds it clear.
+func (d *Device) clearErrorFlag() error {
 	if err := d.drv.memsetD32(d.errFlag, 0, 4); err != nil {
 		return fmt.Errorf("%s: clear error flag: %w", d.Name(), err)
 	}
-	return nil
+	return d.synchronizeLocked("clear error flag")
 }
 
 // Name is "cuda:N".
 func (d *Device) Name() string { return fmt.Sprintf("cuda:%d", d.ordinal) }
 
-// Model is the GPU's marketing name, e.g. "NVIDIA H100 80GB HBM3".
-func (d *Device) Model() string { return d.info.name }
+// Model describes the GPU: its name, compute capability, multiprocessors
+// and the CUDA version its driver supports, e.g. "NVIDIA H100 80GB HBM3
+// (compute capability 9.0, 132 multiprocessors, driver for CUDA 12.4)".
+func (d *Device) Model() string { return d.info.String() }
 
 // enter locks the device and the calling goroutine's OS thread and makes the
 // device's context current on it; the returned function undoes both.
@@ -106,14 +123,14 @@ func (d *Device) syncLocked() error {
 	if err := d.drv.download(ptrOf(flag[:]), d.errFlag, 16); err != nil {
 		return fmt.Errorf("%s: read error flag: %w", d.Name(), err)
 	}
-	if err := d.drv.synchronize(); err != nil {
-		return fmt.Errorf("%s: synchronize: %w", d.Name(), err)
+	if err := d.synchronizeLocked("synchronize"); err != nil {
+		return err
 	}
 	if flag[0] == 0 {
 		return nil
 	}
-	if err := d.drv.memsetD32(d.errFlag, 0, 4); err != nil {
-		return fmt.Errorf("%s: clear error flag: %w", d.Name(), err)
+	if err := d.clearErrorFlag(); err != nil {
+		return err
 	}
 	value := math.Float32frombits(uint32(flag[2]))
 	switch flag[0] {
@@ -131,8 +148,8 @@ func (d *Device) SetTF32(on bool) error {
 		return err
 	}
 	defer leave()
-	if on && !d.kernels[gemmTF32Kernel(false, false)] {
-		return fmt.Errorf("%s (%s): TF32 needs compute capability 8.0 or newer, this GPU has %d.%d", d.Name(), d.Model(), d.info.capability/10, d.info.capability%10)
+	if _, ok := d.kernels[gemmTF32Kernel(false, false)]; on && !ok {
+		return fmt.Errorf("%s (%s): TF32 needs compute capability 8.0 or newer, this GPU has %d.%d", d.Name(), d.info.name, d.info.capability/10, d.info.capability%10)
 	}
 	d.tf32 = on
 	return nil
@@ -151,10 +168,7 @@ func (d *Device) Close() error {
 		return err
 	}
 	defer leave()
-	syncErr := d.drv.synchronize()
-	if syncErr != nil {
-		syncErr = fmt.Errorf("%s: synchronize before close: %w", d.Name(), syncErr)
-	}
+	syncErr := d.synchronizeLocked("synchronize before close")
 	d.closed = true
 	return errors.Join(syncErr, d.release())
 }

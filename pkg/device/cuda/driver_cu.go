@@ -55,15 +55,23 @@ func openDriver(ordinal int) (*driver, gpuInfo, error) {
 	if r.stream, err = cu.MakeStream(cu.NonBlocking); err != nil {
 		return nil, none, fmt.Errorf("%s: create stream: %w (and destroying the context: %v)", name, err, ctx.Destroy())
 	}
-	return r, gpuInfo{name: name, multiprocessors: attrs[0], capability: 10*attrs[1] + attrs[2]}, nil
+	return r, gpuInfo{name: name, multiprocessors: attrs[0], capability: 10*attrs[1] + attrs[2], driverCUDA: max(0, cu.Version())}, nil
 }
 
 func (r *driver) makeCurrent() error { return cu.SetCurrentContext(r.ctx) }
 
+// jitLogBytes is the size of each JIT log buffer: the verbose info log of
+// the largest module (about 40 kernels) takes under 8 KiB.
+const jitLogBytes = 64 << 10
+
 func (r *driver) load(name string, ptx []byte, entries []string) error {
-	mod, err := cu.LoadData(string(ptx))
+	info := &cu.JITInfoLogBuffer{Buffer: make([]byte, jitLogBytes)}
+	errLog := &cu.JITErrorLogBuffer{Buffer: make([]byte, jitLogBytes)}
+	mod, err := cu.LoadDataEx(string(ptx), info, errLog, &cu.JITLogVerbose{Enabled: true})
+	runtime.KeepAlive(info)
+	runtime.KeepAlive(errLog)
 	if err != nil {
-		return fmt.Errorf("load module %s: %w", name, err)
+		return fmt.Errorf("load module %s: %w%s", name, err, jitLogs(errLog.Buffer, info.Buffer))
 	}
 	for _, e := range entries {
 		fn, err := mod.Function(e)
@@ -95,7 +103,7 @@ func (r *driver) alloc(bytes int64) (devPtr, error) {
 func (r *driver) free(p devPtr) error { return cu.MemFree(cu.DevicePtr(p)) }
 
 func (r *driver) memsetD32(p devPtr, v uint32, n int) error {
-	return cu.MemsetD32(cu.DevicePtr(p), v, int64(n))
+	return cu.MemsetD32Async(cu.DevicePtr(p), uint(v), int64(n), r.stream)
 }
 
 func (r *driver) upload(dst devPtr, src unsafe.Pointer, bytes int64) error {

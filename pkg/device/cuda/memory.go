@@ -173,7 +173,7 @@ func (d *Device) Upload(dst device.Buffer, src any) error {
 		return nil
 	}
 	if err := d.drv.upload(b.ptr, host, b.bytes()); err != nil {
-		return fmt.Errorf("%s: upload %d bytes: %w", d.Name(), b.bytes(), err)
+		return fmt.Errorf("%s: upload %d bytes: %w%s", d.Name(), b.bytes(), err, d.faultHint())
 	}
 	return nil
 }

@@ -101,7 +101,7 @@ func (d *Device) elapsed(start, stop event) (float64, error) {
 	defer leave()
 	ms, err := d.drv.elapsed(start, stop)
 	if err != nil {
-		return 0, fmt.Errorf("%s: elapsed time: %w", d.Name(), err)
+		return 0, fmt.Errorf("%s: elapsed time: %w%s", d.Name(), err, d.faultHint())
 	}
 	return ms, nil
 }

@@ -55,6 +55,12 @@ func testBadArguments(t *testing.T, h *harness) {
 	rejects(t, "gemm: batch overruns", func() error { return dev.Gemm(gp) })
 	gp.Batch, gp.LDA = 1, 1
 	rejects(t, "gemm: lda too small", func() error { return dev.Gemm(gp) })
+	// Two 2×2 products into one buffer of 12: the same matrix (strideC 0),
+	// then matrices one row apart.
+	race := device.GemmParams{M: 2, N: 2, K: 2, Alpha: 1, A: b12, B: b12, C: b12, LDA: 2, LDB: 2, LDC: 2, StrideA: 4, StrideB: 4, Batch: 2}
+	rejects(t, "gemm: batch outputs at one address", func() error { return dev.Gemm(race) })
+	race.StrideC = 2
+	rejects(t, "gemm: batch outputs overlap", func() error { return dev.Gemm(race) })
 
 	cp := device.ConvParams{N: 1, C: 3, H: 2, W: 2, O: 1, KH: 1, KW: 1, Groups: 1, StrideH: 1, StrideW: 1, DilH: 1, DilW: 1}
 	w3, y4 := h.buf(h.normal(3)), h.buf(h.normal(4))

@@ -4,7 +4,8 @@
 // sources compile as C++ against a small emulation of CUDA C (cuda_emu.h)
 // and a scheduler (runtime.cc) runs every thread of a block as a fiber, with
 // __syncthreads and warp shuffles as barriers taken in a random order, and
-// guard zones around device memory checked after every launch. It stands in
+// guard zones around device memory checked after every launch; work runs
+// when the host waits for its stream (stream.go), as on a GPU. It stands in
 // for the CUDA driver under the build tag cudaemu, so that pkg/device/cuda
 // (its launches, its argument packing, its kernels) is tested by the same
 // conformance suite as the CPU device on machines without a GPU. It says
@@ -35,9 +36,10 @@ func Arity(name string) (n int, ok bool) {
 	return a, a >= 0
 }
 
-// Launch runs kernel name to completion over grid blocks of threads with the
-// given argument slots (one 8-byte slot per parameter).
-func Launch(name string, grid [3]int, threads, shared int, slots []uint64) error {
+// checkLaunch refuses what cuLaunchKernel refuses when it is called: an
+// unknown kernel, a wrong argument count, a grid or block outside CUDA's
+// limits.
+func checkLaunch(name string, grid [3]int, threads, shared, nargs int) error {
 	for _, g := range grid {
 		if g < 1 || g > 1<<31-1 {
 			return fmt.Errorf("kernel %s: grid %v is outside CUDA's limits", name, grid)
@@ -46,6 +48,20 @@ func Launch(name string, grid [3]int, threads, shared int, slots []uint64) error
 	if threads < 1 || shared < 0 {
 		return fmt.Errorf("kernel %s: %d threads, %d bytes of shared memory", name, threads, shared)
 	}
+	cs := C.CString(name)
+	defer C.free(unsafe.Pointer(cs))
+	var msg [512]C.char
+	if C.emu_check_launch(cs, C.uint(grid[0]), C.uint(grid[1]), C.uint(grid[2]), C.uint(threads), C.uint(shared),
+		C.int(nargs), &msg[0], C.int(len(msg))) != 0 {
+		return fmt.Errorf("kernel %s: %s", name, C.GoString(&msg[0]))
+	}
+	return nil
+}
+
+// launch runs kernel name to completion over grid blocks of threads with
+// the given argument slots (one 8-byte slot per parameter), as a stream does
+// when it reaches the launch; the launch has passed checkLaunch.
+func launch(name string, grid [3]int, threads, shared int, slots []uint64) error {
 	cs := C.CString(name)
 	defer C.free(unsafe.Pointer(cs))
 	var msg [512]C.char
@@ -73,25 +89,30 @@ func Alloc(bytes int64) (uintptr, error) {
 	return p, nil
 }
 
-// Free releases memory from Alloc.
+// Free releases memory from Alloc. Like cuMemFree it first waits for the
+// work of every stream (CtxSynchronize), which may still use the memory,
+// and reports that work's error.
 func Free(p uintptr) error {
+	if err := CtxSynchronize(); err != nil {
+		return fmt.Errorf("free: pending work: %w", err)
+	}
 	if C.emu_free(C.uintptr_t(p)) != 0 {
 		return errors.New("free: not an allocation of the emulator")
 	}
 	return nil
 }
 
-// Upload copies bytes from host memory at src to emulated device memory at dst.
-func Upload(dst uintptr, src unsafe.Pointer, bytes int64) {
+// upload copies bytes from host memory at src to emulated device memory at dst.
+func upload(dst uintptr, src unsafe.Pointer, bytes int64) {
 	C.emu_upload(C.uintptr_t(dst), src, C.size_t(bytes))
 }
 
-// Download copies bytes from emulated device memory at src to host memory at dst.
-func Download(dst unsafe.Pointer, src uintptr, bytes int64) {
+// download copies bytes from emulated device memory at src to host memory at dst.
+func download(dst unsafe.Pointer, src uintptr, bytes int64) {
 	C.emu_download(dst, C.uintptr_t(src), C.size_t(bytes))
 }
 
-// Memset32 sets n 32-bit words at p to v.
-func Memset32(p uintptr, v uint32, n int) {
+// memset32 sets n 32-bit words at p to v.
+func memset32(p uintptr, v uint32, n int) {
 	C.emu_memset32(C.uintptr_t(p), C.uint32_t(v), C.size_t(n))
 }

@@ -10,6 +10,12 @@ extern "C" {
 // emu_arity is the parameter count of kernel name, or -1 if there is none.
 int emu_arity(const char* name);
 
+// emu_check_launch returns 0 if a launch of kernel name with this grid,
+// block, shared memory and argument count is well formed (what cuLaunchKernel
+// checks when it is called), or -1 with a message in err.
+int emu_check_launch(const char* name, unsigned gx, unsigned gy, unsigned gz, unsigned threads, unsigned shared,
+                     int nargs, char* err, int errlen);
+
 // emu_launch runs kernel name over a grid of blocks of threads; args holds
 // one 8-byte slot per parameter. It returns 0, or -1 with a message in err.
 int emu_launch(const char* name, unsigned gx, unsigned gy, unsigned gz, unsigned threads, unsigned shared,

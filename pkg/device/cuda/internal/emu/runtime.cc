@@ -283,6 +283,30 @@ extern "C" int emu_arity(const char* name) {
   return k ? k->arity : -1;
 }
 
+// launch_error is what cuLaunchKernel would refuse about a launch at once,
+// or "" when the launch is well formed.
+static std::string launch_error(const char* name, unsigned gx, unsigned gy, unsigned gz, unsigned threads,
+                                unsigned shared, int nargs) {
+  const Kernel* k = find_kernel(name);
+  if (!k) return "no kernel named " + std::string(name);
+  if (nargs != k->arity)
+    return "takes " + std::to_string(k->arity) + " arguments, the launch passed " + std::to_string(nargs);
+  if (threads < 1 || threads > kMaxThreads) return "block of " + std::to_string(threads) + " threads";
+  if (gx < 1 || gy < 1 || gz < 1 || gx > 2147483647u || gy > 65535 || gz > 65535)
+    return "grid (" + std::to_string(gx) + ", " + std::to_string(gy) + ", " + std::to_string(gz) +
+           ") is outside CUDA's limits";
+  if (shared != 0) return "dynamic shared memory is not emulated";
+  return "";
+}
+
+extern "C" int emu_check_launch(const char* name, unsigned gx, unsigned gy, unsigned gz, unsigned threads,
+                                unsigned shared, int nargs, char* err, int errlen) {
+  std::string m = launch_error(name, gx, gy, gz, threads, shared, nargs);
+  if (m.empty()) return 0;
+  snprintf(err, errlen, "%s", m.c_str());
+  return -1;
+}
+
 extern "C" int emu_launch(const char* name, unsigned gx, unsigned gy, unsigned gz, unsigned threads,
                           unsigned shared, const uint64_t* args, int nargs, char* err, int errlen) {
   std::lock_guard<std::mutex> l(launch_mu);
@@ -290,15 +314,9 @@ extern "C" int emu_launch(const char* name, unsigned gx, unsigned gy, unsigned g
     snprintf(err, errlen, "%s", m.c_str());
     return -1;
   };
+  std::string bad = launch_error(name, gx, gy, gz, threads, shared, nargs);
+  if (!bad.empty()) return fail_with(bad);
   const Kernel* k = find_kernel(name);
-  if (!k) return fail_with("no kernel named " + std::string(name));
-  if (nargs != k->arity)
-    return fail_with("takes " + std::to_string(k->arity) + " arguments, the launch passed " + std::to_string(nargs));
-  if (threads < 1 || threads > kMaxThreads) return fail_with("block of " + std::to_string(threads) + " threads");
-  if (gx < 1 || gy < 1 || gz < 1 || gx > 2147483647u || gy > 65535 || gz > 65535)
-    return fail_with("grid (" + std::to_string(gx) + ", " + std::to_string(gy) + ", " + std::to_string(gz) +
-                     ") is outside CUDA's limits");
-  if (shared != 0) return fail_with("dynamic shared memory is not emulated");
   if (!ensure_fibers(threads)) return fail_with("cannot map fiber stacks");
   std::vector<void*> slots_of(nargs);
   std::vector<uint64_t> vals(args, args + nargs);

@@ -1,16 +1,5 @@
 //go:build gpu
 
-// Package probe initialises the CUDA driver before gorgonia.org/cu does, so
-// that a gpu-tagged binary on a machine without a usable GPU says so clearly.
-// cu's own init calls os.Exit(1) with a terse message when cuInit fails; Go
-// initialises packages in import-path order among those whose imports are
-// ready, and this package (github.com/collegium/...) needs only packages cu
-// also needs, so its init runs first.
-//
-// When cuInit fails, a test binary (name ending in ".test") prints that it
-// skips its GPU tests and exits 0; any other binary prints how to get a
-// CPU-only build and exits 1. A missing libcuda.so.1 stops the process even
-// earlier, in the dynamic loader ("error while loading shared libraries").
 package probe
 
 /*
@@ -34,7 +23,6 @@ import "C"
 import (
 	"fmt"
 	"os"
-	"strings"
 )
 
 // Devices is the number of CUDA devices the driver reports.
@@ -48,11 +36,10 @@ func init() {
 		return
 	}
 	reason := fmt.Sprintf("CUDA driver initialisation failed: %s (CUresult %d)", C.GoString(C.probe_error(r)), int(r))
-	if strings.HasSuffix(os.Args[0], ".test") {
-		fmt.Fprintf(os.Stderr, "SKIP: no usable CUDA GPU, so the GPU tests of this binary do not run: %s\n", reason)
-		os.Exit(0)
+	if r == C.CUDA_ERROR_STUB_LIBRARY {
+		reason += ": the libcuda.so.1 loaded is the CUDA toolkit's link stub, not the NVIDIA driver's library"
 	}
-	fmt.Fprintf(os.Stderr, "collegium: this binary was built with -tags gpu and needs an NVIDIA GPU and driver: %s.\n"+
-		"For CPU-only use build without the tag (go build ./cmd/collegium); see docs/GPU.md.\n", reason)
-	os.Exit(1)
+	msg, code := verdict(os.Args[0], reason, os.Getenv)
+	fmt.Fprintln(os.Stderr, msg)
+	os.Exit(code)
 }
