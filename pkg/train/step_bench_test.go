@@ -97,17 +97,27 @@ func BenchmarkTrainStep(b *testing.B) {
 	}
 }
 
-// stepRun prepares a run of c on dev with random data.
+// stepRun prepares a run of c on dev with random data, in a run directory
+// it holds until the run is closed.
 func stepRun(b *testing.B, c stepCase, dev device.Device) *run {
 	b.Helper()
 	cfg := testConfig(b.TempDir())
 	cfg.Model, cfg.BatchSize, cfg.EvalBatchSize = c.spec, c.batch, c.batch
 	cfg.Optimizer.LR, cfg.Optimizer.Momentum, cfg.Optimizer.WeightDecay = 0.1, 0.9, 1e-4
 	ds := randomSet(cfg.Model, 2*c.batch)
-	r, err := newRun(cfg, Options{Device: dev, Data: Datasets{Train: ds, Test: ds}})
+	dir, err := CreateDir(cfg.Out)
+	if err != nil {
+		b.Fatal(err)
+	}
+	r, err := newRun(cfg, Options{Device: dev, Data: Datasets{Train: ds, Test: ds}, Dir: dir})
+	if r != nil {
+		r.closers = append([]func(){func() { dir.Close() }}, r.closers...)
+	}
 	if err != nil {
 		if r != nil {
 			r.close()
+		} else {
+			dir.Close()
 		}
 		b.Fatal(err)
 	}
