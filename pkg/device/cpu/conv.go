@@ -281,11 +281,7 @@ func (t *convTask[T]) filter(wk, g, part int) {
 		}
 	}
 	if t.transposed {
-		for k := range kb {
-			for o := range t.opg {
-				dw[o*t.kc+k] = acc[k*t.opg+o]
-			}
-		}
+		gemm.Transpose(dw, t.kc, acc, t.opg, kb, t.opg)
 	}
 }
 

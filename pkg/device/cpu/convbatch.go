@@ -120,11 +120,7 @@ func (t *convTask[T]) batchedFilter(wk, g, c0, c1 int) {
 		}
 	}
 	if t.transposed {
-		for k := range kb {
-			for o := range t.opg {
-				dw[o*t.kc+k] = acc[k*t.opg+o]
-			}
-		}
+		gemm.Transpose(dw, t.kc, acc, t.opg, kb, t.opg)
 	}
 }
 

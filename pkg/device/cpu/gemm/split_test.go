@@ -63,3 +63,31 @@ func testSplitsAgree(t *testing.T) {
 		}
 	}
 }
+
+// TestTranspose checks Transpose on ragged shapes and strides, in float32
+// (16×16 blocks with AVX-512 where present) and float64.
+func TestTranspose(t *testing.T) {
+	for _, s := range [][2]int{{0, 5}, {1, 1}, {16, 16}, {17, 33}, {40, 16}, {16, 7}, {35, 50}} {
+		rows, cols := s[0], s[1]
+		lds, ldd := cols+3, rows+5
+		src := make([]float32, rows*lds+1)
+		for i := range src {
+			src[i] = float32(i)
+		}
+		dst := make([]float32, cols*ldd+1)
+		Transpose(dst, ldd, src, lds, rows, cols)
+		src64 := make([]float64, len(src))
+		for i, v := range src {
+			src64[i] = float64(v)
+		}
+		dst64 := make([]float64, len(dst))
+		Transpose(dst64, ldd, src64, lds, rows, cols)
+		for i := range rows {
+			for j := range cols {
+				if dst[j*ldd+i] != src[i*lds+j] || dst64[j*ldd+i] != src64[i*lds+j] {
+					t.Fatalf("%d×%d: element (%d, %d): %v, %v, want %v", rows, cols, i, j, dst[j*ldd+i], dst64[j*ldd+i], src[i*lds+j])
+				}
+			}
+		}
+	}
+}
