@@ -88,7 +88,7 @@ func biasAddSpan[T gemm.Float](a *spanArgs[T], lo, hi int) {
 	for r := lo; r < hi; r++ {
 		bc := a.y[r%a.l.C]
 		x, y := a.x[r*a.l.Inner:(r+1)*a.l.Inner], a.z[r*a.l.Inner:(r+1)*a.l.Inner]
-		if y32, ok := any(y).([]float32); ok {
+		if y32, ok := any(y).([]float32); ok && len(y) >= vecRowMin {
 			centered32(y32, any(x).([]float32), 0, 1, float32(bc))
 			continue
 		}
@@ -109,7 +109,18 @@ func biasGradSpan[T gemm.Float](a *spanArgs[T], lo, hi int) {
 func channelSum[T gemm.Float](x []T, l device.ChannelLayout, c int) float64 {
 	var s float64
 	for o := range l.Outer {
-		s += sum(x[(o*l.C+c)*l.Inner:][:l.Inner])
+		row := x[(o*l.C+c)*l.Inner:][:l.Inner]
+		if len(row) >= vecRowMin {
+			s += sum(row)
+			continue
+		}
+		for _, v := range row {
+			s += float64(v)
+		}
 	}
 	return s
 }
+
+// vecRowMin is the shortest row worth a call into the vector loops of
+// vec.go: a (batch, channels) layout has rows of one element.
+const vecRowMin = 16

@@ -192,9 +192,12 @@ func (t *bnTask[T]) channelStats(c int) {
 	t.runVar[c] = T((1-m)*float64(t.runVar[c]) + m*variance*n/(n-1))
 }
 
-// sum returns Σ x in float64 (AVX-512 for float32 where present).
+// The row helpers below run float32 rows of at least vecRowMin elements in
+// the vector loops of vec.go, shorter ones (and float64) in plain Go.
+
+// sum returns Σ x in float64.
 func sum[T gemm.Float](x []T) float64 {
-	if x32, ok := any(x).([]float32); ok {
+	if x32, ok := any(x).([]float32); ok && len(x) >= vecRowMin {
 		return sum32(x32)
 	}
 	var s float64
@@ -206,7 +209,7 @@ func sum[T gemm.Float](x []T) float64 {
 
 // sqdev returns Σ (x − mean)² in float64.
 func sqdev[T gemm.Float](x []T, mean float64) float64 {
-	if x32, ok := any(x).([]float32); ok {
+	if x32, ok := any(x).([]float32); ok && len(x) >= vecRowMin {
 		return sqdev32(x32, mean)
 	}
 	var s float64
@@ -219,7 +222,7 @@ func sqdev[T gemm.Float](x []T, mean float64) float64 {
 
 // dotdev returns Σ dy·(x − mean) in float64.
 func dotdev[T gemm.Float](dy, x []T, mean float64) float64 {
-	if dy32, ok := any(dy).([]float32); ok {
+	if dy32, ok := any(dy).([]float32); ok && len(dy) >= vecRowMin {
 		return dotdev32(dy32, any(x).([]float32), mean)
 	}
 	x = x[:len(dy)]
@@ -233,7 +236,7 @@ func dotdev[T gemm.Float](dy, x []T, mean float64) float64 {
 // centered sets y = a·(x − m) + b: in float32 with one FMA per element for
 // float32 tensors, in float64 otherwise.
 func centered[T gemm.Float](y, x []T, m, a, b float64) {
-	if y32, ok := any(y).([]float32); ok {
+	if y32, ok := any(y).([]float32); ok && len(y) >= vecRowMin {
 		centered32(y32, any(x).([]float32), float32(m), float32(a), float32(b))
 		return
 	}
@@ -248,7 +251,7 @@ func centered[T gemm.Float](y, x []T, m, a, b float64) {
 func bnGradRows[T gemm.Float](dx, dy, x []T, o, ch int, l device.ChannelLayout, m, a, b, c0 float64) {
 	off := (o*l.C + ch) * l.Inner
 	dx, dy, x = dx[off:][:l.Inner], dy[off:][:l.Inner], x[off:][:l.Inner]
-	if dx32, ok := any(dx).([]float32); ok {
+	if dx32, ok := any(dx).([]float32); ok && len(dx) >= vecRowMin {
 		bndx32(dx32, any(dy).([]float32), any(x).([]float32), float32(m), float32(a), float32(b), float32(c0))
 		return
 	}
