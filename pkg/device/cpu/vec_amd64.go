@@ -87,7 +87,20 @@ func reluGrad32(dx, y, dy []float32) {
 	reluGradGo(dx[n:], y[n:], dy[n:])
 }
 
+// sgd32 is one SGD step over a float32 span (see sgdGo).
+func sgd32(theta, grad, vel []float32, lr, mom, wd float32, nesterov bool) {
+	grad, vel = grad[:len(theta)], vel[:len(theta)]
+	n := vecBody(len(theta))
+	if n > 0 {
+		sgd16AVX512(&theta[0], &grad[0], &vel[0], n, lr, mom, wd, nesterov)
+	}
+	sgdGo(theta[n:], grad[n:], vel[n:], lr, mom, wd, nesterov)
+}
+
 // The AVX-512 loops (vec_amd64.s) over n elements, n a multiple of 16.
+
+//go:noescape
+func sgd16AVX512(theta, grad, vel *float32, n int, lr, mom, wd float32, nesterov bool)
 
 //go:noescape
 func sum16AVX512(x *float32, n int) float64

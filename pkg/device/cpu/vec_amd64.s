@@ -215,3 +215,46 @@ rgloop:
 rgdone:
 	VZEROUPPER
 	RET
+
+// func sgd16AVX512(theta, grad, vel *float32, n int, lr, mom, wd float32, nesterov bool)
+//
+// One SGD step with momentum, rounding each operation as sgdSpan's Go code
+// does (no fused multiply-adds): g = grad + wd·θ; v = mom·v + g; θ −= lr·v,
+// or θ −= lr·(g + mom·v) with Nesterov.
+TEXT ·sgd16AVX512(SB), NOSPLIT, $0-45
+	MOVQ         theta+0(FP), DI
+	MOVQ         grad+8(FP), SI
+	MOVQ         vel+16(FP), DX
+	MOVQ         n+24(FP), CX
+	VBROADCASTSS lr+32(FP), Z10
+	VBROADCASTSS mom+36(FP), Z11
+	VBROADCASTSS wd+40(FP), Z12
+	MOVBLZX      nesterov+44(FP), AX
+	TESTQ        CX, CX
+	JZ           sgddone
+
+sgdloop:
+	VMOVUPS (DI), Z0
+	VMULPS  Z12, Z0, Z3
+	VADDPS  (SI), Z3, Z3
+	VMULPS  (DX), Z11, Z4
+	VADDPS  Z3, Z4, Z4
+	VMOVUPS Z4, (DX)
+	TESTQ   AX, AX
+	JZ      sgdplain
+	VMULPS  Z11, Z4, Z4
+	VADDPS  Z3, Z4, Z4
+
+sgdplain:
+	VMULPS  Z10, Z4, Z4
+	VSUBPS  Z4, Z0, Z0
+	VMOVUPS Z0, (DI)
+	ADDQ    $64, DI
+	ADDQ    $64, SI
+	ADDQ    $64, DX
+	SUBQ    $16, CX
+	JNZ     sgdloop
+
+sgddone:
+	VZEROUPPER
+	RET

@@ -11,3 +11,7 @@ func centered32(y, x []float32, m, a, b float32)     { centeredGo(y, x, m, a, b)
 func bndx32(dx, dy, x []float32, m, a, b, c float32) { bndxGo(dx, dy, x, m, a, b, c) }
 func relu32(y, x []float32)                          { reluGo(y, x) }
 func reluGrad32(dx, y, dy []float32)                 { reluGradGo(dx, y, dy) }
+
+func sgd32(theta, grad, vel []float32, lr, mom, wd float32, nesterov bool) {
+	sgdGo(theta, grad, vel, lr, mom, wd, nesterov)
+}
