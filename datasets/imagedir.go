@@ -85,7 +85,7 @@ func decodeImage(path string) (image.Image, error) {
 // CHW float32 RGB.
 func centreCrop(img image.Image, size int, mean, std []float32) []float32 {
 	b := img.Bounds()
-	short := (size*256 + 112) / 224
+	short := EvalResize(size)
 	w, h := short, short
 	if b.Dx() > b.Dy() {
 		w = (b.Dx()*short + b.Dy()/2) / b.Dy()

@@ -4,7 +4,6 @@ import (
 	"context"
 	"image"
 	"image/color"
-	"image/jpeg"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -12,20 +11,14 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/collegium/collegium/internal/imagetree"
 )
 
 // writeJPEG writes img as a JPEG of quality 95.
 func writeJPEG(t testing.TB, path string, img image.Image) {
 	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if err := jpeg.Encode(f, img, &jpeg.Options{Quality: 95}); err != nil {
+	if err := imagetree.WriteJPEG(path, img); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -40,6 +33,21 @@ func noisyImage(w, h int, seed uint64) *image.RGBA {
 			img.Set(x, y, color.RGBA{
 				uint8(127 + 120*math.Sin(a+float64(x)/7)), uint8(127 + 120*math.Cos(b+float64(y)/5)),
 				uint8(127 + 120*math.Sin(c+float64(x+y)/9)), 255})
+		}
+	}
+	return img
+}
+
+// redBlue is a w×h image, red on its left half and blue on its right.
+func redBlue(w, h int) *image.RGBA {
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			c := color.RGBA{255, 0, 0, 255}
+			if x >= w/2 {
+				c = color.RGBA{0, 0, 255, 255}
+			}
+			img.Set(x, y, c)
 		}
 	}
 	return img
@@ -188,17 +196,7 @@ func TestImageLoaderDeterministic(t *testing.T) {
 // ImageNet's statistics.
 func TestImageEvalTransform(t *testing.T) {
 	dir := t.TempDir()
-	img := image.NewRGBA(image.Rect(0, 0, 64, 32))
-	for y := range 32 {
-		for x := range 64 {
-			c := color.RGBA{255, 0, 0, 255}
-			if x >= 32 {
-				c = color.RGBA{0, 0, 255, 255}
-			}
-			img.Set(x, y, c)
-		}
-	}
-	writeJPEG(t, filepath.Join(dir, "a", "x.JPEG"), img)
+	writeJPEG(t, filepath.Join(dir, "a", "x.JPEG"), redBlue(64, 32))
 	f, err := ReadImageFolder(dir)
 	if err != nil {
 		t.Fatal(err)

@@ -1,10 +1,14 @@
 package datasets
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"image"
 	"image/jpeg"
+	"image/png"
 	"math/rand/v2"
 	"os"
 	"runtime"
@@ -22,8 +26,8 @@ type ImageLoaderConfig struct {
 	// centre crop (256 for ImageNet); unused when training.
 	Resize int
 	Seed   uint64
-	// Train shuffles every epoch and takes random-resized crops, flips
-	// and the Augment colour changes; otherwise images come in order,
+	// Train shuffles every epoch and takes random-resized crops with the
+	// Augment flips and colour changes; otherwise images come in order,
 	// resized and centre-cropped.
 	Train   bool
 	Augment ImageAugment
@@ -301,7 +305,7 @@ func (l *ImageLoader) transform(dst []float32, file string, src *rand.PCG, s *im
 	if err != nil {
 		return fmt.Errorf("image loader: %w", err)
 	}
-	img, err := jpeg.Decode(f)
+	img, err := decodeJPEGOrPNG(bufio.NewReader(f))
 	f.Close()
 	if err != nil {
 		return fmt.Errorf("image loader: decode %s: %w", file, err)
@@ -315,7 +319,7 @@ func (l *ImageLoader) transform(dst []float32, file string, src *rand.PCG, s *im
 		return nil
 	}
 	resizeCrop(dst, s.rgb, w, h, randomResizedCrop(src, w, h), size, s)
-	if src.Uint64()&1 == 1 {
+	if l.c.Augment.Flip && src.Uint64()&1 == 1 {
 		flipHorizontal(dst, 3, size, size)
 	}
 	if l.c.Augment.Jitter > 0 {
@@ -326,6 +330,15 @@ func (l *ImageLoader) transform(dst []float32, file string, src *rand.PCG, s *im
 	}
 	normalise(dst, plane)
 	return nil
+}
+
+// decodeJPEGOrPNG decodes a JPEG, or a PNG by its signature (as ImageNet
+// has one under a .JPEG name).
+func decodeJPEGOrPNG(r *bufio.Reader) (image.Image, error) {
+	if head, _ := r.Peek(len(pngMagic)); bytes.Equal(head, pngMagic) {
+		return png.Decode(r)
+	}
+	return jpeg.Decode(r)
 }
 
 // batch takes a batch from the free list, or allocates one.

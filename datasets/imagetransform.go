@@ -21,8 +21,10 @@ var (
 )
 
 // ImageAugment configures the training transform of an image loader; the
-// zero value is no augmentation beyond the crop.
+// zero value is no augmentation beyond the random-resized crop.
 type ImageAugment struct {
+	// Flip mirrors half the images left-right.
+	Flip bool
 	// Jitter > 0 scales brightness, contrast and saturation, in random
 	// order, each by a factor drawn from [1 − Jitter, 1 + Jitter]
 	// (fb.resnet.torch's ColorJitter; its ImageNet setting is 0.4).
@@ -32,10 +34,10 @@ type ImageAugment struct {
 	Lighting float64
 }
 
-// ReferenceImageAugment is the colour augmentation of the ResNeXt
-// reference training (fb.resnet.torch): jitter 0.4 and lighting 0.1, on
-// top of the random-resized crop and flip.
-var ReferenceImageAugment = ImageAugment{Jitter: 0.4, Lighting: 0.1}
+// ReferenceImageAugment is the augmentation of the ResNeXt reference
+// training (fb.resnet.torch) on top of the random-resized crop: flip,
+// jitter 0.4 and lighting 0.1.
+var ReferenceImageAugment = ImageAugment{Flip: true, Jitter: 0.4, Lighting: 0.1}
 
 // cropRect is a region of the source image: origin (x, y), size w×h, in
 // pixels.
@@ -68,6 +70,11 @@ func randomResizedCrop(src *rand.PCG, w, h int) cropRect {
 	}
 	return cropRect{math.Floor((float64(w) - cw) / 2), math.Floor((float64(h) - ch) / 2), cw, ch}
 }
+
+// EvalResize is the shorter side to which the evaluation transform resizes
+// an image before cropping its centre size×size: size·256/224, rounded (256
+// for 224, as torchvision's Resize(256), CenterCrop(224)).
+func EvalResize(size int) int { return (size*256 + 112) / 224 }
 
 // centreCropRect is the evaluation region: the image resized so its shorter
 // side is resize, then the centred size×size square (as Resize(256),

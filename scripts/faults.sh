@@ -2,11 +2,12 @@
 # Tries every fault and bad input that docs/RELIABILITY.md lists against a
 # freshly built collegium, each in a scratch directory: a second process on
 # one run directory, signals, SIGKILL leftovers, refused resumes, damaged
-# checkpoints, truncated or corrupt datasets, a failed fetch, malformed
-# configs and flags. For each it records the command, the expected outcome
-# (exit status and a fragment of the message) and the observed one, then
-# writes the table to docs/RELIABILITY.md. It fails (exit 1) when an
-# observed outcome is not the expected one.
+# checkpoints, truncated or corrupt datasets, malformed ImageNet trees, a
+# failed fetch, malformed configs and flags. For each it records the
+# command, the expected outcome (exit status and a fragment of the
+# message) and the observed one, then writes the table to
+# docs/RELIABILITY.md. It fails (exit 1) when an observed outcome is not
+# the expected one.
 #
 # Usage: scripts/faults.sh           regenerate docs/RELIABILITY.md
 #        scripts/faults.sh --check   (CI) also fail when docs/RELIABILITY.md
@@ -323,6 +324,53 @@ expect "bench --plot with no known format (before measuring)" 1 "want a .png, .s
   collegium bench --case conv:N=1,C=2,H=3 --plot plot.txt
 expect "bench --out into a missing directory (before measuring)" 1 "directory nodir does not exist" \
   collegium bench --case conv:N=1,C=2,H=3 --out nodir/r.csv
+
+# --- ImageNet folder trees ---------------------------------------------------------
+# An 8×8 JPEG (Go's encoder, quality 50), written where a tree needs images.
+JPEG="/9j/2wCEABALDA4MChAODQ4SERATGCgaGBYWGDEjJR0oOjM9PDkzODdASFxOQERXRTc4UG1RV19iZ2hnPk1xeXBkeFxlZ2MB
+ERISGBUYLxoaL2NCOEJjY2NjY2NjY2NjY2NjY2NjY2NjY2NjY2NjY2NjY2NjY2NjY2NjY2NjY2NjY2NjY2NjY//AABEIAAgA
+CAMBIgACEQEDEQH/xAGiAAABBQEBAQEBAQAAAAAAAAAAAQIDBAUGBwgJCgsQAAIBAwMCBAMFBQQEAAABfQECAwAEEQUSITFB
+BhNRYQcicRQygZGhCCNCscEVUtHwJDNicoIJChYXGBkaJSYnKCkqNDU2Nzg5OkNERUZHSElKU1RVVldYWVpjZGVmZ2hpanN0
+dXZ3eHl6g4SFhoeIiYqSk5SVlpeYmZqio6Slpqeoqaqys7S1tre4ubrCw8TFxsfIycrS09TV1tfY2drh4uPk5ebn6Onq8fLz
+9PX29/j5+gEAAwEBAQEBAQEBAQAAAAAAAAECAwQFBgcICQoLEQACAQIEBAMEBwUEBAABAncAAQIDEQQFITEGEkFRB2FxEyIy
+gQgUQpGhscEJIzNS8BVictEKFiQ04SXxFxgZGiYnKCkqNTY3ODk6Q0RFRkdISUpTVFVWV1hZWmNkZWZnaGlqc3R1dnd4eXqC
+g4SFhoeIiYqSk5SVlpeYmZqio6Slpqeoqaqys7S1tre4ubrCw8TFxsfIycrS09TV1tfY2dri4+Tl5ufo6ery8/T19vf4+fr/
+2gAMAwEAAhEDEQA/AKthonT5a0P7E/2Kv2HatCsKuJqc248Di6vsVqf/2Q=="
+# mktree DIR: a miniature tree, 3 classes of 2 training and 1 validation JPEG.
+mktree() {
+  local c
+  for c in n01 n02 n03; do
+    mkdir -p "$1/train/$c" "$1/val/$c"
+    base64 -d <<<"$JPEG" >"$1/train/$c/${c}_1.JPEG"
+    base64 -d <<<"$JPEG" >"$1/train/$c/${c}_2.JPEG"
+    base64 -d <<<"$JPEG" >"$1/val/$c/${c}_3.JPEG"
+  done
+}
+IN=(collegium train --dataset imagenet --image-size 8 "${TINY[@]}" --epochs 1 --batch-size 2)
+mktree in0 && rm -r in0/val
+expect "imagenet: a tree without val/" 1 "in0: no val directory" "${IN[@]}" --data-dir in0
+mktree in1 && mkdir in1/train/n04 in1/val/n04
+expect "imagenet: an empty class directory" 1 "class n04 holds no JPEG images" "${IN[@]}" --data-dir in1
+mktree in2 && echo notes >in2/train/n02/README.txt
+expect "imagenet: a file that is not a JPEG in a class directory" 1 "n02/README.txt is not a JPEG image" "${IN[@]}" --data-dir in2
+mktree in3 && echo '<html>' >in3/val/n01/n01_4.JPEG
+expect "imagenet: a web page saved as .JPEG" 1 "in3/val/n01/n01_4.JPEG is not a JPEG image: it starts with 3c 68 74" "${IN[@]}" --data-dir in3
+mktree in4 && mv in4/val/n03 in4/val/n09
+expect "imagenet: train/ and val/ with other classes" 1 'class 2: "n03" vs "n09"' "${IN[@]}" --data-dir in4
+expect "imagenet without --data-dir (and no \$COLLEGIUM_DATA)" 1 "say where its tree is with --data-dir" "${IN[@]}"
+mktree in5
+expect "imagenet: a model that does not fit the image size" 1 "resnext50 downsamples 32 times and needs at least 32x32" \
+  collegium train --dataset imagenet --data-dir in5 --image-size 16 --family resnext50 --depth 0
+printf 'data: {dataset: imagenet, dir: in5, pad: 4}\n' >c9.yaml
+expect "imagenet with data.pad" 1 "data.pad 4: imagenet trains on random-resized crops" collegium train --config c9.yaml
+expect "--image-size for mnist" 1 "data.image_size: for dataset imagenet only" collegium train --image-size 32
+mktree in6 && base64 -d <<<"$JPEG" | head -c 300 >in6/train/n02/n02_1.JPEG
+expect "imagenet: a JPEG cut short (its start intact) stops the run at its batch" 1 "decode in6/train/n02/n02_1.JPEG: unexpected EOF" \
+  "${IN[@]}" --data-dir in6 --out in6run
+grep -q 'level=error msg="run failed".*n02_1.JPEG' in6run/train.log && logged="in train.log" || logged="not in train.log"
+check "the error that ended that run" "grep 'run failed' in6run/train.log" "in train.log" "$logged"
+[[ -e runs ]] && left="runs/ left" || left="no runs/"
+check "what the refused imagenet runs above left" "ls runs" "no runs/" "$left"
 
 # --- The report ------------------------------------------------------------------------------
 OUT=$W/RELIABILITY.md

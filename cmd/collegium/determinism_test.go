@@ -17,10 +17,7 @@ import (
 // out, and the checkpoint's tensors byte for byte.
 func TestTrainRunsAreIdentical(t *testing.T) {
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "collegium")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := cliBinary(t, "")
 	var runs [2]string
 	for i, procs := range []string{"1", "2"} {
 		runs[i] = filepath.Join(dir, "run"+procs)

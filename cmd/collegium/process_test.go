@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -15,12 +13,7 @@ import (
 	"time"
 )
 
-// The tests in this file run the CLI as separate processes: two runs on one
-// directory, real signals, exit codes. They build it once per test binary
-// (go build, no race detector: the child processes are the subject, the
-// in-process tests cover the races). COLLEGIUM_CLI=/path/to/collegium runs
-// them against another binary instead, e.g. an older build, to see that
-// they fail there.
+// The helpers in this file run the CLI (cliBinary) as separate processes.
 
 // TestMain fails the package if a test left a runs/ directory in the
 // source tree: tests that may start a run work in a temporary directory.
@@ -31,8 +24,8 @@ func TestMain(m *testing.M) {
 		fmt.Fprintf(os.Stderr, "FAIL: a test created %s in the source tree\n", defaultRuns)
 		code = 1
 	}
-	if cliPath != "" && os.Getenv("COLLEGIUM_CLI") == "" {
-		os.RemoveAll(filepath.Dir(cliPath))
+	if cliDir != "" {
+		os.RemoveAll(cliDir)
 	}
 	os.Exit(code)
 }
@@ -40,41 +33,6 @@ func TestMain(m *testing.M) {
 // defaultRuns is where runs without --out go, relative to the working
 // directory.
 const defaultRuns = "runs"
-
-var (
-	cliOnce sync.Once
-	cliPath string
-	cliErr  error
-)
-
-// cliBinary returns the path of a freshly built collegium binary.
-func cliBinary(t *testing.T) string {
-	t.Helper()
-	cliOnce.Do(func() {
-		if p := os.Getenv("COLLEGIUM_CLI"); p != "" {
-			cliPath = p
-			return
-		}
-		goBin, err := exec.LookPath("go")
-		if err != nil {
-			goBin = filepath.Join(runtime.GOROOT(), "bin", "go")
-		}
-		dir, err := os.MkdirTemp("", "collegium-cli-")
-		if err != nil {
-			cliErr = err
-			return
-		}
-		cliPath = filepath.Join(dir, "collegium")
-		out, err := exec.Command(goBin, "build", "-o", cliPath, ".").CombinedOutput()
-		if err != nil {
-			cliErr = errors.New("go build: " + err.Error() + "\n" + string(out))
-		}
-	})
-	if cliErr != nil {
-		t.Fatalf("building the CLI for process tests: %v", cliErr)
-	}
-	return cliPath
-}
 
 // syncBuffer is a bytes.Buffer safe to read while a process writes to it.
 type syncBuffer struct {
@@ -107,7 +65,7 @@ type proc struct {
 func startCLI(t *testing.T, dir string, args ...string) *proc {
 	t.Helper()
 	p := &proc{done: make(chan struct{})}
-	p.cmd = exec.Command(cliBinary(t), args...)
+	p.cmd = exec.Command(cliBinary(t, ""), args...)
 	p.cmd.Dir = dir
 	p.cmd.Env = append(os.Environ(), "COLLEGIUM_DATA=")
 	p.cmd.Stdout, p.cmd.Stderr = &p.stdout, &p.stderr
@@ -167,7 +125,7 @@ func (p *proc) waitForStderr(t *testing.T, want string, timeout time.Duration) {
 		select {
 		case <-p.done:
 			t.Fatalf("%v ended (status %d) before writing %q\nstdout:\n%s\nstderr:\n%s", p.cmd.Args[1:], p.code, want, p.stdout.String(), p.stderr.String())
-		case <-time.After(20 * time.Millisecond):
+		case <-time.After(2 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("%v: no %q on stderr after %v\nstderr:\n%s", p.cmd.Args[1:], want, timeout, p.stderr.String())

@@ -41,7 +41,7 @@ func finalRecord(t *testing.T, dir string) map[string]float64 {
 // array of the pending points.
 func TestSweepCLI(t *testing.T) {
 	tmp := t.TempDir()
-	bin := buildCLI(t, tmp, "")
+	bin := cliBinary(t, "")
 	spec := filepath.Join(tmp, "sweep.yaml")
 	text := "set:\n  model: {members: 2, width: 16, depth: 1}\n  epochs: 3\n  batch_size: 256\ngrid:\n  optimizer.lr: [0.05, 0.1]\n  seed: [1, 2]\n"
 	if err := os.WriteFile(spec, []byte(text), 0o644); err != nil {

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/sirupsen/logrus"
 	"github.com/spf13/cobra"
@@ -29,6 +31,7 @@ var trainFlags = []struct{ flag, key string }{
 	{"parameterization", "model.parameterization"},
 	{"dataset", "data.dataset"},
 	{"data-dir", "data.dir"},
+	{"image-size", "data.image_size"},
 	{"train-limit", "data.train_limit"},
 	{"test-limit", "data.test_limit"},
 	{"epochs", "epochs"},
@@ -81,10 +84,11 @@ func addTrainFlags(f *pflag.FlagSet, configPath, resume *string) {
 	f.Int("depth", d.Model.Depth, "depth L: hidden layers (mlp), convolutions (convnet), 2+9k (resnext29)")
 	f.String("aggregation", string(d.Model.Aggregation), "member aggregation: mean (1/m) or sqrt (1/√m)")
 	f.String("parameterization", string(d.Model.Parameterization), "standard or ntk (mlp, convnet)")
-	f.String("dataset", d.Data.Dataset, "dataset name")
-	f.String("data-dir", d.Data.Dir, "directory to look for the dataset first")
-	f.Int("train-limit", 0, "train on the first N training images only (0: all)")
-	f.Int("test-limit", 0, "evaluate on the first N test images only (0: all)")
+	f.String("dataset", d.Data.Dataset, "dataset: "+strings.Join(datasets.Names(), ", ")+", or "+datasets.ImageNet+" (a folder tree, see --data-dir)")
+	f.String("data-dir", d.Data.Dir, "directory to look for the dataset first (imagenet: the tree D/train/CLASS/*.JPEG, D/val/CLASS/*.JPEG)")
+	f.Int("image-size", d.Data.ImageSize, "imagenet: side of the square training and evaluation images (0: 224)")
+	f.Int("train-limit", 0, "train on the first N training images only (0: all; not for imagenet)")
+	f.Int("test-limit", 0, "evaluate on the first N test images only (0: all; not for imagenet)")
 	f.Int("epochs", d.Epochs, "epochs")
 	f.Int("batch-size", d.BatchSize, "training batch size")
 	f.Int("eval-batch-size", d.EvalBatchSize, "evaluation batch size")
@@ -149,7 +153,8 @@ func runTraining(ctx context.Context, cmd *cobra.Command, configPath, resume str
 			return err
 		}
 	}
-	if err := findData(ctx, cfg.Data); err != nil {
+	folders, err := findData(ctx, cfg)
+	if err != nil {
 		return whileInterrupted(ctx, "finding data", err)
 	}
 	comm, err := dist.Open()
@@ -175,17 +180,22 @@ func runTraining(ctx context.Context, cmd *cobra.Command, configPath, resume str
 		defer dir.Close()
 		cfg.Out = dir.Path
 	}
-	logrus.Infof("loading dataset %s", cfg.Data.Dataset)
-	data, err := train.LoadDatasets(ctx, cfg.Data)
-	if err == nil && ctx.Err() != nil {
-		err = context.Cause(ctx)
-	}
-	if err != nil {
-		err = whileInterrupted(ctx, "loading data", err)
-		if dir != nil {
-			dir.LogFailure(err)
+	var data train.DataSource
+	if folders != nil {
+		data = folders
+	} else {
+		logrus.Infof("loading dataset %s", cfg.Data.Dataset)
+		data, err = train.LoadDatasets(ctx, cfg.Data)
+		if err == nil && ctx.Err() != nil {
+			err = context.Cause(ctx)
 		}
-		return err
+		if err != nil {
+			err = whileInterrupted(ctx, "loading data", err)
+			if dir != nil {
+				dir.LogFailure(err)
+			}
+			return err
+		}
 	}
 	res, err := train.Run(ctx, cfg, train.Options{
 		Device: dev, Data: data, Resume: resume != "", Dir: dir, Comm: comm,
@@ -209,21 +219,38 @@ func runTraining(ctx context.Context, cmd *cobra.Command, configPath, resume str
 	}
 	if n := len(res.History); n > 0 {
 		m := res.History[n-1]
-		fmt.Fprintf(out, "done: %d epochs, test accuracy %.2f%%, test loss %.4f, %.1f s\n", m.Epoch, 100*m.TestAcc, m.TestLoss, m.WallS)
+		top5 := ""
+		if m.TestTop5 != nil {
+			top5 = fmt.Sprintf(" (top-5 %.2f%%)", 100**m.TestTop5)
+		}
+		fmt.Fprintf(out, "done: %d epochs, test accuracy %.2f%%%s, test loss %.4f, %.1f s\n", m.Epoch, 100*m.TestAcc, top5, m.TestLoss, m.WallS)
 	}
 	fmt.Fprintf(out, "outputs in %s: config.yaml, metrics.jsonl, metrics.csv, curves.png, curves.svg, train.log, checkpoint.json + safetensors\n", res.Dir)
 	return nil
 }
 
-// findData checks that the dataset is one the CLI knows and finds where
-// its files are, without reading them.
-func findData(ctx context.Context, d train.Data) error {
+// findData checks the data before the run directory is taken. A dataset
+// held in memory is found but not read (LoadDatasets reads it later); an
+// ImageNet tree is indexed and checked whole, with the model against it,
+// and returned.
+func findData(ctx context.Context, cfg train.Config) (*train.ImageFolders, error) {
+	d := cfg.Data
+	if train.IsImageNet(d.Dataset) {
+		logrus.Infof("checking the %s tree", datasets.ImageNet)
+		folders, err := train.OpenImageFolders(ctx, d)
+		if err != nil {
+			return nil, err
+		}
+		logrus.WithFields(logrus.Fields{"dir": filepath.Dir(folders.Train.Dir), "classes": len(folders.Train.Classes),
+			"train_images": folders.Train.Len(), "val_images": folders.Val.Len()}).Info("tree checked")
+		return folders, train.CheckData(cfg, folders)
+	}
 	spec, err := datasets.Lookup(d.Dataset)
 	if err != nil {
-		return err
+		return nil, fmt.Errorf("%w, or %s (a folder tree)", err, datasets.ImageNet)
 	}
 	_, err = datasets.NewResolver(d.Dir).Find(ctx, spec)
-	return err
+	return nil, err
 }
 
 // openDevice opens the device called name, with TF32 when asked.

@@ -62,7 +62,7 @@ func TestTrainOverMPI(t *testing.T) {
 		t.Fatalf("mpirun not found (install openmpi-bin): %v", err)
 	}
 	tmp := t.TempDir()
-	bin := buildCLI(t, tmp, "mpi")
+	bin := cliBinary(t, "mpi")
 	args := []string{"train", "--members", "2", "--width", "32", "--epochs", "2", "--dtype", "float64", "--batch-size", "100"}
 	one, two, cut := filepath.Join(tmp, "one"), filepath.Join(tmp, "two"), filepath.Join(tmp, "cut")
 	if out, err := exec.Command(bin, append(args, "--out", one)...).CombinedOutput(); err != nil {
@@ -111,7 +111,7 @@ func TestTrainOverMPI(t *testing.T) {
 		t.Errorf("interrupted and resumed: %+v\nuninterrupted: %+v", c, b)
 	}
 
-	plain := buildCLI(t, tmp, "")
+	plain := cliBinary(t, "")
 	out, err = mpirun("2", plain, append(args, "--out", filepath.Join(tmp, "plain"))...).CombinedOutput()
 	if err == nil || !strings.Contains(string(out), "built without MPI") {
 		t.Errorf("a binary without MPI under mpirun -np 2: %v\n%s", err, out)

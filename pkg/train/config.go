@@ -53,11 +53,25 @@ type Config struct {
 
 // Data selects the dataset and its augmentation.
 type Data struct {
-	// Dataset is a name known to package datasets ("mnist", ...).
+	// Dataset is a name known to package datasets ("mnist", ...), or
+	// "imagenet", a folder tree read as the run goes (see ImageFolders).
 	Dataset string `yaml:"dataset" json:"dataset"`
 	// Dir is where to look first; empty means $COLLEGIUM_DATA, then the
-	// copies that need no download.
+	// copies that need no download. For imagenet it is the tree itself,
+	// Dir/train/CLASS/*.JPEG and Dir/val/CLASS/*.JPEG (empty:
+	// $COLLEGIUM_DATA/imagenet).
 	Dir string `yaml:"dir" json:"dir"`
+	// ImageSize (imagenet only; 0 means 224) is the side of the square
+	// images: random-resized crops resampled to it in training, the centre
+	// of the image resized to datasets.EvalResize(ImageSize) in evaluation.
+	ImageSize int `yaml:"image_size,omitempty" json:"image_size,omitempty"`
+	// ColorJitter > 0 (imagenet only) scales brightness, contrast and
+	// saturation of training images by factors drawn from [1 − ColorJitter,
+	// 1 + ColorJitter]; the ResNeXt reference uses 0.4.
+	ColorJitter float64 `yaml:"color_jitter,omitempty" json:"color_jitter,omitempty"`
+	// Lighting > 0 (imagenet only) adds AlexNet's PCA colour noise of that
+	// standard deviation to training images; the ResNeXt reference uses 0.1.
+	Lighting float64 `yaml:"lighting,omitempty" json:"lighting,omitempty"`
 	// Pad > 0 trains on random crops of the image padded by Pad pixels.
 	Pad int `yaml:"pad" json:"pad"`
 	// Flip mirrors training images left-right at random.
@@ -117,11 +131,16 @@ func (c Config) Validate() error {
 		return fmt.Errorf("data.pad %d: must be ≥ 0", c.Data.Pad)
 	case c.Data.TrainLimit < 0 || c.Data.TestLimit < 0:
 		return fmt.Errorf("data.train_limit %d, data.test_limit %d: must be ≥ 0 (0 keeps every image)", c.Data.TrainLimit, c.Data.TestLimit)
+	case IsImageNet(c.Data.Dataset) && (c.Data.TrainLimit != 0 || c.Data.TestLimit != 0):
+		return fmt.Errorf("data.train_limit, data.test_limit: for datasets held in memory; %s streams its folder tree (point data.dir at a smaller tree instead)", c.Data.Dataset)
 	}
 	if spec, err := datasets.Lookup(c.Data.Dataset); err == nil {
 		if err := checkPad(c.Data.Pad, spec.Height, spec.Width); err != nil {
 			return err
 		}
+	}
+	if err := c.Data.checkImageSettings(); err != nil {
+		return err
 	}
 	if err := c.Optimizer.Validate(); err != nil {
 		return err

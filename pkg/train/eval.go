@@ -1,36 +1,44 @@
 package train
 
 import (
+	"context"
 	"fmt"
 	"math"
 
 	"gorgonia.org/tensor"
 )
 
-// evaluate runs the eval model over the whole test set (the last batch
-// padded with zeros, its padding ignored) and computes the mean loss and the
-// top-1 (and, with more than 10 classes, top-5) accuracy from the logits.
+// evaluate runs the eval model over the whole test set, streamed in batches
+// from the data (the last batch padded with zeros, its padding ignored),
+// and computes the mean loss and the top-1 (and, with more than 10
+// classes, top-5) accuracy from the logits.
 func (r *run) evaluate() (Metrics, error) {
-	ds, eb, k := r.opts.Data.Test, r.eval.Batch, r.cfg.Model.Classes
-	is := ds.ImageSize()
+	src, err := r.opts.Data.EvalBatches(context.Background(), r.cfg)
+	if err != nil {
+		return Metrics{}, fmt.Errorf("test data: %w", err)
+	}
+	defer src.Close()
+	eb, k, is := r.eval.Batch, r.cfg.Model.Classes, r.cfg.Model.Input.Size()
 	x := make([]float32, eb*is)
 	labels := make([]float32, eb)
 	logits := make([]float64, eb*k)
 	var loss float64
-	var top1, top5 int
-	for start := 0; start < ds.Len(); start += eb {
-		n := min(eb, ds.Len()-start)
-		copy(x, ds.Images[start*is:(start+n)*is])
-		clear(x[n*is:])
-		clear(labels)
-		for i := range n {
-			labels[i] = float32(ds.Labels[start+i])
+	var total, top1, top5 int
+	for range src.BatchesPerEpoch() {
+		b, err := src.Next(context.Background())
+		if err != nil {
+			return Metrics{}, fmt.Errorf("test data: %w", err)
 		}
+		n := b.Size
+		copy(x, b.Images[:n*is])
+		clear(x[n*is:])
+		copy(labels, b.Targets[:n])
+		clear(labels[n:])
 		if err := r.evalBatch(x, labels, logits); err != nil {
 			return Metrics{}, err
 		}
 		for i := range n {
-			l, rank := rowLossRank(logits[i*k:(i+1)*k], ds.Labels[start+i])
+			l, rank := rowLossRank(logits[i*k:(i+1)*k], b.Labels[i])
 			loss += l
 			if rank == 0 {
 				top1++
@@ -39,11 +47,12 @@ func (r *run) evaluate() (Metrics, error) {
 				top5++
 			}
 		}
+		total += n
+		src.Release(b)
 	}
-	total := float64(ds.Len())
-	m := Metrics{TestLoss: loss / total, TestAcc: float64(top1) / total}
+	m := Metrics{TestLoss: loss / float64(total), TestAcc: float64(top1) / float64(total)}
 	if k > 10 {
-		t5 := float64(top5) / total
+		t5 := float64(top5) / float64(total)
 		m.TestTop5 = &t5
 	}
 	return m, nil

@@ -6,7 +6,8 @@ import (
 )
 
 // TestHeadLimitsSplits: a limit keeps the first images and labels, 0 keeps
-// all, and a limit past the split is an error naming the setting.
+// all, and a limit past the split, a negative one or one for a streamed
+// ImageNet tree is an error naming the setting.
 func TestHeadLimitsSplits(t *testing.T) {
 	d := synthetic(50, 1)
 	h, err := head(d, 20, "data.train_limit")
@@ -26,5 +27,16 @@ func TestHeadLimitsSplits(t *testing.T) {
 	c.Data.TrainLimit = -1
 	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "train_limit") {
 		t.Errorf("negative limit: %v", err)
+	}
+	c.Data.Dataset, c.Data.TrainLimit = "imagenet", 0
+	if err := c.Validate(); err != nil {
+		t.Fatalf("imagenet without limits: %v", err)
+	}
+	for _, limit := range []*int{&c.Data.TrainLimit, &c.Data.TestLimit} {
+		*limit = 100
+		if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "streams its folder tree") {
+			t.Errorf("imagenet with a limit: %v", err)
+		}
+		*limit = 0
 	}
 }

@@ -4,7 +4,6 @@ package train
 
 import (
 	"context"
-	"math"
 	"os"
 	"path/filepath"
 	"testing"
@@ -26,6 +25,9 @@ type dpCase struct {
 	// perRankBN marks the case whose BN uses each rank's statistics: it
 	// must differ from 1 process by more than tol.
 	perRankBN bool
+	// images trains on the miniature ImageNet tree in DIR/tree instead of
+	// the synthetic sets in memory.
+	images bool
 }
 
 func dpCases() []dpCase {
@@ -49,8 +51,14 @@ func dpCases() []dpCase {
 			return c
 		}
 	}
+	images := func(dir string) Config {
+		c := imageConfig("tree", dir)
+		c.Epochs, c.Dtype = 2, "float64"
+		return c
+	}
 	return []dpCase{
 		{name: "mlp-float64", cfg: mlp("float64"), tol: 1e-12},
+		{name: "imagenet-mlp-float64", cfg: images, tol: 1e-12, images: true},
 		{name: "mlp-float32", cfg: mlp("float32"), tol: 2e-5},
 		{name: "convnet-float32", cfg: conv, tol: 2e-5},
 		{name: "resnext29-syncbn-float64", cfg: resnext(true), tol: 1e-12},
@@ -58,8 +66,13 @@ func dpCases() []dpCase {
 	}
 }
 
-func dpOptions(comm dist.Comm) Options {
+// dpOptions are the options of case c on comm, with base the test's
+// directory.
+func dpOptions(t *testing.T, c dpCase, base string, comm dist.Comm) Options {
 	o := testOptions()
+	if c.images {
+		o.Data = imageTree(t, filepath.Join(base, "tree"), 4)
+	}
 	o.Device, o.Comm = cpu.New(1), comm
 	return o
 }
@@ -77,9 +90,10 @@ func TestDataParallel(t *testing.T) {
 		t.Skip("this process is a rank")
 	}
 	base := t.TempDir()
+	imageTree(t, filepath.Join(base, "tree"), 4)
 	mpitest.Launch(t, 2, "TestDataParallelRanks", "COLLEGIUM_DP_DIR="+base)
 	for _, c := range dpCases() {
-		one := runOK(t, context.Background(), c.cfg(filepath.Join(base, c.name, "one")), dpOptions(nil))
+		one := runOK(t, context.Background(), c.cfg(filepath.Join(base, c.name, "one")), dpOptions(t, c, base, nil))
 		two, err := ReadMetrics(filepath.Join(base, c.name, "two"))
 		if err != nil {
 			t.Fatal(err)
@@ -93,7 +107,7 @@ func TestDataParallel(t *testing.T) {
 		nearCurves(t, c.name+": 2 ranks vs 1 process", two, one.History, c.tol)
 		nearTensors(t, c.name+": 2 ranks vs 1 process", filepath.Join(base, c.name, "two"), filepath.Join(base, c.name, "one"), c.tol)
 	}
-	c := dpCases()[1]
+	c := dpCases()[2]
 	straight, err := ReadMetrics(filepath.Join(base, c.name, "two"))
 	if err != nil {
 		t.Fatal(err)
@@ -109,7 +123,7 @@ func TestDataParallel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o := dpOptions(nil)
+	o := dpOptions(t, c, base, nil)
 	o.Resume = true
 	one := runOK(t, context.Background(), rc, o)
 	nearCurves(t, "2 ranks interrupted, resumed on 1 process", one.History, straight, c.tol)
@@ -127,13 +141,13 @@ func TestDataParallelRanks(t *testing.T) {
 	defer comm.Close()
 	base := os.Getenv("COLLEGIUM_DP_DIR")
 	for _, c := range dpCases() {
-		runOK(t, context.Background(), c.cfg(filepath.Join(base, c.name, "two")), dpOptions(comm))
+		runOK(t, context.Background(), c.cfg(filepath.Join(base, c.name, "two")), dpOptions(t, c, base, comm))
 	}
-	c := dpCases()[1]
+	c := dpCases()[2]
 	for _, dir := range []string{"interrupted", "interrupted-for-one"} {
 		cfg := c.cfg(filepath.Join(base, dir))
 		ctx, cancel := context.WithCancel(context.Background())
-		o := dpOptions(comm)
+		o := dpOptions(t, c, base, comm)
 		o.OnStep = func(step int) {
 			if step == interruptAt && comm.Rank() == 1 {
 				cancel()
@@ -149,7 +163,7 @@ func TestDataParallelRanks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o := dpOptions(comm)
+	o := dpOptions(t, c, base, comm)
 	o.Resume = true
 	runOK(t, context.Background(), rc, o)
 }
@@ -174,67 +188,4 @@ func nearCurves(t *testing.T, what string, got, want []Metrics, tol float64) {
 			}
 		}
 	}
-}
-
-// nearTensors compares the final checkpoints of two runs tensor by tensor.
-func nearTensors(t *testing.T, what, dirA, dirB string, tol float64) {
-	t.Helper()
-	load := func(dir string) map[string]hostTensor {
-		ck, err := readCheckpoint(dir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := os.ReadFile(filepath.Join(dir, ck.Tensors))
-		if err != nil {
-			t.Fatal(err)
-		}
-		ts, _, err := parseSafetensors(b)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return ts
-	}
-	a, b := load(dirA), load(dirB)
-	if len(a) != len(b) {
-		t.Fatalf("%s: %d tensors vs %d", what, len(a), len(b))
-	}
-	worst, where := 0.0, ""
-	for name, x := range a {
-		y, ok := b[name]
-		if !ok {
-			t.Fatalf("%s: tensor %s only in %s", what, name, dirA)
-		}
-		xs, ys := x.values(), y.values()
-		var scale float64
-		for _, v := range ys {
-			scale = math.Max(scale, math.Abs(v))
-		}
-		for i := range xs {
-			if d := math.Abs(xs[i]-ys[i]) / math.Max(scale, 1e-30); d > worst {
-				worst, where = d, name
-			}
-		}
-	}
-	if worst > tol {
-		t.Errorf("%s: tensor %s differs by %.2g of its largest value (tolerance %.2g)", what, where, worst, tol)
-	}
-	t.Logf("%s: largest tensor difference %.2g (%s)", what, worst, where)
-}
-
-func (h hostTensor) values() []float64 {
-	if h.F64 != nil {
-		return h.F64
-	}
-	v := make([]float64, len(h.F32))
-	for i, x := range h.F32 {
-		v[i] = float64(x)
-	}
-	return v
-}
-
-func relDiff(a, b float64) float64 {
-	if a == b {
-		return 0
-	}
-	return math.Abs(a-b) / math.Max(math.Abs(a), math.Abs(b))
 }

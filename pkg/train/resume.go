@@ -32,7 +32,7 @@ func (o Override) String() string {
 // is seen in, or the shape of the state in the checkpoint. Everything else
 // (epochs, optimiser rates, schedule, evaluation batch, device, where the
 // data is read from) may change and is recorded as an Override.
-var fixedOnResume = []string{"model.", "data.dataset", "data.pad", "data.flip", "batch_size", "seed", "dtype", "optimizer.kind"}
+var fixedOnResume = []string{"model.", "data.dataset", "data.pad", "data.flip", "data.image_size", "data.color_jitter", "data.lighting", "batch_size", "seed", "dtype", "optimizer.kind"}
 
 // CheckResume reports whether cfg may continue the run in dir: every
 // setting that defines the model or the data must be the checkpoint's, and

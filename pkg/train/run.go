@@ -82,7 +82,9 @@ func head(d *datasets.Dataset, n int, key string) (*datasets.Dataset, error) {
 // Options are what a run needs besides its Config.
 type Options struct {
 	Device device.Device
-	Data   Datasets
+	// Data is what the run trains and evaluates on: Datasets or
+	// ImageFolders.
+	Data DataSource
 	// Resume continues the run in Config.Out from its checkpoint.
 	Resume bool
 	// Dir, when set, is the run directory, already taken by the caller
@@ -143,7 +145,7 @@ type run struct {
 	tp, ep *engine.Plan
 	opt    *optimizerState
 	state  []device.Buffer // BN running statistics, shared by both plans
-	loader *datasets.Loader
+	loader BatchSource
 	ck     checkpoint
 	// perEpoch is the number of steps per epoch.
 	perEpoch int
@@ -205,8 +207,8 @@ func runIn(ctx context.Context, cfg Config, opts Options) (*Result, error) {
 // models and sets the initial (or resumed) state. The returned run, even
 // with an error, must be closed.
 func newRun(cfg Config, opts Options) (*run, error) {
-	if opts.Device == nil || opts.Data.Train == nil || opts.Data.Test == nil {
-		return nil, errors.New("train: a device and both datasets are needed")
+	if opts.Device == nil || opts.Data == nil {
+		return nil, errors.New("train: a device and the data are needed")
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("config: %w", err)
@@ -232,26 +234,25 @@ func newRun(cfg Config, opts Options) (*run, error) {
 
 // fitSpec fills the model's input shape and classes from the data, or
 // checks them against it.
-func fitSpec(cfg *Config, d Datasets) error {
-	ds := d.Train
-	in := models.Input{Channels: ds.Channels, Height: ds.Height, Width: ds.Width}
+func fitSpec(cfg *Config, d DataSource) error {
+	in, classes, err := d.Shape(cfg.Data)
+	if err != nil {
+		return err
+	}
 	s := &cfg.Model
 	if s.Input == (models.Input{}) {
 		s.Input = in
 	}
 	if s.Classes == 0 {
-		s.Classes = ds.Classes
+		s.Classes = classes
 	}
-	if s.Input != in || s.Classes != ds.Classes {
-		return fmt.Errorf("config: model input %+v with %d classes, but dataset %s has %+v with %d", s.Input, s.Classes, ds.Name, in, ds.Classes)
-	}
-	if t := d.Test; t.Channels != ds.Channels || t.Height != ds.Height || t.Width != ds.Width {
-		return fmt.Errorf("test set %s is %d×%d×%d, training set %d×%d×%d", t.Name, t.Channels, t.Height, t.Width, ds.Channels, ds.Height, ds.Width)
+	if s.Input != in || s.Classes != classes {
+		return fmt.Errorf("config: model input %+v with %d classes, but dataset %s has %+v with %d", s.Input, s.Classes, cfg.Data.Dataset, in, classes)
 	}
 	if err := s.Validate(); err != nil {
 		return fmt.Errorf("config: %w", err)
 	}
-	return checkPad(cfg.Data.Pad, ds.Height, ds.Width)
+	return nil
 }
 
 // openDir sets up the run in the directory taken: its log, and its
@@ -381,8 +382,7 @@ func (r *run) initState() error {
 			}
 		}
 	}
-	aug := datasets.Augment{Pad: r.cfg.Data.Pad, Flip: r.cfg.Data.Flip}
-	l, err := datasets.NewLoader(context.Background(), r.opts.Data.Train, r.cfg.BatchSize, r.cfg.Seed, aug, true, true)
+	l, err := r.opts.Data.TrainBatches(context.Background(), r.cfg)
 	if err != nil {
 		return fmt.Errorf("training data: %w", err)
 	}
