@@ -84,6 +84,8 @@ type convTask[T gemm.Float] struct {
 	transposed bool
 	dconv      bool // runs on the direct path, laid out by dp
 	dp         directPlan
+	wino       bool // runs as a Winograd convolution, laid out by wp
+	wp         winoPlan
 	// nb images per block of the batched path (convbatch.go), 1 when each
 	// image's products are wide enough alone; blocks = ⌈N/nb⌉.
 	nb, blocks int
@@ -152,8 +154,9 @@ func runConvSlices[T gemm.Float](e *engine[T], mode convMode, p device.ConvParam
 		clear(t.x)
 	}
 	t.dconv = t.planDirect()
+	t.wino = !t.dconv && t.planWinograd()
 	t.nb = 1
-	if !t.dconv {
+	if !t.dconv && !t.wino {
 		t.nb = batchImages(p, t.kc, t.pix)
 	}
 	t.blocks = (p.N + t.nb - 1) / t.nb
@@ -170,6 +173,10 @@ func runConvSlices[T gemm.Float](e *engine[T], mode convMode, p device.ConvParam
 	if t.dconv && mode != convBackwardFilter {
 		e.packed = grow(e.packed, len(w))
 		t.packDirect()
+	}
+	if t.wino {
+		e.packed = grow(e.packed, 16*p.O*t.cpg)
+		items = t.prepareWinograd()
 	}
 	t.transposed = mode == convBackwardFilter && !t.dconv && t.opg <= t.kc
 	e.pool.run(t, items)
@@ -222,6 +229,10 @@ func (t *convTask[T]) run(wk, i int) {
 	}
 	if t.nb > 1 {
 		t.batched(wk, i)
+		return
+	}
+	if t.wino {
+		t.runWinograd(wk, i)
 		return
 	}
 	if t.dconv {
