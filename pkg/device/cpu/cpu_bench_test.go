@@ -42,32 +42,72 @@ func BenchmarkCE(b *testing.B) {
 	}
 }
 
-// BenchmarkStepConvs times fwd+bwd (both gradients) of convolution layers
-// of the BenchmarkTrainStep models (pkg/train), at their batch sizes:
-// ConvNet-CE's stem and stride-2 grouped layers on MNIST shapes, ResNeXt-29
-// 8×64d's stage-3 layers (8×8) and ResNeXt-50 32×4d's last stages at 64×64
-// input. Names read conv-C<in>-O<out>-H<in size>-k<kernel>-s<stride>-g<groups>-N<batch>.
+// stepLayer is a convolution layer of a BenchmarkTrainStep model (pkg/train)
+// at that model's batch size.
+type stepLayer struct {
+	n, c, o, size, k, s, g int
+}
+
+// stepLayers are the distinct convolution layers of ConvNet-CE 4×16 L3 (b64)
+// and 16×32 L4 (b128) on MNIST shapes, ResNeXt-29 8×64d (b8) and 4×16d
+// widen 1 (b32) on CIFAR shapes, and ResNeXt-50 32×4d's last stages at 64×64
+// input (b16).
+var stepLayers = []stepLayer{
+	{64, 1, 64, 28, 3, 1, 1}, {64, 64, 64, 28, 3, 2, 4}, {64, 64, 64, 14, 3, 2, 4},
+	{128, 1, 512, 28, 3, 1, 1}, {128, 512, 512, 28, 3, 2, 16}, {128, 512, 512, 14, 3, 2, 16}, {128, 512, 512, 7, 3, 2, 16},
+	{8, 3, 64, 32, 3, 1, 1}, {8, 64, 512, 32, 1, 1, 1}, {8, 512, 512, 32, 3, 1, 8}, {8, 512, 256, 32, 1, 1, 1},
+	{8, 64, 256, 32, 1, 1, 1}, {8, 256, 512, 32, 1, 1, 1}, {8, 256, 1024, 32, 1, 1, 1}, {8, 1024, 1024, 32, 3, 2, 8},
+	{8, 1024, 512, 16, 1, 1, 1}, {8, 256, 512, 32, 1, 2, 1}, {8, 512, 1024, 16, 1, 1, 1}, {8, 1024, 1024, 16, 3, 1, 8},
+	{8, 512, 2048, 16, 1, 1, 1}, {8, 2048, 2048, 16, 3, 2, 8}, {8, 2048, 1024, 8, 1, 1, 1}, {8, 512, 1024, 16, 1, 2, 1},
+	{8, 1024, 2048, 8, 1, 1, 1}, {8, 2048, 2048, 8, 3, 1, 8},
+	{32, 64, 64, 32, 3, 1, 4}, {32, 128, 128, 32, 3, 2, 4}, {32, 64, 128, 32, 1, 2, 1}, {32, 128, 128, 16, 3, 1, 4},
+	{32, 256, 256, 16, 3, 2, 4}, {32, 128, 256, 16, 1, 2, 1}, {32, 256, 256, 8, 3, 1, 4},
+	{16, 1024, 1024, 4, 1, 1, 1}, {16, 1024, 1024, 4, 3, 2, 32}, {16, 1024, 2048, 2, 1, 1, 1},
+}
+
+// BenchmarkStepConvs times each pass of the convolution layers of the
+// BenchmarkTrainStep models (stepLayers) on their own and reports, besides
+// ns/op, the process CPU time per pass (cpu-ms/op) and GFLOP/s over that
+// CPU time: run with -cpu 1 on a shared machine. Names read
+// C<in>-O<out>-H<input size>-k<kernel>-s<stride>-g<groups>-N<batch>/<pass>.
 func BenchmarkStepConvs(b *testing.B) {
-	for _, c := range []struct {
-		n, ch, out, size, k, s, g int
-	}{
-		{64, 1, 64, 28, 3, 1, 1},      // convnet-4x16-L3 stem
-		{64, 64, 64, 28, 3, 2, 4},     // convnet-4x16-L3 conv1
-		{64, 64, 64, 14, 3, 2, 4},     // convnet-4x16-L3 conv2
-		{128, 512, 512, 28, 3, 2, 16}, // convnet-16x32-L4 conv1
-		{128, 512, 512, 7, 3, 2, 16},  // convnet-16x32-L4 conv3
-		{8, 1024, 2048, 8, 1, 1, 1},   // resnext29-8x64d stage-3 reduce
-		{8, 2048, 2048, 8, 3, 1, 8},   // resnext29-8x64d stage-3 grouped
-		{8, 2048, 1024, 8, 1, 1, 1},   // resnext29-8x64d stage-3 expand
-		{16, 1024, 1024, 4, 1, 1, 1},  // resnext50-32x4d-64px stage-4 reduce
-		{16, 1024, 1024, 4, 3, 2, 32}, // resnext50-32x4d-64px stage-4 grouped, stride 2
-		{16, 1024, 2048, 2, 1, 1, 1},  // resnext50-32x4d-64px stage-4 expand
-	} {
-		p := device.ConvParams{N: c.n, C: c.ch, H: c.size, W: c.size, O: c.out, KH: c.k, KW: c.k, Groups: c.g,
+	for _, c := range stepLayers {
+		p := device.ConvParams{N: c.n, C: c.c, H: c.size, W: c.size, O: c.o, KH: c.k, KW: c.k, Groups: c.g,
 			StrideH: c.s, StrideW: c.s, PadH: c.k / 2, PadW: c.k / 2, DilH: 1, DilW: 1}
-		name := fmt.Sprintf("conv-C%d-O%d-H%d-k%d-s%d-g%d-N%d", c.ch, c.out, c.size, c.k, c.s, c.g, c.n)
-		b.Run(name, func(b *testing.B) { benchConv(b, p) })
+		for pass, name := range []string{"fwd", "data", "filter"} {
+			b.Run(fmt.Sprintf("C%d-O%d-H%d-k%d-s%d-g%d-N%d/%s", c.c, c.o, c.size, c.k, c.s, c.g, c.n, name), func(b *testing.B) {
+				benchConvPass(b, p, pass)
+			})
+		}
 	}
+}
+
+// benchConvPass times pass 0 (forward), 1 (input gradient) or 2 (filter
+// gradient) of p.
+func benchConvPass(b *testing.B, p device.ConvParams, pass int) {
+	dev := cpu.New(0)
+	defer dev.Close()
+	out := p.N * p.O * p.OutH() * p.OutW()
+	x, w, y := buffer(p.N*p.C*p.H*p.W), buffer(p.O*p.C/p.Groups*p.KH*p.KW), buffer(out)
+	b.ResetTimer()
+	cpu0 := cputime.Process()
+	for range b.N {
+		var err error
+		switch pass {
+		case 0:
+			err = dev.Conv2dForward(p, x, w, y)
+		case 1:
+			err = dev.Conv2dBackwardData(p, y, w, x)
+		default:
+			err = dev.Conv2dBackwardFilter(p, x, y, w)
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	cpuS := (cputime.Process() - cpu0) / float64(b.N)
+	b.ReportMetric(cpuS*1e3, "cpu-ms/op")
+	b.ReportMetric(2*float64(out*p.C/p.Groups*p.KH*p.KW)/cpuS/1e9, "cpu-GFLOP/s")
 }
 
 // buffer returns a float32 CPU buffer of n elements with small values.
