@@ -19,7 +19,9 @@ weight decay 1e-4), on one fixed random batch.
   resnext50-32x4d-64px (batch 16, 3×64×64, 1000 classes): torchvision's
       ResNeXt-50 32×4d, written out here (no torchvision needed).
 
-Each result carries the model's parameter count, which scripts/compare.sh
+Each result carries the median step time (median_ms), the process CPU time
+per step (cpu_ms, all threads: with --threads 1 it follows the work done on
+a shared machine) and the model's parameter count, which scripts/compare.sh
 --steps checks against Collegium's (473,128 for the MLP-CE, 34,426,698 for
 ResNeXt-29 8×64d, 25,028,904 for ResNeXt-50 32×4d). TF32 is off on CUDA so
 that both sides compute in float32. Prints one JSON object per line.
@@ -186,16 +188,17 @@ def time_step(name, model, shape, batch, classes, dev, args):
     for _ in range(args.warmup):
         step()
     sync(dev)
-    times = []
+    times, cpu = [], []
     for _ in range(args.reps):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         loss = step()
         loss.item()  # Collegium reads every step's loss too (NaN check)
         times.append((time.perf_counter() - t0) * 1e3)
+        cpu.append((time.process_time() - c0) * 1e3)
     med = statistics.median(times)
     r = {"model": name, "batch": batch, "device": f"torch/{dev}", "params": sum(p.numel() for p in model.parameters()),
          "reps": args.reps, "median_ms": med, "min_ms": min(times), "max_ms": max(times),
-         "images_per_s": batch / (med / 1e3)}
+         "cpu_ms": statistics.mean(cpu), "images_per_s": batch / (med / 1e3)}
     print(json.dumps(r), flush=True)
 
 

@@ -6,7 +6,7 @@
 #   scripts/compare.sh                        # ce-cpu preset on the CPU, a text table
 #   scripts/compare.sh --markdown             # the table for docs/BENCHMARKS.md
 #   scripts/compare.sh --preset resnext50 --device cuda:0 -- --pass all --target 1s
-#   scripts/compare.sh --steps [--rounds 3] [--models 'mlp-4x128-L2 convnet-4x16-L3'] [--markdown]
+#   scripts/compare.sh --steps [--rounds 3] [--models 'mlp-4x128-L2 convnet-4x16-L3'] [--threads 1] [--markdown]
 #
 # --steps times whole training steps instead (BenchmarkTrainStep in
 # pkg/train against scripts/bench_torch_step.py), model by model, the two
@@ -16,7 +16,12 @@
 # count the same parameters, and prints per model the median and range of
 # the pair ratios, each side's median step time, its GFLOP/s (the products'
 # and convolutions' multiply-adds Collegium counts, 2 FLOPs each) and that
-# as a fraction of the SGEMM 2048³ peak measured at the start.
+# as a fraction of the SGEMM 2048³ peak measured at the start (on as many
+# threads), then the
+# same ratio of the process CPU time per step. --threads N runs both sides
+# on N threads (Collegium: GOMAXPROCS, so N workers; PyTorch:
+# set_num_threads); with --threads 1 the CPU time of a step follows the
+# work it does even while other processes load the machine.
 #
 # Options: --preset NAME (default ce-cpu; "" for none), --device cpu|cuda:N (default cpu),
 # --markdown, --keep DIR (keep the JSON lines there). Arguments after -- go to
@@ -26,12 +31,13 @@
 # PYTHON (an interpreter with torch; default /usr/bin/python3 when present).
 set -euo pipefail
 
-preset=ce-cpu device=cpu markdown=0 keep="" steps=0 rounds=3 models=""
+preset=ce-cpu device=cpu markdown=0 keep="" steps=0 rounds=3 models="" threads=""
 while [[ $# -gt 0 ]]; do
 	case "$1" in
 	--steps) steps=1; shift ;;
 	--rounds) rounds=$2; shift 2 ;;
 	--models) models=$2; shift 2 ;;
+	--threads) threads=$2; shift 2 ;;
 	--preset) preset=$2; shift 2 ;;
 	--device) device=$2; shift 2 ;;
 	--markdown) markdown=1; shift ;;
@@ -63,6 +69,12 @@ fi
 # compare_steps runs the --steps comparison (see the header).
 compare_steps() {
 	[[ "$rounds" =~ ^[1-9][0-9]*$ ]] || { echo "compare.sh: --rounds must be a positive integer" >&2; exit 2; }
+	[[ -z "$threads" || "$threads" =~ ^[1-9][0-9]*$ ]] || { echo "compare.sh: --threads must be a positive integer" >&2; exit 2; }
+	local go_threads=() py_threads=()
+	if [[ -n "$threads" ]]; then
+		go_threads=(-test.cpu "$threads")
+		py_threads=(--threads "$threads")
+	fi
 	local tdev=cpu
 	[[ "$device" == cuda:* ]] && tdev=cuda
 	local test_bin=$tmp/train.test
@@ -71,7 +83,11 @@ compare_steps() {
 		models=$("$python" "$root/scripts/bench_torch_step.py" --list)
 	fi
 	echo "peak: collegium bench --peak --device $device" >&2
-	"$collegium" bench --peak --device "$device" --format json >"$work/peak.jsonl"
+	if [[ -n "$threads" ]]; then
+		GOMAXPROCS=$threads "$collegium" bench --peak --device "$device" --format json >"$work/peak.jsonl"
+	else
+		"$collegium" bench --peak --device "$device" --format json >"$work/peak.jsonl"
+	fi
 	: >"$work/steps.txt"
 	for m in $models; do
 		local reps=3
@@ -83,12 +99,13 @@ compare_steps() {
 		for r in $(seq "$rounds"); do
 			echo "$m: round $r/$rounds (Collegium, then PyTorch; $reps steps each)" >&2
 			COLLEGIUM_TEST_DEVICE=$device "$test_bin" -test.run '^$' -test.bench "^BenchmarkTrainStep/$m/" \
-				-test.benchtime "${reps}x" | sed -n "s|^BenchmarkTrainStep/|collegium $r |p" >>"$work/steps.txt"
-			"$python" "$root/scripts/bench_torch_step.py" --device "$tdev" --model "$m" --reps "$reps" |
+				-test.benchtime "${reps}x" "${go_threads[@]}" | sed -n "s|^BenchmarkTrainStep/|collegium $r |p" >>"$work/steps.txt"
+			"$python" "$root/scripts/bench_torch_step.py" --device "$tdev" --model "$m" --reps "$reps" "${py_threads[@]}" |
 				sed "s|^|torch $r |" >>"$work/steps.txt"
 		done
 	done
 	local command="scripts/compare.sh --steps --rounds $rounds --device $device"
+	[[ -n "$threads" ]] && command+=" --threads $threads"
 	[[ -n "$models" ]] && command+=" --models '$models'"
 	[[ $markdown == 1 ]] && command+=" --markdown"
 	"$python" - "$work/steps.txt" "$work/peak.jsonl" "$markdown" "$command" "$root/scripts" <<'PY'
@@ -125,6 +142,7 @@ for (model, batch), rounds in ours.items():
         failed = True
         continue
     ratios = sorted(q["median_ms"] / p["median-ms"] for p, q in pairs)
+    cpu_ratios = sorted(q["cpu_ms"] / p["cpu-ms/op"] for p, q in pairs if "cpu_ms" in q and p.get("cpu-ms/op"))
     ms_ours = statistics.median(p["median-ms"] for p, _ in pairs)
     ms_theirs = statistics.median(q["median_ms"] for _, q in pairs)
     gflop = a["step-GFLOP"]
@@ -132,9 +150,12 @@ for (model, batch), rounds in ours.items():
     frac = lambda g: f"{100 * g / peak:.0f} %" if peak else "-"
     rows.append([model, str(batch), f"{int(a['params']):,}", f"{gflop:.2f}", f"{ms_ours:.1f}", f"{gf_ours:.1f}", frac(gf_ours),
                  f"{ms_theirs:.1f}", f"{gf_theirs:.1f}", frac(gf_theirs),
-                 f"{statistics.median(ratios):.2f}", f"{ratios[0]:.2f}–{ratios[-1]:.2f}"])
+                 f"{statistics.median(ratios):.2f}", f"{ratios[0]:.2f}–{ratios[-1]:.2f}",
+                 f"{statistics.median(p['cpu-ms/op'] for p, _ in pairs):.1f}" if cpu_ratios else "-",
+                 f"{statistics.median(q['cpu_ms'] for _, q in pairs):.1f}" if cpu_ratios else "-",
+                 f"{statistics.median(cpu_ratios):.2f} ({cpu_ratios[0]:.2f}–{cpu_ratios[-1]:.2f})" if cpu_ratios else "-"])
 head = ["model", "batch", "params", "step GFLOP", "Collegium ms", "GFLOP/s", "% peak", "PyTorch ms", "GFLOP/s", "% peak",
-        "Collegium/PyTorch", "pair range"]
+        "Collegium/PyTorch", "pair range", "Collegium CPU ms", "PyTorch CPU ms", "CPU ratio (range)"]
 if markdown:
     print(f"Machine: {cpu_model()}, {os.cpu_count()} cores; {time.strftime('%Y-%m-%d')}; command `{command}`; "
           + (f"SGEMM 2048³ peak at the start: {peak:.1f} GFLOP/s." if peak else "SGEMM peak not measured."))
