@@ -16,6 +16,10 @@ func (d *Device) BiasAdd(l device.ChannelLayout, x, b, y device.Buffer) error {
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if dt == tensor.Float32 && l.Inner == 1 {
+		channelRun(d.f32, denseBiasAddSpan, l, l.Outer, l.C, x, b, y)
+		return nil
+	}
 	if dt == tensor.Float32 {
 		channelRun(d.f32, biasAddSpan[float32], l, l.Outer*l.C, l.Inner, x, b, y)
 	} else {
@@ -32,6 +36,10 @@ func (d *Device) BiasGrad(l device.ChannelLayout, dy, db device.Buffer) error {
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if dt == tensor.Float32 && l.Inner == 1 {
+		channelRun(d.f32, denseBiasGradSpan, l, l.C, l.Outer, dy, db)
+		return nil
+	}
 	if dt == tensor.Float32 {
 		channelRun(d.f32, biasGradSpan[float32], l, l.C, l.Outer*l.Inner, dy, db)
 	} else {
@@ -97,6 +105,36 @@ func biasAddSpan[T gemm.Float](a *spanArgs[T], lo, hi int) {
 		}
 	}
 }
+
+// denseBiasAddSpan: rows o of a (batch, channels) x, bias y, output z,
+// whole rows at a time.
+func denseBiasAddSpan(a *spanArgs[float32], lo, hi int) {
+	c := a.l.C
+	for o := lo; o < hi; o++ {
+		add32(a.z[o*c:][:c], a.x[o*c:][:c], a.y[:c])
+	}
+}
+
+// denseBiasGradSpan: channels [lo, hi) of a (batch, channels) dy x, output
+// db y. The rows are added into float64 accumulators in order, so each
+// channel's sum is channelSum's, whole rows at a time.
+func denseBiasGradSpan(a *spanArgs[float32], lo, hi int) {
+	var buf [denseChunk]float64
+	for c0 := lo; c0 < hi; c0 += denseChunk {
+		acc := buf[:min(denseChunk, hi-c0)]
+		clear(acc)
+		for o := range a.l.Outer {
+			accum32(acc, a.x[o*a.l.C+c0:][:len(acc)])
+		}
+		for i, v := range acc {
+			a.y[c0+i] = float32(v)
+		}
+	}
+}
+
+// denseChunk is how many channels' accumulators denseBiasGradSpan keeps on
+// the stack at a time.
+const denseChunk = 256
 
 // biasGradSpan: channels c of dy x, output db y.
 func biasGradSpan[T gemm.Float](a *spanArgs[T], lo, hi int) {

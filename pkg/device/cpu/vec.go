@@ -72,3 +72,19 @@ func reluGradGo(dx, y, dy []float32) {
 		dx[i] = math.Float32frombits(math.Float32bits(dy[i]) & mask)
 	}
 }
+
+// addGo sets y = a + b.
+func addGo(y, a, b []float32) {
+	a, b = a[:len(y)], b[:len(y)]
+	for i := range y {
+		y[i] = a[i] + b[i]
+	}
+}
+
+// accumGo adds x into the float64 accumulators acc.
+func accumGo(acc []float64, x []float32) {
+	x = x[:len(acc)]
+	for i, v := range x {
+		acc[i] += float64(v)
+	}
+}

@@ -97,7 +97,33 @@ func sgd32(theta, grad, vel []float32, lr, mom, wd float32, nesterov bool) {
 	sgdGo(theta[n:], grad[n:], vel[n:], lr, mom, wd, nesterov)
 }
 
+// add32 sets y = a + b.
+func add32(y, a, b []float32) {
+	a, b = a[:len(y)], b[:len(y)]
+	n := vecBody(len(y))
+	if n > 0 {
+		add16AVX512(&y[0], &a[0], &b[0], n)
+	}
+	addGo(y[n:], a[n:], b[n:])
+}
+
+// accum32 adds x into the float64 accumulators acc.
+func accum32(acc []float64, x []float32) {
+	x = x[:len(acc)]
+	n := vecBody(len(acc))
+	if n > 0 {
+		accum16AVX512(&acc[0], &x[0], n)
+	}
+	accumGo(acc[n:], x[n:])
+}
+
 // The AVX-512 loops (vec_amd64.s) over n elements, n a multiple of 16.
+
+//go:noescape
+func add16AVX512(y, a, b *float32, n int)
+
+//go:noescape
+func accum16AVX512(acc *float64, x *float32, n int)
 
 //go:noescape
 func sgd16AVX512(theta, grad, vel *float32, n int, lr, mom, wd float32, nesterov bool)

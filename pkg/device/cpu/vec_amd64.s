@@ -258,3 +258,54 @@ sgdplain:
 sgddone:
 	VZEROUPPER
 	RET
+
+// func add16AVX512(y, a, b *float32, n int)
+//
+// y = a + b.
+TEXT ·add16AVX512(SB), NOSPLIT, $0-32
+	MOVQ  y+0(FP), DI
+	MOVQ  a+8(FP), SI
+	MOVQ  b+16(FP), DX
+	MOVQ  n+24(FP), CX
+	TESTQ CX, CX
+	JZ    adddone
+
+addloop:
+	VMOVUPS (SI), Z0
+	VADDPS  (DX), Z0, Z0
+	VMOVUPS Z0, (DI)
+	ADDQ    $64, SI
+	ADDQ    $64, DX
+	ADDQ    $64, DI
+	SUBQ    $16, CX
+	JNZ     addloop
+
+adddone:
+	VZEROUPPER
+	RET
+
+// func accum16AVX512(acc *float64, x *float32, n int)
+//
+// acc[i] += float64(x[i]): one add per element, as the Go loop does.
+TEXT ·accum16AVX512(SB), NOSPLIT, $0-24
+	MOVQ  acc+0(FP), DI
+	MOVQ  x+8(FP), SI
+	MOVQ  n+16(FP), CX
+	TESTQ CX, CX
+	JZ    accdone
+
+accloop:
+	VCVTPS2PD (SI), Z0
+	VCVTPS2PD 32(SI), Z1
+	VADDPD    (DI), Z0, Z0
+	VADDPD    64(DI), Z1, Z1
+	VMOVUPD   Z0, (DI)
+	VMOVUPD   Z1, 64(DI)
+	ADDQ      $64, SI
+	ADDQ      $128, DI
+	SUBQ      $16, CX
+	JNZ       accloop
+
+accdone:
+	VZEROUPPER
+	RET

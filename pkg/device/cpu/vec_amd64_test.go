@@ -87,3 +87,27 @@ func TestSGDLoop(t *testing.T) {
 		}
 	}
 }
+
+// TestAddAccum: the AVX-512 add and float64 accumulation give the Go loops'
+// bits (one rounding per element either way).
+func TestAddAccum(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	for n := range 50 {
+		a, b := make([]float32, n), make([]float32, n)
+		acc, acc2 := make([]float64, n), make([]float64, n)
+		for i := range a {
+			a[i], b[i], acc[i] = float32(r.NormFloat64()), float32(r.NormFloat64()), r.NormFloat64()
+		}
+		copy(acc2, acc)
+		y, y2 := make([]float32, n), make([]float32, n)
+		add32(y, a, b)
+		addGo(y2, a, b)
+		accum32(acc, a)
+		accumGo(acc2, a)
+		for i := range y {
+			if math.Float32bits(y[i]) != math.Float32bits(y2[i]) || math.Float64bits(acc[i]) != math.Float64bits(acc2[i]) {
+				t.Fatalf("n=%d element %d: %v %v, %v %v", n, i, y[i], y2[i], acc[i], acc2[i])
+			}
+		}
+	}
+}

@@ -15,3 +15,6 @@ func reluGrad32(dx, y, dy []float32)                 { reluGradGo(dx, y, dy) }
 func sgd32(theta, grad, vel []float32, lr, mom, wd float32, nesterov bool) {
 	sgdGo(theta, grad, vel, lr, mom, wd, nesterov)
 }
+
+func add32(y, a, b []float32)            { addGo(y, a, b) }
+func accum32(acc []float64, x []float32) { accumGo(acc, x) }
