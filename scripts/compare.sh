@@ -70,10 +70,13 @@ fi
 compare_steps() {
 	[[ "$rounds" =~ ^[1-9][0-9]*$ ]] || { echo "compare.sh: --rounds must be a positive integer" >&2; exit 2; }
 	[[ -z "$threads" || "$threads" =~ ^[1-9][0-9]*$ ]] || { echo "compare.sh: --threads must be a positive integer" >&2; exit 2; }
-	local go_threads=() py_threads=()
+	local go_threads=() py_threads=() py_env=()
 	if [[ -n "$threads" ]]; then
 		go_threads=(-test.cpu "$threads")
 		py_threads=(--threads "$threads")
+		# set_num_threads governs PyTorch's own pool; BLAS and OpenMP pools
+		# started by the libraries follow these.
+		py_env=(OMP_NUM_THREADS="$threads" OPENBLAS_NUM_THREADS="$threads" MKL_NUM_THREADS="$threads")
 	fi
 	local tdev=cpu
 	[[ "$device" == cuda:* ]] && tdev=cuda
@@ -100,7 +103,7 @@ compare_steps() {
 			echo "$m: round $r/$rounds (Collegium, then PyTorch; $reps steps each)" >&2
 			COLLEGIUM_TEST_DEVICE=$device "$test_bin" -test.run '^$' -test.bench "^BenchmarkTrainStep/$m/" \
 				-test.benchtime "${reps}x" "${go_threads[@]}" | sed -n "s|^BenchmarkTrainStep/|collegium $r |p" >>"$work/steps.txt"
-			"$python" "$root/scripts/bench_torch_step.py" --device "$tdev" --model "$m" --reps "$reps" "${py_threads[@]}" |
+			env "${py_env[@]}" "$python" "$root/scripts/bench_torch_step.py" --device "$tdev" --model "$m" --reps "$reps" "${py_threads[@]}" |
 				sed "s|^|torch $r |" >>"$work/steps.txt"
 		done
 	done
