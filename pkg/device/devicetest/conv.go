@@ -35,9 +35,10 @@ func convCases() []device.ConvParams {
 		c(1, 128, 8, 8, 128, 3, 3, 32, 1, 1, 1), // CE 32×4d
 		c(2, 120, 8, 8, 120, 3, 3, 12, 2, 1, 1), // CE 12 groups, stride 2
 		c(2, 40, 9, 9, 40, 3, 3, 2, 1, 1, 1),    // 20 channels per group (im2col, not direct)
-		c(2, 64, 9, 8, 64, 3, 3, 2, 1, 1, 1),    // 32 per group (a CPU runs it as Winograd F(2×2, 3×3))
+		c(2, 64, 9, 8, 64, 3, 3, 2, 1, 1, 1),    // 32 per group, 8 wide (im2col: too narrow for Winograd)
 		c(2, 40, 5, 25, 40, 3, 3, 2, 2, 1, 1),   // the same at stride 2, odd and even widths (a CPU splits
 		c(2, 40, 5, 24, 40, 3, 3, 2, 2, 1, 1),   // the input rows into even and odd columns)
+		c(2, 64, 5, 17, 64, 3, 3, 2, 1, 1, 1),   // 32 per group, 17 wide (a CPU runs it as Winograd F(2×2, 3×3))
 		c(1, 40, 9, 9, 20, 3, 3, 1, 1, 2, 2),    // wide dense, dilation 2
 		c(1, 12, 19, 37, 18, 3, 3, 2, 1, 1, 1),  // several 8×32 output tiles (a GPU's tiled kernel)
 		c(1, 4, 33, 70, 8, 3, 3, 1, 2, 1, 1),    // several tiles at stride 2
