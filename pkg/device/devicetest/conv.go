@@ -16,6 +16,8 @@ func convCases() []device.ConvParams {
 	}
 	asym := c(2, 4, 9, 7, 6, 2, 3, 2, 1, 0, 1)
 	asym.StrideH, asym.PadW, asym.DilW = 2, 1, 2
+	point := c(2, 6, 7, 11, 4, 1, 1, 2, 2, 0, 1)
+	point.StrideW = 3
 	return []device.ConvParams{
 		c(2, 3, 7, 6, 4, 3, 3, 1, 1, 1, 1),      // dense
 		c(2, 6, 8, 8, 6, 3, 3, 6, 1, 1, 1),      // depthwise
@@ -25,6 +27,7 @@ func convCases() []device.ConvParams {
 		c(2, 6, 6, 7, 6, 1, 3, 3, 1, 0, 1),      // non-square kernel
 		c(2, 6, 7, 5, 3, 3, 1, 3, 1, 1, 1),      // non-square kernel, O < C
 		asym,                                    // per-axis stride, padding, dilation
+		point,                                   // 1×1 grouped, strides 2 and 3 (a CPU gathers it point by point)
 		c(2, 8, 5, 6, 12, 1, 1, 4, 1, 0, 1),     // 1×1 grouped (no im2col)
 		c(3, 16, 6, 5, 24, 1, 1, 1, 1, 0, 1),    // 1×1 dense (a GPU runs it as one batched GEMM)
 		c(2, 8, 9, 9, 4, 1, 1, 1, 2, 0, 1),      // 1×1 stride 2
