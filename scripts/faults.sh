@@ -302,6 +302,8 @@ expect "config: a key twice" 1 'key "lr" appears twice' collegium train --config
 expect "config: empty file" 1 "is empty" collegium train --config c6.yaml
 printf 'data:\n  pad: 1000\n' >c7.yaml
 expect "config: data.pad 1000" 1 "data.pad 1000: at most 14" collegium train --config c7.yaml
+printf 'seed: -1\n' >c10.yaml
+expect "config: seed -1" 1 "seed: -1 is out of range: want an integer from 0 to 18446744073709551615" collegium train --config c10.yaml
 printf 'schedule:\n  min_lr: 0.5\n' >c8.yaml
 expect "config: min_lr above lr" 1 "min_lr 0.5 is above the base lr 0.1" collegium train --config c8.yaml
 expect "warm-up as long as the run" 1 "warmup_epochs 6 must be shorter" collegium train --warmup-epochs 6
@@ -371,6 +373,28 @@ grep -q 'level=error msg="run failed".*n02_1.JPEG' in6run/train.log && logged="i
 check "the error that ended that run" "grep 'run failed' in6run/train.log" "in train.log" "$logged"
 [[ -e runs ]] && left="runs/ left" || left="no runs/"
 check "what the refused imagenet runs above left" "ls runs" "no runs/" "$left"
+
+# --- Sweep specs -------------------------------------------------------------------------------
+printf 'grid:\n  seed: [1]\n---\ngrid:\n  seed: [2]\n' >s1.yaml
+expect "sweep spec: a second YAML document" 1 "line 3: a second YAML document" collegium sweep s1.yaml --out s1
+printf 'set:\n  epochs: 1\nset:\n  epochs: 2\n' >s2.yaml
+expect "sweep spec: a key twice" 1 'line 3: key "set" appears twice (lines 1 and 3)' collegium sweep s2.yaml --out s2
+printf 'set:\n  optimizer.lr: 0.1\n  optimizer: {lr: 0.2}\n' >s3.yaml
+expect "sweep spec: a setting given dotted and nested" 1 "optimizer.lr is given twice (lines 2 and 3)" collegium sweep s3.yaml --out s3
+printf 'set:\n  seed: 1\ngrid:\n  seed: [2, 3]\n' >s4.yaml
+expect "sweep spec: a setting both set and varied" 1 "seed is also varied by the grid" collegium sweep s4.yaml --out s4
+printf '{"m": 2, "n": 8} {"m": 3, "n": 4}\n' >rows.jsonl
+printf 'search:\n  - {file: rows.jsonl}\n' >s5.yaml
+expect "sweep spec: a search file with a second value on a row" 1 "rows.jsonl:1: not a \`collegium search --format json\` row" \
+  collegium sweep s5.yaml --out s5
+printf 'slurm:\n  partition: "gpu\\n#SBATCH --mem=1T"\n' >s6.yaml
+expect "sweep spec: a newline in slurm.partition (an #SBATCH line of its own)" 1 'slurm: partition "gpu\n#SBATCH --mem=1T": want one word' \
+  collegium sweep s6.yaml --out s6 --executor slurm --dry-run
+printf 'seed: -1\n' >s7base.yaml && printf 'base: s7base.yaml\n' >s7.yaml
+expect "sweep spec: a base config with seed -1" 1 "seed: -1 is out of range: want an integer from 0 to 18446744073709551615" \
+  collegium sweep s7.yaml --out s7
+left=$(ls -d s1 s2 s3 s4 s5 s6 s7 2>/dev/null | tr '\n' ' ' || true)
+check "what the refused sweeps above left" "ls -d s1 … s7" "nothing" "${left:-nothing}"
 
 # --- The report ------------------------------------------------------------------------------
 OUT=$W/RELIABILITY.md

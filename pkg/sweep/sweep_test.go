@@ -168,7 +168,7 @@ func TestSpecErrors(t *testing.T) {
 		{"grid:\n  seed: []\n", "seed has no values"},
 		{"grid:\n  seed: 1\n", "want a list of values"},
 		{"grid:\n  seed: [1]\n  seed: [2]\n", "listed twice"},
-		{"gird:\n  seed: [1]\n", "field gird not found"},
+		{"gird:\n  seed: [1]\n", `line 1: unknown key "gird"`},
 		{"search:\n  - {top: 1}\n", "no file"},
 		{"search:\n  - {file: a.jsonl}\ngrid:\n  model.width: [1]\n", "set by the search rows"},
 		{"slurm:\n  options: [\"-p x\"]\n", "want one --name=value"},
@@ -176,6 +176,20 @@ func TestSpecErrors(t *testing.T) {
 		{"configs:\n  - {name: a/b}\n", "name \"a/b\""},
 		{"configs:\n  - {name: \"\"}\n", "name \"\""},
 		{"configs:\n  - {name: c, set: {seed: 1}}\ngrid:\n  seed: [1]\n", "which the grid varies"},
+		// Strict reading: one document, no key twice however it is spelt,
+		// nothing that would break an #SBATCH line.
+		{"grid:\n  seed: [1]\n---\ngrid:\n  seed: [2]\n", "document"},
+		{"set:\n  epochs: 1\nset:\n  epochs: 2\n", "set"},
+		{"set:\n  epochs: 1\n  epochs: 2\n", "epochs is given twice (lines 2 and 3)"},
+		{"set:\n  optimizer.lr: 0.1\n  optimizer: {lr: 0.2}\n", "optimizer.lr is given twice (lines 2 and 3)"},
+		{"set:\n  seed: 1\ngrid:\n  seed: [2]\n", "set: seed is also varied by the grid"},
+		{"search:\n  - {file: a.jsonl}\nset:\n  model.members: 2\n", "set: model.members is set by the search rows"},
+		{"slurm:\n  partition: \"gpu\\n#SBATCH --mem=1T\"\n", "slurm: partition"},
+		{"slurm:\n  time: \"1:00\\r\"\n", "slurm: time"},
+		{"slurm:\n  mpi: \"pmix x\"\n", "slurm: mpi"},
+		{"slurm:\n  options: [\"--mem=1G\\n#x\"]\n", "slurm: option"},
+		{"slurm:\n  cpus_per_task: 1.5\n", "slurm.cpus_per_task: \"1.5\" is not an integer"},
+		{"search:\n  - {file: a.jsonl, top: -1}\n", "top -1 < 0"},
 	} {
 		_, err := LoadSpec(writeFile(t, filepath.Join(dir, "s.yaml"), c.text))
 		if err == nil || !strings.Contains(err.Error(), c.want) {
@@ -196,10 +210,20 @@ func TestSpecErrors(t *testing.T) {
 			t.Errorf("%q: error %v, want %q", c.text, err, c.want)
 		}
 	}
-	writeFile(t, filepath.Join(dir, "bad.jsonl"), "{\"m\": 0}\n")
-	s, _ := LoadSpec(writeFile(t, filepath.Join(dir, "s.yaml"), "search:\n  - {file: bad.jsonl}\n"))
-	if _, err := Expand(s, dir); err == nil || !strings.Contains(err.Error(), "row without m and n") {
-		t.Errorf("search file with a bad row: %v", err)
+	for _, c := range []struct{ rows, want string }{
+		{"{\"m\": 0}\n", "bad.jsonl:1: row without m and n"},
+		{"{\"m\": 2, \"n\": 8} {\"m\": 3}\n", "bad.jsonl:1: not a `collegium search --format json` row"},
+		{"{\"m\": 2, \"n\": 8, \"m\": 3}\n", "bad.jsonl:1: not a `collegium search --format json` row"},
+		{"{\"m\": 2, \"n\": 8, \"mm\": 3}\n", "bad.jsonl:1: not a `collegium search --format json` row"},
+	} {
+		writeFile(t, filepath.Join(dir, "bad.jsonl"), c.rows)
+		s, err := LoadSpec(writeFile(t, filepath.Join(dir, "s.yaml"), "search:\n  - {file: bad.jsonl}\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Expand(s, dir); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("search rows %q: error %v, want %q", c.rows, err, c.want)
+		}
 	}
 	if _, err := ReadPlan(dir); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("ReadPlan of a directory without a sweep: %v", err)

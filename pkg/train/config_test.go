@@ -118,7 +118,7 @@ func TestConfigStrict(t *testing.T) {
 		{"two-docs.yaml", "epochs: 2\n---\nepochs: 3\n", "a second YAML document"},
 		{"two-docs.json", `{"epochs": 2}` + "\n" + `{"epochs": 3}`, "more data after the JSON value"},
 		{"trailing.json", `{"epochs": 2} garbage`, "more data after the JSON value"},
-		{"dup.yaml", "epochs: 2\nepochs: 3\n", `"epochs" already defined`},
+		{"dup.yaml", "epochs: 2\nepochs: 3\n", `line 2: key "epochs" appears twice (lines 1 and 2)`},
 		{"dup.json", `{"optimizer": {"lr": 0.1, "lr": 0.2}}`, `key "lr" appears twice`},
 		{"case.json", `{"Epochs": 2}`, `did you mean "epochs"`},
 		{"pad.yaml", "data:\n  pad: 1000\n", "data.pad 1000: at most 14 for 28×28 images"},
