@@ -3,7 +3,8 @@
 # freshly built collegium, each in a scratch directory: a second process on
 # one run directory, signals, SIGKILL leftovers, refused resumes, damaged
 # checkpoints, truncated or corrupt datasets, malformed ImageNet trees, a
-# failed fetch, malformed configs and flags. For each it records the
+# failed fetch, malformed configs and flags, sweeps (malformed or changed
+# specs, a second sweep, signals). For each it records the
 # command, the expected outcome (exit status and a fragment of the
 # message) and the observed one, then writes the table to
 # docs/RELIABILITY.md. It fails (exit 1) when an observed outcome is not
@@ -393,8 +394,44 @@ expect "sweep spec: a newline in slurm.partition (an #SBATCH line of its own)" 1
 printf 'seed: -1\n' >s7base.yaml && printf 'base: s7base.yaml\n' >s7.yaml
 expect "sweep spec: a base config with seed -1" 1 "seed: -1 is out of range: want an integer from 0 to 18446744073709551615" \
   collegium sweep s7.yaml --out s7
-left=$(ls -d s1 s2 s3 s4 s5 s6 s7 2>/dev/null | tr '\n' ' ' || true)
-check "what the refused sweeps above left" "ls -d s1 … s7" "nothing" "${left:-nothing}"
+expect "sweep --dry-run with the local executor" 1 "--dry-run writes the sbatch script of --executor slurm" \
+  collegium sweep s4.yaml --out s8 --dry-run
+expect "sweep --point with the slurm executor" 1 "--point runs one point here" \
+  collegium sweep s4.yaml --out s8 --executor slurm --point 0
+left=$(ls -d s1 s2 s3 s4 s5 s6 s7 s8 2>/dev/null | tr '\n' ' ' || true)
+check "what the refused sweeps above left" "ls -d s1 … s8" "nothing" "${left:-nothing}"
+printf 'set:\n  epochs: 1\ngrid:\n  seed: [1, 2]\n' >plan.yaml
+collegium sweep plan.yaml --out planned --executor slurm --dry-run >/dev/null 2>&1
+printf 'set:\n  epochs: 2\ngrid:\n  seed: [1, 2]\n' >plan.yaml
+expect "sweep run again into its --out with a changed setting" 1 "another config for point seed1 (epochs 1 → 2)" \
+  collegium sweep plan.yaml --out planned
+
+# start_sweep DIR: starts a long sweep of one point into DIR in the
+# background and waits for the point's first checkpoint; BG is its PID.
+printf 'set:\n  model: {members: 2, width: 8, depth: 1}\n  epochs: 500\n' >long.yaml
+start_sweep() {
+  collegium sweep long.yaml --out "$1" >"$1.out" 2>"$1.err" &
+  BG=$!
+  PIDS+=("$BG")
+  wait_for "$1/run/checkpoint.json" 120
+}
+start_sweep sw
+expect "second sweep on the directory of a live one" 1 "sweep directory sw is in use by process <pid>" \
+  collegium sweep long.yaml --out sw
+kill -INT "$BG"
+reap "$BG"
+grep -q "interrupted: checkpoint saved in" sw/logs/run.log && saved="checkpoint saved" || saved="no checkpoint message"
+check "SIGINT to a sweep" "kill -INT <sweep>" "exit 130, checkpoint saved" "exit $STATUS, $saved"
+start_sweep sk
+trainer=$(cat sk/run/.lock)
+kill -KILL "$BG"
+reap "$BG"
+for ((i = 0; i < 100; i++)); do
+  [[ $(sed -E 's/.*\) (.).*/\1/' "/proc/$trainer/stat" 2>/dev/null || echo gone) =~ ^(gone|Z)$ ]] && break
+  sleep 0.1
+done
+((i < 100)) && fate="gone within 10 s" || { fate="still running"; kill -KILL "$trainer"; }
+check "SIGKILL to a sweep: its training process" "kill -KILL <sweep>" "gone within 10 s" "$fate"
 
 # --- The report ------------------------------------------------------------------------------
 OUT=$W/RELIABILITY.md
@@ -411,9 +448,9 @@ directory elided). CI runs `scripts/faults.sh --check`, which fails when an
 outcome is not the expected one or when this file is not what the run
 observed; after changing a message, run `scripts/faults.sh` and commit the
 file. The behaviour is described in docs/TRAINING.md (run directory, lock,
-signals, checkpoints, resume) and README (data); Go tests check the same
-behaviours, those of the CLI on the built binary as real processes
-(cmd/collegium/*_process_test.go).
+signals, checkpoints, resume), docs/SCALE.md (sweeps) and README (data);
+Go tests check the same behaviours, those of the CLI on the built binary
+as real processes (cmd/collegium/*_process_test.go).
 
 | # | fault or bad input | command | expected | observed |
 | --- | --- | --- | --- | --- |

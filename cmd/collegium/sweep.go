@@ -3,15 +3,41 @@ package main
 import (
 	"fmt"
 	"os"
-	"os/signal"
 	"runtime"
-	"syscall"
 
 	"github.com/sirupsen/logrus"
 	"github.com/spf13/cobra"
 
 	"github.com/collegium/collegium/pkg/sweep"
 )
+
+// submit writes the sbatch array of the sweep's pending points and submits
+// it (dryRun: only writes it).
+func submit(cmd *cobra.Command, plan *sweep.Plan, spec *sweep.Spec, exe, specPath string, dryRun bool) error {
+	w := cmd.OutOrStdout()
+	pending, err := plan.Pending()
+	if err != nil {
+		return err
+	}
+	if len(pending) == 0 {
+		fmt.Fprintf(w, "all %d points of %s are finished: collegium report %s\n", len(plan.Points), plan.Dir, plan.Dir)
+		return nil
+	}
+	script, err := plan.WriteSbatch(spec.Slurm, exe, specPath, pending)
+	if err != nil {
+		return err
+	}
+	if dryRun {
+		fmt.Fprintf(w, "wrote %s (an array of %d points); submit with: sbatch %s\n", script, len(pending), script)
+		return nil
+	}
+	id, err := sweep.Submit(cmd.Context(), script)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "submitted job %s: array of %d points (%s); then: collegium report %s\n", id, len(pending), script, plan.Dir)
+	return nil
+}
 
 func init() {
 	subcommands = append(subcommands, func() *cobra.Command {
@@ -30,66 +56,59 @@ func init() {
 				"interrupted ones resumed, so running a sweep again completes it. See docs/SCALE.md.",
 			Args: cobra.ExactArgs(1),
 			RunE: func(cmd *cobra.Command, args []string) error {
-				if out == "" {
+				onePoint := cmd.Flags().Changed("point")
+				switch {
+				case out == "":
 					return fmt.Errorf("--out: the sweep directory is needed")
-				}
-				if executor != "local" && executor != "slurm" {
+				case executor != "local" && executor != "slurm":
 					return fmt.Errorf("--executor %q: want local or slurm", executor)
-				}
-				if parallel < 1 {
+				case parallel < 1:
 					return fmt.Errorf("--parallel %d: want ≥ 1", parallel)
+				case dryRun && executor != "slurm":
+					return fmt.Errorf("--dry-run writes the sbatch script of --executor slurm: give --executor slurm")
+				case onePoint && executor != "local":
+					return fmt.Errorf("--point runs one point here (what each Slurm array task does): it goes with --executor local")
+				case onePoint && point < 0:
+					return fmt.Errorf("--point %d: want ≥ 0", point)
 				}
 				spec, err := sweep.LoadSpec(args[0])
 				if err != nil {
-					return err
-				}
-				plan, err := sweep.Expand(spec, out)
-				if err != nil {
-					return err
-				}
-				if err := spec.Save(plan); err != nil {
 					return err
 				}
 				exe, err := os.Executable()
 				if err != nil {
 					return fmt.Errorf("sweep: the collegium executable: %w", err)
 				}
-				w := cmd.OutOrStdout()
-				if executor == "slurm" {
-					pending, err := plan.Pending()
-					if err != nil {
-						return err
-					}
-					if len(pending) == 0 {
-						fmt.Fprintf(w, "all %d points of %s are finished: collegium report %s\n", len(plan.Points), out, out)
-						return nil
-					}
-					script, err := plan.WriteSbatch(spec.Slurm, exe, args[0], pending)
-					if err != nil {
-						return err
-					}
-					if dryRun {
-						fmt.Fprintf(w, "wrote %s (an array of %d points); submit with: sbatch %s\n", script, len(pending), script)
-						return nil
-					}
-					id, err := sweep.Submit(cmd.Context(), script)
-					if err != nil {
-						return err
-					}
-					fmt.Fprintf(w, "submitted job %s: array of %d points (%s); then: collegium report %s\n", id, len(pending), script, out)
-					return nil
-				}
-				if dryRun {
-					return fmt.Errorf("--dry-run writes the sbatch script of --executor slurm")
-				}
-				ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+				ctx, stop := interruptContext(cmd.Context())
 				defer stop()
 				o := sweep.LocalOptions{Train: []string{exe, "train"}, Parallel: parallel, CPUs: runtime.NumCPU(), Log: logrus.StandardLogger()}
-				if cmd.Flags().Changed("point") {
+				var plan *sweep.Plan
+				if onePoint {
+					// An array task: the plan and configs frozen when the
+					// sweep was submitted, not the spec as it is now.
+					if plan, err = sweep.ReadPlan(out); err != nil {
+						return err
+					}
 					o.Only, o.Parallel, o.CPUs = []int{point}, 1, 0
 					if os.Getenv("SLURM_JOB_ID") != "" {
-						o.Train = spec.Slurm.TrainCommand(exe)
+						o.Train, o.SignalledTogether = spec.Slurm.TrainCommand(exe), true
 					}
+				} else {
+					if plan, err = sweep.Expand(spec, out); err != nil {
+						return err
+					}
+					lock, err := plan.Lock()
+					if err != nil {
+						return err
+					}
+					defer lock.Release()
+					if err := plan.Save(); err != nil {
+						return err
+					}
+				}
+				w := cmd.OutOrStdout()
+				if executor == "slurm" {
+					return submit(cmd, plan, spec, exe, args[0], dryRun)
 				}
 				outcomes, err := plan.RunLocal(ctx, o)
 				counts := map[sweep.Action]int{}
@@ -100,6 +119,16 @@ func init() {
 				}
 				fmt.Fprintf(w, "sweep %s: %d points: %d started, %d resumed, %d skipped (finished before), %d failed\n", out, len(outcomes),
 					counts[sweep.Started], counts[sweep.Resumed], counts[sweep.Skipped], len(outcomes)-counts[sweep.Started]-counts[sweep.Resumed]-counts[sweep.Skipped])
+				if ie := interruption(ctx); ie != nil {
+					// The points cut short are not failures: the signal is
+					// the outcome, and the exit status says which.
+					for _, oc := range outcomes {
+						if oc.Err != nil {
+							logrus.WithField("point", oc.Point.Name).Warn(oc.Err)
+						}
+					}
+					return fmt.Errorf("sweep %s: %w: run it again to resume its points", out, ie)
+				}
 				if err != nil {
 					return err
 				}
@@ -111,7 +140,7 @@ func init() {
 		f.StringVar(&out, "out", "", "sweep directory: sweep.json, configs/, one run directory per point, logs/")
 		f.StringVar(&executor, "executor", "local", "local (processes here) or slurm (an sbatch array)")
 		f.IntVar(&parallel, "parallel", 1, "local: points trained at once, sharing the cores")
-		f.IntVar(&point, "point", 0, "run only this point (what each Slurm array task does)")
+		f.IntVar(&point, "point", 0, "run only this point of the sweep planned in --out, from its frozen config (what each Slurm array task does)")
 		f.BoolVar(&dryRun, "dry-run", false, "slurm: write the sbatch script, do not submit it")
 		return cmd
 	}, func() *cobra.Command {

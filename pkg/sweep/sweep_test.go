@@ -78,7 +78,7 @@ grid:
 		t.Errorf("params %d, want %d", pt.Params, wantParams)
 	}
 
-	if err := s.Save(p); err != nil {
+	if err := p.Save(); err != nil {
 		t.Fatal(err)
 	}
 	saved, err := train.LoadConfig(filepath.Join(p.Dir, configsDir, pt.Name+".yaml"))
@@ -90,7 +90,7 @@ grid:
 		t.Fatalf("plan read back: %v, %v", again, err)
 	}
 	// The same spec may be saved again; another one may not.
-	if err := s.Save(p); err != nil {
+	if err := p.Save(); err != nil {
 		t.Errorf("saving the same sweep again: %v", err)
 	}
 	s.Grid[0].Values = []string{"16", "64"}
@@ -98,8 +98,31 @@ grid:
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Save(other); err == nil || !strings.Contains(err.Error(), "holds another sweep") {
+	if err := other.Save(); err == nil || !strings.Contains(err.Error(), "holds another sweep") {
 		t.Errorf("saving another sweep into the directory: %v", err)
+	}
+	// The same points with another setting: refused, naming the first
+	// point and the change; the frozen configs stay as they were.
+	s.Grid[0].Values = []string{"16", "32"}
+	s.Set = append(s.Set, Setting{"epochs", "4"})
+	changed, err := Expand(s, p.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = changed.Save()
+	if err == nil || !strings.Contains(err.Error(), "another config for point width16-milestones1_2-seed1 (epochs 3 → 4)") {
+		t.Errorf("saving the sweep with another epochs: %v", err)
+	}
+	if saved, _ := train.LoadConfig(filepath.Join(p.Dir, configsDir, pt.Name+".yaml")); saved.Epochs != 3 {
+		t.Errorf("frozen config rewritten: epochs %d", saved.Epochs)
+	}
+	// A frozen config changed by hand is not trained.
+	if _, err := p.FrozenConfig(pt); err != nil {
+		t.Errorf("frozen config: %v", err)
+	}
+	writeFile(t, filepath.Join(p.Dir, configsDir, pt.Name+".yaml"), "epochs: 9\n")
+	if _, err := p.FrozenConfig(pt); err == nil || !strings.Contains(err.Error(), "was changed after the sweep was planned") {
+		t.Errorf("a frozen config changed by hand: %v", err)
 	}
 }
 
