@@ -311,6 +311,16 @@ expect "warm-up as long as the run" 1 "warmup_epochs 6 must be shorter" collegiu
 expect "--lr NaN" 1 '"NaN" is not a finite number' collegium train --lr NaN
 expect "--device ''" 1 "device is empty" collegium train --device ""
 expect "--tf32 on the CPU" 1 "no TF32 tensor cores" collegium train --tf32
+expect "cosine schedule with milestones" 1 "schedule cosine: milestones [2] are for schedule multistep only" \
+  collegium train --milestones 2
+expect "a milestone at the last epoch" 1 "milestone 6 is not before the last epoch of the run's 6" \
+  collegium train --schedule multistep --milestones 3,6
+expect "--sync-bn on a model without BN" 1 "sync_bn: model family mlp has no BN layers" collegium train --sync-bn
+expect "--sync-bn on one process (before the data is looked for)" 1 "sync_bn synchronises BN over several ranks" \
+  collegium train --sync-bn --family resnext29 --depth 29 --data-dir nowhere
+expect "adam with --momentum" 1 "--momentum is for optimizer sgd; adam has beta1 and beta2" \
+  collegium train --optimizer adam --momentum 0.5
+expect "adamw with --nesterov" 1 "optimizer adamw: nesterov is for sgd" collegium train --optimizer adamw --nesterov
 [[ -e runs ]] && left="runs/ left" || left="no runs/"
 check "what the refused runs above left" "ls runs" "no runs/" "$left"
 

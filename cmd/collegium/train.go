@@ -129,6 +129,9 @@ func trainConfig(f *pflag.FlagSet, configPath, resume string) (train.Config, err
 			}
 		}
 	}
+	if f.Changed("momentum") && cfg.Optimizer.Kind != train.OptSGD {
+		return cfg, fmt.Errorf("--momentum is for optimizer sgd; %s has beta1 and beta2 (optimizer.beta1, optimizer.beta2 in a config)", cfg.Optimizer.Kind)
+	}
 	return cfg, nil
 }
 
@@ -152,21 +155,23 @@ func runTraining(ctx context.Context, cmd *cobra.Command, configPath, resume str
 			return err
 		}
 	}
-	folders, err := findData(ctx, cfg)
-	if err != nil {
-		return whileInterrupted(ctx, "finding data", err)
-	}
 	comm, err := dist.Open()
 	if err != nil {
 		return err
 	}
 	var dir *train.Dir
 	defer func() { err = leaveJob(comm, dir, err) }()
+	// What the number of ranks decides is checked with the config, before
+	// the data is looked at.
 	if _, _, err := dist.Shard(cfg.BatchSize, comm.Rank(), comm.Size()); err != nil {
 		return dist.Shared(fmt.Errorf("batch_size %d over %d ranks: %w (each rank trains on an equal share of it)", cfg.BatchSize, comm.Size(), dist.ErrIndivisible))
 	}
 	if cfg.SyncBN && comm.Size() == 1 {
-		logrus.Warn("sync_bn has no effect on one process: its batch is the global batch")
+		return dist.Shared(errors.New("sync_bn synchronises BN over several ranks (mpirun, srun); one process's batch is already the global batch: drop it"))
+	}
+	folders, err := findData(ctx, cfg)
+	if err := dist.Agree(comm, err); err != nil {
+		return whileInterrupted(ctx, "finding data", err)
 	}
 	dev, err := openDevice(dist.LocalDevice(cfg.Device), cfg.TF32)
 	if err == nil {

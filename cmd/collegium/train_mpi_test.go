@@ -128,7 +128,8 @@ func TestTrainOverMPI(t *testing.T) {
 // (rank 0 alone takes it; the ranks agree before loading data), a JPEG cut
 // short in an ImageNet tree (met by the rank whose share holds it, in the
 // middle of an epoch: MPI_Abort), and a global batch that the ranks cannot
-// share (refused before the run directory is created).
+// share (refused with the flags, before the data is looked for or the run
+// directory created).
 func TestMPIErrorsEndTheJob(t *testing.T) {
 	tmp := t.TempDir()
 	bin := cliBinary(t, "mpi")
@@ -187,8 +188,10 @@ func TestMPIErrorsEndTheJob(t *testing.T) {
 	})
 
 	t.Run("batch not divisible", func(t *testing.T) {
+		// Refused with the flags, before the data is looked for: a
+		// missing --data-dir would be the error otherwise.
 		odd := filepath.Join(tmp, "odd")
-		out, err := run(t, append(tiny, "--batch-size", "101", "--out", odd)...)
+		out, err := run(t, append(tiny, "--batch-size", "101", "--data-dir", filepath.Join(tmp, "nowhere"), "--out", odd)...)
 		if err == nil || !strings.Contains(out, "batch_size 101 over 2 ranks: global batch not divisible by the number of ranks") {
 			t.Errorf("batch 101 over 2 ranks: %v\n%s", err, out)
 		}
