@@ -407,7 +407,7 @@ expect "sweep spec: a base config with seed -1" 1 "seed: -1 is out of range: wan
 expect "sweep --dry-run with the local executor" 1 "--dry-run writes the sbatch script of --executor slurm" \
   collegium sweep s4.yaml --out s8 --dry-run
 expect "sweep --point with the slurm executor" 1 "--point runs one point here" \
-  collegium sweep s4.yaml --out s8 --executor slurm --point 0
+  collegium sweep --out s8 --executor slurm --point 0
 left=$(ls -d s1 s2 s3 s4 s5 s6 s7 s8 2>/dev/null | tr '\n' ' ' || true)
 check "what the refused sweeps above left" "ls -d s1 … s8" "nothing" "${left:-nothing}"
 printf 'set:\n  epochs: 1\ngrid:\n  seed: [1, 2]\n' >plan.yaml

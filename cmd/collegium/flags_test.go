@@ -62,7 +62,10 @@ func TestFlagsCheckedFirst(t *testing.T) {
 		{[]string{"train", "--sync-bn"}, "sync_bn: model family mlp has no BN layers to synchronise"},
 		{[]string{"train", "--sync-bn", "--family", "resnext29", "--depth", "29", "--data-dir", filepath.Join(dir, "nowhere")}, "sync_bn synchronises BN over several ranks"},
 		{[]string{"sweep", spec, "--out", sweepDir, "--dry-run"}, "--dry-run writes the sbatch script of --executor slurm"},
-		{[]string{"sweep", spec, "--out", sweepDir, "--executor", "slurm", "--point", "1"}, "--point runs one point here (what each Slurm array task does): it goes with --executor local"},
+		{[]string{"sweep", "--out", sweepDir, "--executor", "slurm", "--point", "1"}, "--point runs one point here (what each Slurm array task does): it goes with --executor local"},
+		{[]string{"sweep", spec, "--out", sweepDir, "--point", "1"}, "--point trains the point as frozen in --out when the sweep was planned: give no SPEC"},
+		{[]string{"sweep", "--out", sweepDir}, "the sweep spec (SPEC.yaml) is needed"},
+		{[]string{"sweep", "--out", sweepDir, "--point", "0"}, "is not a sweep directory"},
 	} {
 		out, err := runCLI(tc.args...)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

@@ -13,7 +13,7 @@ import (
 
 // submit writes the sbatch array of the sweep's pending points and submits
 // it (dryRun: only writes it).
-func submit(cmd *cobra.Command, plan *sweep.Plan, spec *sweep.Spec, exe, specPath string, dryRun bool) error {
+func submit(cmd *cobra.Command, plan *sweep.Plan, exe string, dryRun bool) error {
 	w := cmd.OutOrStdout()
 	pending, err := plan.Pending()
 	if err != nil {
@@ -23,7 +23,7 @@ func submit(cmd *cobra.Command, plan *sweep.Plan, spec *sweep.Spec, exe, specPat
 		fmt.Fprintf(w, "all %d points of %s are finished: collegium report %s\n", len(plan.Points), plan.Dir, plan.Dir)
 		return nil
 	}
-	script, err := plan.WriteSbatch(spec.Slurm, exe, specPath, pending)
+	script, err := plan.WriteSbatch(exe, pending)
 	if err != nil {
 		return err
 	}
@@ -48,13 +48,14 @@ func init() {
 			dryRun        bool
 		)
 		cmd := &cobra.Command{
-			Use:   "sweep SPEC.yaml",
+			Use:   "sweep SPEC.yaml --out DIR | sweep --out DIR --point I",
 			Short: "Train every point of a sweep (settings × seeds, or search rows × seeds) here or as a Slurm array",
 			Long: "Expand SPEC.yaml into points (one run directory each under --out) and train them: --executor local runs\n" +
 				"--parallel processes here, each given its share of the cores; --executor slurm writes an sbatch array\n" +
 				"(one task per point) and submits it (--dry-run only writes it). Finished points are skipped and\n" +
-				"interrupted ones resumed, so running a sweep again completes it. See docs/SCALE.md.",
-			Args: cobra.ExactArgs(1),
+				"interrupted ones resumed, so running a sweep again completes it. --point I (what each array task runs)\n" +
+				"trains point I of the sweep planned in --out from its frozen config, without a spec. See docs/SCALE.md.",
+			Args: cobra.MaximumNArgs(1),
 			RunE: func(cmd *cobra.Command, args []string) error {
 				onePoint := cmd.Flags().Changed("point")
 				switch {
@@ -70,10 +71,10 @@ func init() {
 					return fmt.Errorf("--point runs one point here (what each Slurm array task does): it goes with --executor local")
 				case onePoint && point < 0:
 					return fmt.Errorf("--point %d: want ≥ 0", point)
-				}
-				spec, err := sweep.LoadSpec(args[0])
-				if err != nil {
-					return err
+				case onePoint && len(args) > 0:
+					return fmt.Errorf("--point trains the point as frozen in --out when the sweep was planned: give no SPEC")
+				case !onePoint && len(args) == 0:
+					return fmt.Errorf("the sweep spec (SPEC.yaml) is needed")
 				}
 				exe, err := os.Executable()
 				if err != nil {
@@ -91,9 +92,13 @@ func init() {
 					}
 					o.Only, o.Parallel, o.CPUs = []int{point}, 1, 0
 					if os.Getenv("SLURM_JOB_ID") != "" {
-						o.Train, o.SignalledTogether = spec.Slurm.TrainCommand(exe), true
+						o.Train, o.SignalledTogether = plan.Slurm.TrainCommand(exe), true
 					}
 				} else {
+					spec, err := sweep.LoadSpec(args[0])
+					if err != nil {
+						return err
+					}
 					if plan, err = sweep.Expand(spec, out); err != nil {
 						return err
 					}
@@ -108,7 +113,7 @@ func init() {
 				}
 				w := cmd.OutOrStdout()
 				if executor == "slurm" {
-					return submit(cmd, plan, spec, exe, args[0], dryRun)
+					return submit(cmd, plan, exe, dryRun)
 				}
 				outcomes, err := plan.RunLocal(ctx, o)
 				counts := map[sweep.Action]int{}

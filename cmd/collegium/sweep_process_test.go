@@ -28,8 +28,8 @@ const oneLongPoint = "set:\n  model: {members: 2, width: 8, depth: 1}\n  epochs:
 
 // TestSweepSpecChangedCLI: a spec whose points keep their names but whose
 // settings change is refused when run again into the same --out, naming
-// the point and the setting; an array task (--point) trains the config
-// frozen when the sweep was planned, not the spec as it is now.
+// the point and the setting; an array task (--point, no spec) trains the
+// config frozen when the sweep was planned, not the spec as it is now.
 func TestSweepSpecChangedCLI(t *testing.T) {
 	work := t.TempDir()
 	out := filepath.Join(work, "out")
@@ -47,7 +47,7 @@ func TestSweepSpecChangedCLI(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(out, "seed1")); err == nil {
 		t.Error("the refused sweep trained a point")
 	}
-	task := runCLIProcess(t, work, "sweep", spec, "--out", out, "--point", "1")
+	task := runCLIProcess(t, work, "sweep", "--out", out, "--point", "1")
 	if task.code != 0 {
 		t.Fatalf("array task of point 1: status %d\n%s", task.code, task)
 	}
@@ -101,7 +101,7 @@ func TestSweepSlurmSignalCLI(t *testing.T) {
 		t.Fatalf("planning the sweep: status %d\n%s", p.code, p)
 	}
 	t.Setenv("SLURM_JOB_ID", "1")
-	p := startCLI(t, work, "sweep", spec, "--out", out, "--point", "0")
+	p := startCLI(t, work, "sweep", "--out", out, "--point", "0")
 	run := filepath.Join(out, "run")
 	waitForFile(t, filepath.Join(run, "train.log"), `msg="epoch done"`)
 	trainer := runlock.Holder(run)

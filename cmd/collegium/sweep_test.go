@@ -55,7 +55,7 @@ func TestSweepCLI(t *testing.T) {
 		t.Fatalf("dry run (MNIST comes from the Go module cache: go mod download): %v\n%s", err, dry)
 	}
 	script, err := os.ReadFile(filepath.Join(out, "sweep.sbatch"))
-	if err != nil || !bytes.Contains(script, []byte("#SBATCH --array=0,1,2,3\n")) || !bytes.Contains(script, []byte(" sweep '"+spec+"' --out '"+out+"' --point")) {
+	if err != nil || !bytes.Contains(script, []byte("#SBATCH --array=0,1,2,3\n")) || !bytes.Contains(script, []byte(" sweep --out '"+out+"' --point \"$SLURM_ARRAY_TASK_ID\"\n")) {
 		t.Fatalf("sbatch script (%v):\n%s", err, script)
 	}
 

@@ -58,6 +58,9 @@ type Point struct {
 type Plan struct {
 	Dir    string  `json:"-"`
 	Points []Point `json:"points"`
+	// Slurm is the spec's sbatch settings: an array task reads them (and
+	// its point's frozen config) from here, not from the spec.
+	Slurm Slurm `json:"slurm"`
 	// configs are the points' training configs as YAML (Expand fills
 	// them; a plan read back has none: its configs are frozen on disk).
 	configs [][]byte
@@ -92,7 +95,7 @@ func Expand(s *Spec, dir string) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Plan{Dir: abs}
+	p := &Plan{Dir: abs, Slurm: s.Slurm}
 	names := map[string]bool{}
 	for _, c := range confs {
 		for _, combo := range product(s.Grid) {

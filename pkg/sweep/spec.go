@@ -68,19 +68,19 @@ type NamedConfig struct {
 
 // Slurm holds the sbatch settings of the array job.
 type Slurm struct {
-	Partition   string `yaml:"partition"`
-	Time        string `yaml:"time"`
-	CPUsPerTask int    `yaml:"cpus_per_task"`
+	Partition   string `yaml:"partition" json:"partition,omitempty"`
+	Time        string `yaml:"time" json:"time,omitempty"`
+	CPUsPerTask int    `yaml:"cpus_per_task" json:"cpus_per_task,omitempty"`
 	// Parallel limits how many array tasks run at once (0: no limit).
-	Parallel int `yaml:"parallel"`
+	Parallel int `yaml:"parallel" json:"parallel,omitempty"`
 	// NTasks > 1 trains every point data-parallel over that many MPI
 	// ranks, launched by `srun --mpi=MPI` (the collegium binary must be
 	// built with -tags mpi).
-	NTasks int `yaml:"ntasks"`
+	NTasks int `yaml:"ntasks" json:"ntasks,omitempty"`
 	// MPI is srun's MPI plugin for NTasks > 1 (default pmix).
-	MPI string `yaml:"mpi"`
+	MPI string `yaml:"mpi" json:"mpi,omitempty"`
 	// Options are further sbatch options, each a whole "--name=value".
-	Options []string `yaml:"options"`
+	Options []string `yaml:"options" json:"options,omitempty"`
 }
 
 // TrainCommand is the command an array task trains its point with: exe

@@ -35,7 +35,7 @@ func names(p *Plan) []string {
 // the set and grid settings applied.
 func TestExpandGrid(t *testing.T) {
 	dir := t.TempDir()
-	writeFile(t, filepath.Join(dir, "base.yaml"), "model:\n  family: mlp\n  depth: 1\nepochs: 3\n")
+	writeFile(t, filepath.Join(dir, "base.yaml"), "model:\n  family: mlp\n  depth: 1\nepochs: 3\nschedule:\n  kind: multistep\n")
 	spec := writeFile(t, filepath.Join(dir, "s.yaml"), `
 base: base.yaml
 set:
@@ -267,9 +267,8 @@ func TestStat(t *testing.T) {
 // indices, the throttle, the sbatch options and the task's command.
 func TestWriteSbatch(t *testing.T) {
 	dir := t.TempDir()
-	p := &Plan{Dir: dir}
-	path, err := p.WriteSbatch(Slurm{Partition: "gpu", Time: "1:00:00", CPUsPerTask: 4, Parallel: 2, Options: []string{"--mem=8G"}},
-		"/opt/it's/collegium", "spec.yaml", []int{1, 3})
+	p := &Plan{Dir: dir, Slurm: Slurm{Partition: "gpu", Time: "1:00:00", CPUsPerTask: 4, Parallel: 2, Options: []string{"--mem=8G"}}}
+	path, err := p.WriteSbatch("/opt/it's/collegium", []int{1, 3})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -277,11 +276,10 @@ func TestWriteSbatch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	spec, _ := filepath.Abs("spec.yaml")
 	for _, want := range []string{
 		"#!/bin/bash\n", "#SBATCH --array=1,3%2\n", "#SBATCH --cpus-per-task=4\n", "#SBATCH --partition=gpu\n",
 		"#SBATCH --time=1:00:00\n", "#SBATCH --ntasks=1\n", "#SBATCH --mem=8G\n", "#SBATCH --output=" + filepath.Join(dir, "slurm", "%A_%a.out") + "\n",
-		`exec '/opt/it'\''s/collegium' sweep '` + spec + `' --out '` + dir + `' --point "$SLURM_ARRAY_TASK_ID"` + "\n",
+		`exec '/opt/it'\''s/collegium' sweep --out '` + dir + `' --point "$SLURM_ARRAY_TASK_ID"` + "\n",
 	} {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("sbatch script lacks %q:\n%s", want, b)
@@ -293,7 +291,7 @@ func TestWriteSbatch(t *testing.T) {
 	if got := (Slurm{}).TrainCommand("/c"); !slices.Equal(got, []string{"/c", "train"}) {
 		t.Errorf("train command of one task: %v", got)
 	}
-	if _, err := p.WriteSbatch(Slurm{}, "x", "s", nil); err == nil {
+	if _, err := p.WriteSbatch("x", nil); err == nil {
 		t.Error("an array of no points was written")
 	}
 }
