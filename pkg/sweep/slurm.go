@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/collegium/collegium/internal/atomicfile"
 	"github.com/collegium/collegium/pkg/train"
@@ -42,6 +43,9 @@ func (p *Plan) WriteSbatch(exe string, indices []int) (string, error) {
 	s := p.Slurm
 	if len(indices) == 0 {
 		return "", fmt.Errorf("sweep: no point to submit")
+	}
+	if strings.ContainsFunc(p.Dir, unicode.IsControl) {
+		return "", fmt.Errorf("sweep: directory %q: a control character would break its #SBATCH --output line", p.Dir)
 	}
 	ids := make([]string, len(indices))
 	for i, x := range indices {

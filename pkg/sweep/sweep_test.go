@@ -294,4 +294,8 @@ func TestWriteSbatch(t *testing.T) {
 	if _, err := p.WriteSbatch("x", nil); err == nil {
 		t.Error("an array of no points was written")
 	}
+	nl := &Plan{Dir: filepath.Join(dir, "a\nb")}
+	if _, err := nl.WriteSbatch("x", []int{0}); err == nil || !strings.Contains(err.Error(), "would break its #SBATCH --output line") {
+		t.Errorf("a sweep directory with a newline: %v", err)
+	}
 }
