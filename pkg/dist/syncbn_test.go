@@ -1,6 +1,7 @@
 package dist
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"sync"
@@ -80,8 +81,27 @@ func (c *goroutineComm) AllReduceSum32(x []float32) error {
 	return nil
 }
 
-func (c *goroutineComm) Broadcast([]byte, int) error { return nil }
-func (c *goroutineComm) Close() error                { return nil }
+// Broadcast sums root's bytes with every other rank's zeros.
+func (c *goroutineComm) Broadcast(b []byte, root int) error {
+	x := make([]float64, len(b))
+	if c.rank == root {
+		for i, v := range b {
+			x[i] = float64(v)
+		}
+	}
+	if err := c.AllReduceSum64(x); err != nil {
+		return err
+	}
+	for i, v := range x {
+		b[i] = byte(v)
+	}
+	return nil
+}
+
+func (c *goroutineComm) Close() error { return nil }
+func (c *goroutineComm) Abort(code int) {
+	panic(fmt.Sprintf("rank %d aborted with %d", c.rank, code))
+}
 
 // bnResult is what one BN training step produces.
 type bnResult struct {

@@ -153,6 +153,14 @@ func (c Config) Validate() error {
 		return fmt.Errorf("schedule: min_lr %v is above the base lr %v", s.MinLR, c.Optimizer.LR)
 	case s.WarmupEpochs >= float64(c.Epochs):
 		return fmt.Errorf("schedule: warmup_epochs %v must be shorter than the run's %d epochs", s.WarmupEpochs, c.Epochs)
+	case s.Kind != ScheduleMultiStep && len(s.Milestones) > 0:
+		return fmt.Errorf("schedule %s: milestones %v are for schedule multistep only: drop them or choose multistep", s.Kind, s.Milestones)
+	case s.Kind == ScheduleMultiStep && len(s.Milestones) > 0 && s.Milestones[len(s.Milestones)-1] >= c.Epochs:
+		return fmt.Errorf("schedule multistep: milestone %d is not before the last epoch of the run's %d (a milestone m lowers the rate from epoch m+1): it would never apply",
+			s.Milestones[len(s.Milestones)-1], c.Epochs)
+	}
+	if c.SyncBN && !c.Model.Family.HasBN() {
+		return fmt.Errorf("sync_bn: model family %s has no BN layers to synchronise", c.Model.Family)
 	}
 	return nil
 }
