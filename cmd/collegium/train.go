@@ -32,6 +32,8 @@ var trainFlags = []struct{ flag, key string }{
 	{"dataset", "data.dataset"},
 	{"data-dir", "data.dir"},
 	{"image-size", "data.image_size"},
+	{"train-limit", "data.train_limit"},
+	{"test-limit", "data.test_limit"},
 	{"epochs", "epochs"},
 	{"batch-size", "batch_size"},
 	{"eval-batch-size", "eval_batch_size"},
@@ -85,6 +87,8 @@ func addTrainFlags(f *pflag.FlagSet, configPath, resume *string) {
 	f.String("dataset", d.Data.Dataset, "dataset: "+strings.Join(datasets.Names(), ", ")+", or "+datasets.ImageNet+" (a folder tree, see --data-dir)")
 	f.String("data-dir", d.Data.Dir, "directory to look for the dataset first (imagenet: the tree D/train/CLASS/*.JPEG, D/val/CLASS/*.JPEG)")
 	f.Int("image-size", d.Data.ImageSize, "imagenet: side of the square training and evaluation images (0: 224)")
+	f.Int("train-limit", 0, "train on the first N training images only (0: all; not for imagenet)")
+	f.Int("test-limit", 0, "evaluate on the first N test images only (0: all; not for imagenet)")
 	f.Int("epochs", d.Epochs, "epochs")
 	f.Int("batch-size", d.BatchSize, "training batch size")
 	f.Int("eval-batch-size", d.EvalBatchSize, "evaluation batch size")
