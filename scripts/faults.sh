@@ -3,7 +3,8 @@
 # freshly built collegium, each in a scratch directory: a second process on
 # one run directory, signals, SIGKILL leftovers, refused resumes, damaged
 # checkpoints, truncated or corrupt datasets, malformed ImageNet trees, a
-# failed fetch, malformed configs and flags. For each it records the
+# failed fetch, malformed configs and flags, sweeps (malformed or changed
+# specs, a second sweep, signals). For each it records the
 # command, the expected outcome (exit status and a fragment of the
 # message) and the observed one, then writes the table to
 # docs/RELIABILITY.md. It fails (exit 1) when an observed outcome is not
@@ -302,12 +303,24 @@ expect "config: a key twice" 1 'key "lr" appears twice' collegium train --config
 expect "config: empty file" 1 "is empty" collegium train --config c6.yaml
 printf 'data:\n  pad: 1000\n' >c7.yaml
 expect "config: data.pad 1000" 1 "data.pad 1000: at most 14" collegium train --config c7.yaml
+printf 'seed: -1\n' >c10.yaml
+expect "config: seed -1" 1 "seed: -1 is out of range: want an integer from 0 to 18446744073709551615" collegium train --config c10.yaml
 printf 'schedule:\n  min_lr: 0.5\n' >c8.yaml
 expect "config: min_lr above lr" 1 "min_lr 0.5 is above the base lr 0.1" collegium train --config c8.yaml
 expect "warm-up as long as the run" 1 "warmup_epochs 6 must be shorter" collegium train --warmup-epochs 6
 expect "--lr NaN" 1 '"NaN" is not a finite number' collegium train --lr NaN
 expect "--device ''" 1 "device is empty" collegium train --device ""
 expect "--tf32 on the CPU" 1 "no TF32 tensor cores" collegium train --tf32
+expect "cosine schedule with milestones" 1 "schedule cosine: milestones [2] are for schedule multistep only" \
+  collegium train --milestones 2
+expect "a milestone at the last epoch" 1 "milestone 6 is not before the last epoch of the run's 6" \
+  collegium train --schedule multistep --milestones 3,6
+expect "--sync-bn on a model without BN" 1 "sync_bn: model family mlp has no BN layers" collegium train --sync-bn
+expect "--sync-bn on one process (before the data is looked for)" 1 "sync_bn synchronises BN over several ranks" \
+  collegium train --sync-bn --family resnext29 --depth 29 --data-dir nowhere
+expect "adam with --momentum" 1 "--momentum is for optimizer sgd; adam has beta1 and beta2" \
+  collegium train --optimizer adam --momentum 0.5
+expect "adamw with --nesterov" 1 "optimizer adamw: nesterov is for sgd" collegium train --optimizer adamw --nesterov
 [[ -e runs ]] && left="runs/ left" || left="no runs/"
 check "what the refused runs above left" "ls runs" "no runs/" "$left"
 
@@ -372,6 +385,64 @@ check "the error that ended that run" "grep 'run failed' in6run/train.log" "in t
 [[ -e runs ]] && left="runs/ left" || left="no runs/"
 check "what the refused imagenet runs above left" "ls runs" "no runs/" "$left"
 
+# --- Sweep specs -------------------------------------------------------------------------------
+printf 'grid:\n  seed: [1]\n---\ngrid:\n  seed: [2]\n' >s1.yaml
+expect "sweep spec: a second YAML document" 1 "line 3: a second YAML document" collegium sweep s1.yaml --out s1
+printf 'set:\n  epochs: 1\nset:\n  epochs: 2\n' >s2.yaml
+expect "sweep spec: a key twice" 1 'line 3: key "set" appears twice (lines 1 and 3)' collegium sweep s2.yaml --out s2
+printf 'set:\n  optimizer.lr: 0.1\n  optimizer: {lr: 0.2}\n' >s3.yaml
+expect "sweep spec: a setting given dotted and nested" 1 "optimizer.lr is given twice (lines 2 and 3)" collegium sweep s3.yaml --out s3
+printf 'set:\n  seed: 1\ngrid:\n  seed: [2, 3]\n' >s4.yaml
+expect "sweep spec: a setting both set and varied" 1 "seed is also varied by the grid" collegium sweep s4.yaml --out s4
+printf '{"m": 2, "n": 8} {"m": 3, "n": 4}\n' >rows.jsonl
+printf 'search:\n  - {file: rows.jsonl}\n' >s5.yaml
+expect "sweep spec: a search file with a second value on a row" 1 "rows.jsonl:1: not a \`collegium search --format json\` row" \
+  collegium sweep s5.yaml --out s5
+printf 'slurm:\n  partition: "gpu\\n#SBATCH --mem=1T"\n' >s6.yaml
+expect "sweep spec: a newline in slurm.partition (an #SBATCH line of its own)" 1 'slurm: partition "gpu\n#SBATCH --mem=1T": want one word' \
+  collegium sweep s6.yaml --out s6 --executor slurm --dry-run
+printf 'seed: -1\n' >s7base.yaml && printf 'base: s7base.yaml\n' >s7.yaml
+expect "sweep spec: a base config with seed -1" 1 "seed: -1 is out of range: want an integer from 0 to 18446744073709551615" \
+  collegium sweep s7.yaml --out s7
+expect "sweep --dry-run with the local executor" 1 "--dry-run writes the sbatch script of --executor slurm" \
+  collegium sweep s4.yaml --out s8 --dry-run
+expect "sweep --point with the slurm executor" 1 "--point runs one point here" \
+  collegium sweep --out s8 --executor slurm --point 0
+left=$(ls -d s1 s2 s3 s4 s5 s6 s7 s8 2>/dev/null | tr '\n' ' ' || true)
+check "what the refused sweeps above left" "ls -d s1 … s8" "nothing" "${left:-nothing}"
+printf 'set:\n  epochs: 1\ngrid:\n  seed: [1, 2]\n' >plan.yaml
+collegium sweep plan.yaml --out planned --executor slurm --dry-run >/dev/null 2>&1
+printf 'set:\n  epochs: 2\ngrid:\n  seed: [1, 2]\n' >plan.yaml
+expect "sweep run again into its --out with a changed setting" 1 "another config for point seed1 (epochs 1 → 2)" \
+  collegium sweep plan.yaml --out planned
+
+# start_sweep DIR: starts a long sweep of one point into DIR in the
+# background and waits for the point's first checkpoint; BG is its PID.
+printf 'set:\n  model: {members: 2, width: 8, depth: 1}\n  epochs: 500\n' >long.yaml
+start_sweep() {
+  collegium sweep long.yaml --out "$1" >"$1.out" 2>"$1.err" &
+  BG=$!
+  PIDS+=("$BG")
+  wait_for "$1/run/checkpoint.json" 120
+}
+start_sweep sw
+expect "second sweep on the directory of a live one" 1 "sweep directory sw is in use by process <pid>" \
+  collegium sweep long.yaml --out sw
+kill -INT "$BG"
+reap "$BG"
+grep -q "interrupted: checkpoint saved in" sw/logs/run.log && saved="checkpoint saved" || saved="no checkpoint message"
+check "SIGINT to a sweep" "kill -INT <sweep>" "exit 130, checkpoint saved" "exit $STATUS, $saved"
+start_sweep sk
+trainer=$(cat sk/run/.lock)
+kill -KILL "$BG"
+reap "$BG"
+for ((i = 0; i < 100; i++)); do
+  [[ $(sed -E 's/.*\) (.).*/\1/' "/proc/$trainer/stat" 2>/dev/null || echo gone) =~ ^(gone|Z)$ ]] && break
+  sleep 0.1
+done
+((i < 100)) && fate="gone within 10 s" || { fate="still running"; kill -KILL "$trainer"; }
+check "SIGKILL to a sweep: its training process" "kill -KILL <sweep>" "gone within 10 s" "$fate"
+
 # --- The report ------------------------------------------------------------------------------
 OUT=$W/RELIABILITY.md
 {
@@ -387,9 +458,9 @@ directory elided). CI runs `scripts/faults.sh --check`, which fails when an
 outcome is not the expected one or when this file is not what the run
 observed; after changing a message, run `scripts/faults.sh` and commit the
 file. The behaviour is described in docs/TRAINING.md (run directory, lock,
-signals, checkpoints, resume) and README (data); Go tests check the same
-behaviours, those of the CLI on the built binary as real processes
-(cmd/collegium/*_process_test.go).
+signals, checkpoints, resume), docs/SCALE.md (sweeps) and README (data);
+Go tests check the same behaviours, those of the CLI on the built binary
+as real processes (cmd/collegium/*_process_test.go).
 
 | # | fault or bad input | command | expected | observed |
 | --- | --- | --- | --- | --- |

@@ -168,8 +168,9 @@ else
 	failed=$((failed + 1))
 fi
 
-# One training step (forward, backward, SGD) of the MLP-CE and of ResNeXt-29
-# 8×64d, Collegium on cuda:0 and PyTorch on the same card.
+# One training step (forward, backward, SGD) of every family (the models of
+# BenchmarkTrainStep and bench_torch_step.py, under the same names), Collegium
+# on cuda:0 and PyTorch on the same card.
 if [ -x "$bin/train.test" ]; then
 	run_step "train step collegium (cuda:0)" 150 bench bash -c \
 		"set -o pipefail; COLLEGIUM_TEST_DEVICE=cuda:0 '$bin/train.test' -test.run '^\$' -test.bench TrainStep -test.benchtime 20x -test.v | tee '$work/step.txt'"

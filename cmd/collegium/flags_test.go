@@ -21,6 +21,11 @@ func TestFlagsCheckedFirst(t *testing.T) {
 	if err := os.WriteFile(empty, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	spec := filepath.Join(dir, "sweep.yaml")
+	if err := os.WriteFile(spec, []byte("grid:\n  seed: [1, 2]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sweepDir := filepath.Join(dir, "sw")
 	for _, tc := range []struct {
 		args []string
 		want string
@@ -51,10 +56,26 @@ func TestFlagsCheckedFirst(t *testing.T) {
 		{[]string{"train", "--dataset", ""}, "data.dataset is empty"},
 		{[]string{"train", "--warmup-epochs", "6"}, "warmup_epochs 6 must be shorter than the run's 6 epochs"},
 		{[]string{"train", "--config", empty}, "is empty: it must set at least one key"},
+		{[]string{"train", "--optimizer", "adam", "--momentum", "0.5"}, "--momentum is for optimizer sgd; adam has beta1 and beta2"},
+		{[]string{"train", "--optimizer", "adamw", "--nesterov"}, "optimizer adamw: nesterov is for sgd"},
+		{[]string{"train", "--milestones", "2"}, "schedule cosine: milestones [2] are for schedule multistep only"},
+		{[]string{"train", "--schedule", "multistep", "--milestones", "3,6"}, "schedule multistep: milestone 6 is not before the last epoch of the run's 6"},
+		{[]string{"train", "--sync-bn"}, "sync_bn: model family mlp has no BN layers to synchronise"},
+		{[]string{"train", "--sync-bn", "--family", "resnext29", "--depth", "29", "--data-dir", filepath.Join(dir, "nowhere")}, "sync_bn synchronises BN over several ranks"},
+		{[]string{"sweep", spec, "--out", sweepDir, "--dry-run"}, "--dry-run writes the sbatch script of --executor slurm"},
+		{[]string{"sweep", "--out", sweepDir, "--executor", "slurm", "--point", "1"}, "--point runs one point here (what each Slurm array task does): it goes with --executor local"},
+		{[]string{"sweep", spec, "--out", sweepDir, "--point", "1"}, "--point trains the point as frozen in --out when the sweep was planned: give no SPEC"},
+		{[]string{"sweep", "--out", sweepDir}, "the sweep spec (SPEC.yaml) is needed"},
+		{[]string{"sweep", "--out", sweepDir, "--point", "0"}, "is not a sweep directory"},
 	} {
 		out, err := runCLI(tc.args...)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%v: %v, want an error containing %q\n%s", tc.args, err, tc.want, out)
+		}
+	}
+	for _, left := range []string{defaultRuns, sweepDir} {
+		if _, err := os.Stat(filepath.Join(dir, filepath.Base(left))); err == nil {
+			t.Errorf("a refused command left %s", left)
 		}
 	}
 	// bench used to measure, write the CSV, and only then refuse the plot.

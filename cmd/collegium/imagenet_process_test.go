@@ -136,7 +136,7 @@ func equalJSON(a, b map[string]any) bool {
 }
 
 // TestImageNetBadTreeCLI: a missing or malformed tree, and settings that do
-// not fit it, are refused with an error naming what is wrong, before the
+// not fit it (--train-limit and --test-limit among them), are refused with an error naming what is wrong, before the
 // run directory is created.
 func TestImageNetBadTreeCLI(t *testing.T) {
 	work := t.TempDir()
@@ -163,6 +163,8 @@ func TestImageNetBadTreeCLI(t *testing.T) {
 		{"no tree", func(dir string) error { return os.RemoveAll(dir) }, nil, "no such file or directory"},
 		{"resnext50 at 16×16", nil, []string{"--family", "resnext50", "--depth", "0", "--image-size", "16"}, "resnext50 downsamples 32 times and needs at least 32x32"},
 		{"classes set to other than the tree's", nil, []string{"--config", "{}"}, "with 1000 classes, but dataset imagenet has"},
+		{"--train-limit", nil, []string{"--train-limit", "8"}, "data.train_limit, data.test_limit: for datasets held in memory; imagenet streams its folder tree"},
+		{"--test-limit", nil, []string{"--test-limit", "4"}, "data.train_limit, data.test_limit: for datasets held in memory; imagenet streams its folder tree"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "tree")

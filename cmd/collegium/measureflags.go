@@ -60,7 +60,7 @@ func (m *measureFlags) apply(cfg *ntk.ScanConfig, family string) error {
 	cfg.Precision = m.precision
 	switch m.bn {
 	case "":
-		cfg.BatchStats = models.Family(family).HasBatchNorm()
+		cfg.BatchStats = models.Family(family).HasBN()
 	case "train", "eval":
 		cfg.BatchStats = m.bn == "train"
 	default:

@@ -30,6 +30,13 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// interruptSignals are the signals that stop a run or a sweep with a
+// checkpoint, and the exit status each gives (128 + its number).
+var interruptSignals = []struct {
+	sig  syscall.Signal
+	code int
+}{{syscall.SIGINT, 130}, {syscall.SIGTERM, 143}}
+
 // defaultRuns is where runs without --out go, relative to the working
 // directory.
 const defaultRuns = "runs"

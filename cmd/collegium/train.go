@@ -32,6 +32,8 @@ var trainFlags = []struct{ flag, key string }{
 	{"dataset", "data.dataset"},
 	{"data-dir", "data.dir"},
 	{"image-size", "data.image_size"},
+	{"train-limit", "data.train_limit"},
+	{"test-limit", "data.test_limit"},
 	{"epochs", "epochs"},
 	{"batch-size", "batch_size"},
 	{"eval-batch-size", "eval_batch_size"},
@@ -85,6 +87,8 @@ func addTrainFlags(f *pflag.FlagSet, configPath, resume *string) {
 	f.String("dataset", d.Data.Dataset, "dataset: "+strings.Join(datasets.Names(), ", ")+", or "+datasets.ImageNet+" (a folder tree, see --data-dir)")
 	f.String("data-dir", d.Data.Dir, "directory to look for the dataset first (imagenet: the tree D/train/CLASS/*.JPEG, D/val/CLASS/*.JPEG)")
 	f.Int("image-size", d.Data.ImageSize, "imagenet: side of the square training and evaluation images (0: 224)")
+	f.Int("train-limit", 0, "train on the first N training images only (0: all; not for imagenet)")
+	f.Int("test-limit", 0, "evaluate on the first N test images only (0: all; not for imagenet)")
 	f.Int("epochs", d.Epochs, "epochs")
 	f.Int("batch-size", d.BatchSize, "training batch size")
 	f.Int("eval-batch-size", d.EvalBatchSize, "evaluation batch size")
@@ -129,14 +133,20 @@ func trainConfig(f *pflag.FlagSet, configPath, resume string) (train.Config, err
 			}
 		}
 	}
+	if f.Changed("momentum") && cfg.Optimizer.Kind != train.OptSGD {
+		return cfg, fmt.Errorf("--momentum is for optimizer sgd; %s has beta1 and beta2 (optimizer.beta1, optimizer.beta2 in a config)", cfg.Optimizer.Kind)
+	}
 	return cfg, nil
 }
 
 // runTraining resolves and checks the config, the dataset's location and
 // the device, then takes the run directory (rank 0 of an MPI job only;
 // nothing refused leaves one behind), loads the data, trains until done or
-// interrupted (SIGINT/SIGTERM), and says where the outputs went.
-func runTraining(ctx context.Context, cmd *cobra.Command, configPath, resume string) error {
+// interrupted (SIGINT/SIGTERM), and says where the outputs went. Over
+// several ranks, the ranks agree after each step that one of them can fail
+// alone (opening the device, taking the directory, loading the data), and
+// an error that one rank meets alone later ends the whole job (leaveJob).
+func runTraining(ctx context.Context, cmd *cobra.Command, configPath, resume string) (err error) {
 	cfg, err := trainConfig(cmd.Flags(), configPath, resume)
 	if err != nil {
 		return err
@@ -149,32 +159,46 @@ func runTraining(ctx context.Context, cmd *cobra.Command, configPath, resume str
 			return err
 		}
 	}
-	folders, err := findData(ctx, cfg)
-	if err != nil {
-		return whileInterrupted(ctx, "finding data", err)
-	}
 	comm, err := dist.Open()
 	if err != nil {
 		return err
 	}
-	defer comm.Close()
+	var dir *train.Dir
+	defer func() { err = leaveJob(comm, dir, err) }()
+	// What the number of ranks decides is checked with the config, before
+	// the data is looked at.
+	if _, _, err := dist.Shard(cfg.BatchSize, comm.Rank(), comm.Size()); err != nil {
+		return dist.Shared(fmt.Errorf("batch_size %d over %d ranks: %w (each rank trains on an equal share of it)", cfg.BatchSize, comm.Size(), dist.ErrIndivisible))
+	}
+	if cfg.SyncBN && comm.Size() == 1 {
+		return dist.Shared(errors.New("sync_bn synchronises BN over several ranks (mpirun, srun); one process's batch is already the global batch: drop it"))
+	}
+	folders, err := findData(ctx, cfg)
+	if err := dist.Agree(comm, err); err != nil {
+		return whileInterrupted(ctx, "finding data", err)
+	}
 	dev, err := openDevice(dist.LocalDevice(cfg.Device), cfg.TF32)
-	if err != nil {
+	if err == nil {
+		defer dev.Close()
+	}
+	if err := dist.Agree(comm, err); err != nil {
 		return err
 	}
-	defer dev.Close()
-	var dir *train.Dir
 	if comm.Rank() == 0 {
 		if resume != "" {
 			dir, err = train.OpenDir(resume)
 		} else {
 			dir, err = train.CreateDir(cfg.Out)
 		}
-		if err != nil {
-			return err
+		if err == nil {
+			cfg.Out = dir.Path
 		}
-		defer dir.Close()
-		cfg.Out = dir.Path
+	}
+	if err := dist.Agree(comm, err); err != nil {
+		if dir != nil {
+			dir.LogFailure(err)
+		}
+		return err
 	}
 	var data train.DataSource
 	if folders != nil {
@@ -187,6 +211,8 @@ func runTraining(ctx context.Context, cmd *cobra.Command, configPath, resume str
 		}
 		if err != nil {
 			err = whileInterrupted(ctx, "loading data", err)
+		}
+		if err := dist.Agree(comm, err); err != nil {
 			if dir != nil {
 				dir.LogFailure(err)
 			}
@@ -206,9 +232,9 @@ func runTraining(ctx context.Context, cmd *cobra.Command, configPath, resume str
 			fmt.Fprintf(out, "interrupted: checkpoint saved in %s; continue with: collegium train --resume %s\n", res.Dir, res.Dir)
 		}
 		if ie := interruption(ctx); ie != nil {
-			return fmt.Errorf("training stopped after a whole step with a checkpoint: %w", ie)
+			return dist.Shared(fmt.Errorf("training stopped after a whole step with a checkpoint: %w", ie))
 		}
-		return errors.New("training stopped after a whole step with a checkpoint: another rank was interrupted")
+		return dist.Shared(errors.New("training stopped after a whole step with a checkpoint: another rank was interrupted"))
 	}
 	if comm.Rank() != 0 {
 		return nil
@@ -223,6 +249,29 @@ func runTraining(ctx context.Context, cmd *cobra.Command, configPath, resume str
 	}
 	fmt.Fprintf(out, "outputs in %s: config.yaml, metrics.jsonl, metrics.csv, curves.png, curves.svg, train.log, checkpoint.json + safetensors\n", res.Dir)
 	return nil
+}
+
+// leaveJob ends this process's part in its job of ranks after runTraining
+// returned err, and returns err. Ranks that finished, or that all met the
+// same error (a shared one, or a divergence: every rank sees the same
+// averaged loss), leave together (Comm.Close waits for every rank). An
+// error this rank met alone would leave the others waiting for ever in
+// their next collective, so over several ranks it is printed (and logged
+// in train.log by rank 0, which Run already did for the errors of a run)
+// and the whole job is ended by MPI_Abort with the command's exit status.
+func leaveJob(comm dist.Comm, dir *train.Dir, err error) error {
+	if dir != nil {
+		defer dir.Close()
+	}
+	if err == nil || comm.Size() == 1 || dist.IsShared(err) || errors.Is(err, train.ErrNonFinite) {
+		return errors.Join(err, comm.Close())
+	}
+	fmt.Fprintf(os.Stderr, "collegium: rank %d of %d: %v\ncollegium: ending every rank of the job (MPI_Abort)\n", comm.Rank(), comm.Size(), err)
+	if dir != nil {
+		dir.Close()
+	}
+	comm.Abort(exitCode(err))
+	return err
 }
 
 // findData checks the data before the run directory is taken. A dataset

@@ -81,10 +81,7 @@ func TestDefaultRunNamesCLI(t *testing.T) {
 // step with a checkpoint, and the process exits 130 or 143 (as a shell
 // reports a process the signal killed), never 0; the checkpoint resumes.
 func TestInterruptExitCodesCLI(t *testing.T) {
-	for _, c := range []struct {
-		sig  syscall.Signal
-		code int
-	}{{syscall.SIGINT, 130}, {syscall.SIGTERM, 143}} {
+	for _, c := range interruptSignals {
 		t.Run(c.sig.String(), func(t *testing.T) {
 			work := t.TempDir()
 			out := filepath.Join(work, "run")

@@ -5,10 +5,12 @@
 //   - exactly one document or value, and nothing after it (encoding/json's
 //     Decoder stops after the first value; yaml.v3 reads only the first of
 //     several documents);
-//   - no key twice in one object (encoding/json keeps the last);
+//   - no key twice in one object or mapping (encoding/json keeps the
+//     last; yaml.v3 refuses it in a message of several lines);
 //   - for structs, only keys that name a field exactly as its tag spells it
 //     (encoding/json ignores unknown keys and matches case-insensitively);
-//   - integer fields only from integers (yaml.v3 truncates 1.5 to 1);
+//   - integer fields only from integers (yaml.v3 truncates 1.5 to 1), and
+//     only within the field's range, which the error names;
 //   - an empty input is an error of its own, ErrEmpty, not "EOF".
 package strictdecode
 
@@ -19,6 +21,8 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"regexp"
+	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -31,6 +35,8 @@ var ErrEmpty = errors.New("empty: no value in it")
 var (
 	jsonUnmarshaler = reflect.TypeFor[json.Unmarshaler]()
 	yamlUnmarshaler = reflect.TypeFor[yaml.Unmarshaler]()
+	yamlNode        = reflect.TypeFor[yaml.Node]()
+	decimal         = regexp.MustCompile(`^[-+]?[0-9]+$`)
 )
 
 // JSON decodes data, which must hold exactly one JSON value, into v (a
@@ -163,6 +169,9 @@ func checkYAML(n *yaml.Node, t reflect.Type, path string) error {
 		if n.Kind != yaml.MappingNode {
 			return fmt.Errorf("%s: want a mapping of settings, found %q", where(), n.Value)
 		}
+		if err := uniqueKeys(n, path); err != nil {
+			return err
+		}
 		fields := structFields(t, "yaml")
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			key := n.Content[i].Value
@@ -176,6 +185,9 @@ func checkYAML(n *yaml.Node, t reflect.Type, path string) error {
 		}
 	case reflect.Map:
 		if n.Kind == yaml.MappingNode {
+			if err := uniqueKeys(n, path); err != nil {
+				return err
+			}
 			for i := 0; i+1 < len(n.Content); i += 2 {
 				if err := checkYAML(n.Content[i+1], t.Elem(), join(path, n.Content[i].Value)); err != nil {
 					return err
@@ -192,9 +204,51 @@ func checkYAML(n *yaml.Node, t reflect.Type, path string) error {
 		}
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
 		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!int" {
+		// yaml.v3 tags a decimal beyond 64 bits !!float: it is an
+		// integer out of range, not a fraction.
+		if n.Kind != yaml.ScalarNode || (n.ShortTag() != "!!int" && !(n.Style == 0 && decimal.MatchString(n.Value))) {
 			return fmt.Errorf("%s: %q is not an integer", where(), n.Value)
 		}
+		return intInRange(n.Value, t, where)
+	}
+	return nil
+}
+
+// uniqueKeys refuses a mapping that holds a key twice, naming both lines
+// (yaml.v3 says it in a message of several lines).
+func uniqueKeys(n *yaml.Node, path string) error {
+	lines := map[string]int{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := n.Content[i]
+		if first, ok := lines[k.Value]; ok {
+			return fmt.Errorf("line %d: key %q appears twice (lines %d and %d)", k.Line, join(path, k.Value), first, k.Line)
+		}
+		lines[k.Value] = k.Line
+	}
+	return nil
+}
+
+// intInRange checks that the YAML integer text fits the integer type t,
+// naming the range when it does not (yaml.v3 would say only that it cannot
+// unmarshal it).
+func intInRange(text string, t reflect.Type, where func() string) error {
+	bits := t.Bits()
+	var err error
+	var lo, hi string
+	switch t.Kind() {
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		lo, hi = "0", strconv.FormatUint(1<<bits-1, 10)
+		if strings.HasPrefix(text, "-") {
+			err = strconv.ErrRange
+		} else {
+			_, err = strconv.ParseUint(strings.TrimPrefix(text, "+"), 0, bits)
+		}
+	default:
+		lo, hi = strconv.FormatInt(-1<<(bits-1), 10), strconv.FormatInt(1<<(bits-1)-1, 10)
+		_, err = strconv.ParseInt(text, 0, bits)
+	}
+	if errors.Is(err, strconv.ErrRange) {
+		return fmt.Errorf("%s: %s is out of range: want an integer from %s to %s", where(), text, lo, hi)
 	}
 	return nil
 }
@@ -206,8 +260,9 @@ func join(path, key string) string {
 	return path + "." + key
 }
 
-// concrete strips pointers and returns nil for interfaces and for types
-// that decode themselves (their keys are theirs to check).
+// concrete strips pointers and returns nil for interfaces, for types that
+// decode themselves (their keys are theirs to check) and for yaml.Node
+// (which holds any document: its reader checks it).
 func concrete(t reflect.Type, self reflect.Type) reflect.Type {
 	for t != nil && t.Kind() == reflect.Pointer {
 		if t.Implements(self) {
@@ -215,7 +270,7 @@ func concrete(t reflect.Type, self reflect.Type) reflect.Type {
 		}
 		t = t.Elem()
 	}
-	if t == nil || t.Kind() == reflect.Interface || reflect.PointerTo(t).Implements(self) {
+	if t == nil || t.Kind() == reflect.Interface || t == yamlNode || reflect.PointerTo(t).Implements(self) {
 		return nil
 	}
 	return t

@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"go.yaml.in/yaml/v3"
 )
 
 type inner struct {
@@ -23,6 +25,9 @@ type outer struct {
 	Ptr    *inner           `json:"ptr,omitempty" yaml:"ptr,omitempty"`
 	Many   []inner          `json:"many,omitempty" yaml:"many,omitempty"`
 	Extra  map[string]inner `json:"extra,omitempty" yaml:"extra,omitempty"`
+	Small  uint8            `json:"small,omitempty" yaml:"small,omitempty"`
+	Tiny   int8             `json:"tiny,omitempty" yaml:"tiny,omitempty"`
+	Node   yaml.Node        `json:"-" yaml:"node,omitempty"`
 }
 
 func TestJSONAccepts(t *testing.T) {
@@ -80,6 +85,13 @@ func TestYAMLAccepts(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %+v\nwant %+v", got, want)
 	}
+	// The ends of the integer ranges, and a yaml.Node taken as it is.
+	in = "seed: 18446744073709551615\nepochs: -9223372036854775808\nsmall: 255\ntiny: -128\nnode: {any: [thing, 1.5]}\n"
+	var ends outer
+	if err := YAML([]byte(in), &ends); err != nil || ends.Seed != 1<<64-1 || ends.Epochs != -1<<63 || ends.Small != 255 || ends.Tiny != -128 ||
+		ends.Node.Kind != yaml.MappingNode || ends.Node.Content[0].Value != "any" {
+		t.Errorf("range ends and a node: %+v, %v", ends, err)
+	}
 	// A file need only name what it changes: decoding merges into v.
 	keep := outer{Name: "kept", Epochs: 1}
 	if err := YAML([]byte("epochs: 2\n"), &keep); err != nil || keep.Name != "kept" || keep.Epochs != 2 {
@@ -93,12 +105,18 @@ func TestYAMLRefuses(t *testing.T) {
 		{"# only a comment\n", "empty"},
 		{"epochs: 1.5\n", `line 1: epochs: "1.5" is not an integer`},
 		{"epochs: 1e3\n", `"1e3" is not an integer`},
-		{"seed: -1\n", "cannot unmarshal !!int `-1` into uint64"},
+		{"seed: -1\n", "line 1: seed: -1 is out of range: want an integer from 0 to 18446744073709551615"},
+		{"seed: 18446744073709551616\n", "seed: 18446744073709551616 is out of range: want an integer from 0 to 18446744073709551615"},
+		{"epochs: -9223372036854775809\n", "epochs: -9223372036854775809 is out of range: want an integer from -9223372036854775808 to 9223372036854775807"},
+		{"small: 256\n", "small: 256 is out of range: want an integer from 0 to 255"},
+		{"tiny: -129\n", "tiny: -129 is out of range: want an integer from -128 to 127"},
 		{"epochs: \"3\"\n", `"3" is not an integer`},
 		{"epochs: ~\n", "is not an integer"},
 		{"opt:\n  steps: [1, 2.5]\n", `line 2: opt.steps[1]: "2.5" is not an integer`},
 		{"tags:\n  a: 0.5\n", `tags.a: "0.5" is not an integer`},
-		{"epochs: 3\nepochs: 4\n", `"epochs" already defined`},
+		{"epochs: 3\nepochs: 4\n", `line 2: key "epochs" appears twice (lines 1 and 2)`},
+		{"opt:\n  rate: 1\n  rate: 2\n", `line 3: key "opt.rate" appears twice (lines 2 and 3)`},
+		{"tags:\n  a: 1\n  a: 2\n", `line 3: key "tags.a" appears twice (lines 2 and 3)`},
 		{"epochs: 3\n---\nepochs: 4\n", "a second YAML document: one is allowed"},
 		{"epochz: 3\n", `unknown key "epochz"`},
 		{"Epochs: 3\n", `did you mean "epochs"?`},

@@ -107,19 +107,25 @@ type Kernels interface {
 	// ReLUGrad computes dx = dy where y > 0, else 0, from the forward output y.
 	ReLUGrad(y, dy, dx Buffer) error
 
-	// BatchNormForward normalises x per channel c of the (Outer, C, Inner)
-	// view. In training mode it uses the batch mean and biased variance and
-	// updates runMean and runVar in place with p.Momentum (PyTorch's rule,
-	// unbiased variance for the running estimate); in eval mode it uses them.
-	// y = gamma·(x − mean)/sqrt(var + eps) + beta.
-	BatchNormForward(p BatchNormParams, x, gamma, beta, runMean, runVar, y Buffer) error
-	// BatchNormBackwardData computes dx. In training mode the statistics are
-	// recomputed from x and their dependence on x is differentiated; in eval
-	// mode dx = dy·gamma/sqrt(runVar + eps).
-	BatchNormBackwardData(p BatchNormParams, x, gamma, runVar, dy, dx Buffer) error
-	// BatchNormBackwardGamma computes dgamma[c] = Σ dy·x̂ with x̂ normalised
-	// by the batch (training) or running (eval) statistics.
-	BatchNormBackwardGamma(p BatchNormParams, x, runMean, runVar, dy, dgamma Buffer) error
+	// BatchNormStats writes the statistics that normalise channel c of the
+	// (Outer, C, Inner) view of x: stats[c] = mean and stats[C+c] =
+	// 1/sqrt(var + eps). In training mode they are the batch mean and biased
+	// variance, and runMean and runVar are updated in place with p.Momentum
+	// (PyTorch's rule, unbiased variance for the running estimate); in eval
+	// mode they come from runMean and runVar. The forward and both backward
+	// kernels read them instead of recomputing them.
+	BatchNormStats(p BatchNormParams, x, runMean, runVar, stats Buffer) error
+	// BatchNormForward computes y = gamma·(x − mean)·invstd + beta.
+	BatchNormForward(p BatchNormParams, x, stats, gamma, beta, y Buffer) error
+	// BatchNormBackwardGamma computes dgamma[c] = Σ dy·x̂, x̂ = (x −
+	// mean)·invstd.
+	BatchNormBackwardGamma(p BatchNormParams, x, stats, dy, dgamma Buffer) error
+	// BatchNormBackwardData computes dx. In training mode the statistics
+	// depend on x: dx = gamma·invstd·(dy − dbeta/m − x̂·dgamma/m) over the m
+	// = Outer·Inner values of a channel, with dgamma from
+	// BatchNormBackwardGamma and dbeta = Σ dy (BiasGrad); in eval mode dx =
+	// dy·gamma·invstd and dgamma, dbeta are not read.
+	BatchNormBackwardData(p BatchNormParams, x, stats, gamma, dgamma, dbeta, dy, dx Buffer) error
 
 	// GlobalAvgPool computes y[r] = mean over x[r, 0:spatial] for x viewed as
 	// (rows, spatial).

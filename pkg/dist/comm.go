@@ -3,6 +3,7 @@ package dist
 import (
 	"errors"
 	"fmt"
+	"os"
 )
 
 // Comm is a communicator over the ranks of one job. Every rank must make the
@@ -21,7 +22,13 @@ type Comm interface {
 	// Broadcast copies root's b into b on every other rank.
 	Broadcast(b []byte, root int) error
 	// Close leaves the job (MPI_Finalize); the Comm is unusable after.
+	// Every rank must call it: it waits for the others.
 	Close() error
+	// Abort ends every process of the job at once with exit status code
+	// (MPI_Abort), for an error that this rank alone has met: the other
+	// ranks may be waiting in a collective it will never join, so Close
+	// would wait for ever. It does not return.
+	Abort(code int)
 }
 
 // Single is the world of one process: every collective is the identity.
@@ -49,6 +56,9 @@ func (Single) Broadcast(_ []byte, root int) error {
 
 // Close does nothing.
 func (Single) Close() error { return nil }
+
+// Abort ends the process with exit status code.
+func (Single) Abort(code int) { os.Exit(code) }
 
 // ErrIndivisible is wrapped by Shard's error when a global batch cannot be
 // split evenly over the ranks.

@@ -32,6 +32,7 @@ static int collegium_bcast(void *b, int n, int root) {
 static int collegium_error_string(int code, char *buf, int *len) {
 	return MPI_Error_string(code, buf, len);
 }
+static int collegium_abort(int code) { return MPI_Abort(MPI_COMM_WORLD, code); }
 static int collegium_thread_serialized(void) { return MPI_THREAD_SERIALIZED; }
 static int collegium_set_errors_return(void) {
 	return MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
@@ -43,6 +44,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"sync"
 	"unsafe"
 )
@@ -138,6 +140,14 @@ func (m *MPI) Close() error {
 		return mpiError("MPI_Finalize", rc)
 	}
 	return nil
+}
+
+// Abort calls MPI_Abort on MPI_COMM_WORLD, which ends every rank with
+// exit status code. It does not wait for the mutex: another goroutine may
+// be blocked in a collective that will never complete.
+func (m *MPI) Abort(code int) {
+	C.collegium_abort(C.int(code))
+	os.Exit(code)
 }
 
 // call runs one MPI call under the mutex and turns its code into an error.

@@ -3,6 +3,7 @@
 package dist
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -26,7 +27,8 @@ func TestMPI(t *testing.T) {
 }
 
 // TestMPIRanks checks every collective of the MPI Comm from inside a
-// 3-rank job against sums worked out by hand.
+// 3-rank job against sums worked out by hand, and Agree with one rank
+// failing alone.
 func TestMPIRanks(t *testing.T) {
 	if !mpitest.Rank() {
 		t.Skip("runs as a rank of TestMPI")
@@ -63,6 +65,17 @@ func TestMPIRanks(t *testing.T) {
 	}
 	if err := c.AllReduceSum32(nil); err != nil {
 		t.Error(err)
+	}
+	if err := Agree(c, nil); err != nil {
+		t.Errorf("rank %d: Agree with no failure: %v", r, err)
+	}
+	var mine error
+	want := "rank 1 failed (rank 1: rank 1's trouble)"
+	if r == 1 {
+		mine, want = errors.New("rank 1's trouble"), "rank 1's trouble"
+	}
+	if err := Agree(c, mine); err == nil || err.Error() != want || !IsShared(err) {
+		t.Errorf("rank %d: Agree with rank 1 failing: %v, want the shared error %q", r, err, want)
 	}
 	if !t.Failed() {
 		fmt.Println("rank ok")

@@ -1,6 +1,7 @@
 package dist
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"sync"
@@ -80,8 +81,27 @@ func (c *goroutineComm) AllReduceSum32(x []float32) error {
 	return nil
 }
 
-func (c *goroutineComm) Broadcast([]byte, int) error { return nil }
-func (c *goroutineComm) Close() error                { return nil }
+// Broadcast sums root's bytes with every other rank's zeros.
+func (c *goroutineComm) Broadcast(b []byte, root int) error {
+	x := make([]float64, len(b))
+	if c.rank == root {
+		for i, v := range b {
+			x[i] = float64(v)
+		}
+	}
+	if err := c.AllReduceSum64(x); err != nil {
+		return err
+	}
+	for i, v := range x {
+		b[i] = byte(v)
+	}
+	return nil
+}
+
+func (c *goroutineComm) Close() error { return nil }
+func (c *goroutineComm) Abort(code int) {
+	panic(fmt.Sprintf("rank %d aborted with %d", c.rank, code))
+}
 
 // bnResult is what one BN training step produces.
 type bnResult struct {
@@ -109,15 +129,17 @@ func bnStep(t *testing.T, dev device.Device, dt tensor.Dtype, l device.ChannelLa
 		ones[i] = 1
 	}
 	xb, gb, bb, yb, dyb, dxb := up(x), up(gamma), up(beta), up(x), up(dy), up(x)
-	rm, rv, dg := up(run), up(ones), up(run)
-	if err := dev.BatchNormForward(p, xb, gb, bb, rm, rv, yb); err != nil {
-		t.Fatal(err)
-	}
-	if err := dev.BatchNormBackwardData(p, xb, gb, rv, dyb, dxb); err != nil {
-		t.Fatal(err)
-	}
-	if err := dev.BatchNormBackwardGamma(p, xb, rm, rv, dyb, dg); err != nil {
-		t.Fatal(err)
+	rm, rv, dg, db, stats := up(run), up(ones), up(run), up(run), up(append(run, run...))
+	for _, err := range []error{
+		dev.BatchNormStats(p, xb, rm, rv, stats),
+		dev.BatchNormForward(p, xb, stats, gb, bb, yb),
+		dev.BiasGrad(l, dyb, db),
+		dev.BatchNormBackwardGamma(p, xb, stats, dyb, dg),
+		dev.BatchNormBackwardData(p, xb, stats, gb, dg, db, dyb, dxb),
+	} {
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
 	r := bnResult{make([]float64, len(x)), make([]float64, len(x)), make([]float64, l.C), make([]float64, l.C), make([]float64, l.C)}
 	for _, d := range []struct {
@@ -213,14 +235,14 @@ func TestSyncBNNeedsTwoValues(t *testing.T) {
 	defer sb.Release()
 	l := device.ChannelLayout{Outer: 1, C: 2, Inner: 1}
 	p := device.BatchNormParams{ChannelLayout: l, Eps: 1e-5, Momentum: 0.1, Training: true}
-	b := func() device.Buffer {
-		buf, err := sb.Alloc(tensor.Float32, 2)
+	b := func(n int) device.Buffer {
+		buf, err := sb.Alloc(tensor.Float32, n)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return buf
 	}
-	err := sb.BatchNormForward(p, b(), b(), b(), b(), b(), b())
+	err := sb.BatchNormStats(p, b(2), b(2), b(2), b(4))
 	if err == nil || !contains(err.Error(), "the variance needs 2") {
 		t.Errorf("BN of one value per channel: %v", err)
 	}

@@ -349,3 +349,45 @@ func deviceName() string {
 	}
 	return "cpu"
 }
+
+// TestPrunesUnneededNodes: with kept nodes, steps that nothing kept depends
+// on do not run: the input gradient of the first convolution, which Grad
+// creates, runs only in a plan that keeps nothing. (The other tests read
+// kept values from pruned plans and compare them with gorgonia's.)
+func TestPrunesUnneededNodes(t *testing.T) {
+	dev := &dataGradCounter{Device: testDevice(t)}
+	g := G.NewGraph()
+	net, err := opstest.ConvCE(g, tensor.Float32, 2, 2, 3, 6, 5, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		keep  G.Nodes
+		calls int
+	}{{nil, 2}, {append(G.Nodes{net.Cost}, net.Grads...), 1}} {
+		plan, err := engine.Compile(g, dev, c.keep...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dev.calls = 0
+		err = plan.Run()
+		plan.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if dev.calls != c.calls {
+			t.Errorf("keeping %d nodes: %d conv backward-data calls, want %d", len(c.keep), dev.calls, c.calls)
+		}
+	}
+}
+
+// dataGradCounter counts the convolution backward-data calls it passes on.
+type dataGradCounter struct {
+	device.Device
+	calls int
+}
+
+func (d *dataGradCounter) Conv2dBackwardData(p device.ConvParams, dy, w, dx device.Buffer) error {
+	d.calls++
+	return d.Device.Conv2dBackwardData(p, dy, w, dx)
+}

@@ -40,9 +40,12 @@ type step struct {
 	out  device.Buffer
 }
 
-// Compile builds a plan for every node of g on dev. Leaves and constants
-// that hold a value in g are uploaded; keep lists the computed nodes whose
-// values the caller reads after Run (their buffers are never reused).
+// Compile builds a plan for g on dev. Leaves and constants that hold a
+// value in g are uploaded; keep lists the computed nodes whose values the
+// caller reads after Run (their buffers are never reused). When keep is not
+// empty, computed nodes that no kept node depends on are left out (after
+// Grad, e.g. the gradient of the input images); with no keep, every node
+// runs.
 func Compile(g *G.ExprGraph, dev device.Device, keep ...*G.Node) (*Plan, error) {
 	if g == nil || dev == nil {
 		return nil, errors.New("engine: compile: nil graph or device")
@@ -74,15 +77,19 @@ func Compile(g *G.ExprGraph, dev device.Device, keep ...*G.Node) (*Plan, error) 
 func (p *Plan) build(g *G.ExprGraph, order []*G.Node, kept map[*G.Node]bool) error {
 	lastUse := make(map[*G.Node]int)
 	children := make(map[*G.Node][]*G.Node, len(order))
+	for _, n := range order {
+		for it := g.From(n.ID()); it.Next(); {
+			children[n] = append(children[n], it.Node().(*G.Node))
+		}
+	}
+	needed := neededBy(order, children, kept)
 	stepOf := make(map[*G.Node]int)
 	for _, n := range order {
-		if isLeaf(n) {
+		if isLeaf(n) || !needed[n] {
 			continue
 		}
 		stepOf[n] = len(stepOf)
-		for it := g.From(n.ID()); it.Next(); {
-			c := it.Node().(*G.Node)
-			children[n] = append(children[n], c)
+		for _, c := range children[n] {
 			lastUse[c] = stepOf[n]
 		}
 	}
@@ -92,6 +99,9 @@ func (p *Plan) build(g *G.ExprGraph, order []*G.Node, kept map[*G.Node]bool) err
 			if err := p.addLeaf(n); err != nil {
 				return err
 			}
+			continue
+		}
+		if !needed[n] {
 			continue
 		}
 		run, err := kernelFor(n, children[n], p.dev.Name())
@@ -128,6 +138,24 @@ func (p *Plan) build(g *G.ExprGraph, order []*G.Node, kept map[*G.Node]bool) err
 	p.owned = append(p.owned, pool.all...)
 	p.pooled = len(pool.all)
 	return nil
+}
+
+// neededBy marks the nodes that the kept ones depend on (themselves
+// included), or every node when none is kept; order is topological, inputs
+// first.
+func neededBy(order []*G.Node, children map[*G.Node][]*G.Node, kept map[*G.Node]bool) map[*G.Node]bool {
+	needed := make(map[*G.Node]bool, len(order))
+	for i := len(order) - 1; i >= 0; i-- {
+		n := order[i]
+		if len(kept) > 0 && !kept[n] && !needed[n] {
+			continue
+		}
+		needed[n] = true
+		for _, c := range children[n] {
+			needed[c] = true
+		}
+	}
+	return needed
 }
 
 func hasUse(lastUse map[*G.Node]int, n *G.Node) bool {

@@ -21,9 +21,9 @@ const (
 // Families lists every family, in the order the CLI shows them.
 var Families = []Family{MLP, ConvNet, ResNeXt29, ResNeXt50, ResNeXt101}
 
-// HasBatchNorm says whether the family's networks use batch
-// normalisation (the ResNeXts do; the MLP- and ConvNet-CE do not).
-func (f Family) HasBatchNorm() bool { return f == ResNeXt29 || f == ResNeXt50 || f == ResNeXt101 }
+// HasBN reports whether the family's models hold batch-normalisation
+// layers (the ResNeXts; the MLP and the ConvNet have none).
+func (f Family) HasBN() bool { return f == ResNeXt29 || f == ResNeXt50 || f == ResNeXt101 }
 
 // Aggregation is the scale c_m of a CE's output F = c_m·Σ_j f_j.
 type Aggregation string

@@ -42,38 +42,57 @@ func BatchNorm(x, gamma, beta, runMean, runVar *G.Node, c BatchNormConfig) (*G.N
 		return nil, fmt.Errorf("ops: %s: eps %v must be ≥ 0 and momentum %v in [0, 1]", name, c.Eps, c.Momentum)
 	}
 	p := device.BatchNormParams{ChannelLayout: channelLayout(xs), Eps: c.Eps, Momentum: c.Momentum, Training: c.Training}
-	return apply(batchNorm{p}, xs, x, gamma, beta, runMean, runVar)
+	stats, err := apply(batchNormStats{p}, tensor.Shape{2, xs[1]}, x, runMean, runVar)
+	if err != nil {
+		return nil, err
+	}
+	return apply(batchNorm{p}, xs, x, stats, gamma, beta)
 }
 
-// batchNorm is y = gamma·x̂ + beta; inputs x, gamma, beta, runMean, runVar
-// (the last two updated in place in training mode).
+// batchNormStats is the per-channel mean and inverse standard deviation
+// (2, C) that normalise x; inputs x, runMean, runVar (updated in place in
+// training mode). The forward and both backward kernels read it, so the
+// statistics are computed once per step.
+type batchNormStats struct{ p device.BatchNormParams }
+
+// batchNorm is y = gamma·x̂ + beta; inputs x, stats, gamma, beta.
 type batchNorm struct{ p device.BatchNormParams }
 
-// batchNormGradData is dx; inputs x, gamma, runVar, dy.
-type batchNormGradData batchNorm
-
-// batchNormGradGamma is dgamma; inputs x, runMean, runVar, dy.
+// batchNormGradGamma is dgamma; inputs x, stats, dy.
 type batchNormGradGamma batchNorm
 
-func (b batchNorm) launch(k device.Kernels, in []device.Buffer, out device.Buffer) error {
-	return k.BatchNormForward(b.p, in[0], in[1], in[2], in[3], in[4], out)
+// batchNormGradData is dx; inputs x, stats, gamma, dgamma, dbeta, dy.
+type batchNormGradData batchNorm
+
+func (b batchNormStats) launch(k device.Kernels, in []device.Buffer, out device.Buffer) error {
+	return k.BatchNormStats(b.p, in[0], in[1], in[2], out)
 }
 
-func (b batchNormGradData) launch(k device.Kernels, in []device.Buffer, out device.Buffer) error {
-	return k.BatchNormBackwardData(b.p, in[0], in[1], in[2], in[3], out)
+func (b batchNorm) launch(k device.Kernels, in []device.Buffer, out device.Buffer) error {
+	return k.BatchNormForward(b.p, in[0], in[1], in[2], in[3], out)
 }
 
 func (b batchNormGradGamma) launch(k device.Kernels, in []device.Buffer, out device.Buffer) error {
-	return k.BatchNormBackwardGamma(b.p, in[0], in[1], in[2], in[3], out)
+	return k.BatchNormBackwardGamma(b.p, in[0], in[1], in[2], out)
 }
 
-func (b batchNorm) diffWRT() []bool { return []bool{true, true, true, false, false} }
+func (b batchNormGradData) launch(k device.Kernels, in []device.Buffer, out device.Buffer) error {
+	return k.BatchNormBackwardData(b.p, in[0], in[1], in[2], in[3], in[4], in[5], out)
+}
 
+// diffWRT: the statistics are not differentiated as a separate input; the
+// gradient for x includes their dependence on x.
+func (b batchNorm) diffWRT() []bool { return []bool{true, false, true, true} }
+
+// grads builds dbeta = Σ dy and dgamma = Σ dy·x̂ first: dx reads both.
 func (b batchNorm) grads(in G.Nodes, _, dy *G.Node) (G.Nodes, error) {
-	x, gamma, beta, runMean, runVar := in[0], in[1], in[2], in[3], in[4]
-	return applyGradients(
-		gradient{batchNormGradData(b), x.Shape(), G.Nodes{x, gamma, runVar, dy}},
-		gradient{batchNormGradGamma(b), gamma.Shape(), G.Nodes{x, runMean, runVar, dy}},
-		gradient{biasGrad{b.p.ChannelLayout}, beta.Shape(), G.Nodes{dy}},
-		gradient{}, gradient{})
+	x, stats, gamma, beta := in[0], in[1], in[2], in[3]
+	gs, err := applyGradients(gradient{}, gradient{},
+		gradient{batchNormGradGamma(b), gamma.Shape(), G.Nodes{x, stats, dy}},
+		gradient{biasGrad{b.p.ChannelLayout}, beta.Shape(), G.Nodes{dy}})
+	if err != nil {
+		return nil, err
+	}
+	gs[0], err = apply(batchNormGradData(b), x.Shape(), x, stats, gamma, gs[2], gs[3], dy)
+	return gs, err
 }

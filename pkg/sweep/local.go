@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"sync"
 	"syscall"
@@ -47,19 +48,27 @@ type LocalOptions struct {
 	CPUs int
 	// Only, when not nil, lists the indices of the points to run.
 	Only []int
-	Log  logrus.FieldLogger
+	// SignalledTogether says that the signal which cancels ctx reaches
+	// the training processes too (a Slurm job step signals every process
+	// in it): the sweep then passes none on, since a second signal would
+	// end a training process before its checkpoint, and only waits.
+	SignalledTogether bool
+	Log               logrus.FieldLogger
 }
 
 // stopGrace is how long a training process may take to write its
-// checkpoint after the interrupt that the sweep passes on.
+// checkpoint after the interrupt.
 const stopGrace = 5 * time.Minute
 
 // RunLocal runs the points of p (all, or o.Only) as `collegium train`
 // processes, o.Parallel at a time: a finished point is skipped, an
-// interrupted one resumed from its checkpoint, others started. Each
-// process's output goes to logs/NAME.log in the sweep directory. When ctx
-// is cancelled the running processes get SIGINT (they finish their step
-// and checkpoint) and no new point starts. The error reports every point
+// interrupted one resumed from its checkpoint, others started, each from
+// its frozen config (see Plan.FrozenConfig). Each process's output goes to
+// logs/NAME.log in the sweep directory. When ctx is cancelled the running
+// processes get one SIGINT (unless o.SignalledTogether), finish their step
+// and checkpoint, and no new point starts. A process whose sweep dies
+// (even by SIGKILL) is killed by the kernel; it resumes from its last
+// checkpoint when the sweep is run again. The error reports every point
 // that failed.
 func (p *Plan) RunLocal(ctx context.Context, o LocalOptions) ([]Outcome, error) {
 	if len(o.Train) == 0 || o.Parallel < 1 {
@@ -119,6 +128,11 @@ func (p *Plan) RunLocal(ctx context.Context, o LocalOptions) ([]Outcome, error) 
 
 // runPoint trains one point to its end, or skips it when it is finished.
 func (p *Plan) runPoint(ctx context.Context, pt Point, o LocalOptions, procs int) Outcome {
+	// The process is tied to this thread by its parent-death signal
+	// (Pdeathsig fires when the thread that started it ends): keep the
+	// thread until the process has been waited for.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	out := Outcome{Point: pt}
 	st, err := train.ReadStatus(p.RunDir(pt))
 	if err != nil {
@@ -135,8 +149,13 @@ func (p *Plan) runPoint(ctx context.Context, pt Point, o LocalOptions, procs int
 		out.Action = Resumed
 		args = append(args, "--resume", p.RunDir(pt))
 	default:
+		config, err := p.FrozenConfig(pt)
+		if err != nil {
+			out.Err = err
+			return out
+		}
 		out.Action = Started
-		args = append(args, "--config", p.configPath(pt))
+		args = append(args, "--config", config)
 	}
 	logPath := filepath.Join(p.Dir, logsDir, pt.Name+".log")
 	f, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
@@ -147,10 +166,7 @@ func (p *Plan) runPoint(ctx context.Context, pt Point, o LocalOptions, procs int
 	defer f.Close()
 	cmd := exec.Command(o.Train[0], args...)
 	cmd.Stdout, cmd.Stderr = f, f
-	// A process group of its own: a Ctrl-C at the terminal reaches the
-	// sweep alone, which passes on exactly one SIGINT (a second one would
-	// end the training process before its checkpoint).
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = childAttr()
 	cmd.Env = os.Environ()
 	if procs > 0 {
 		cmd.Env = append(cmd.Env, "GOMAXPROCS="+strconv.Itoa(procs))
@@ -170,7 +186,9 @@ func (p *Plan) runPoint(ctx context.Context, pt Point, o LocalOptions, procs int
 	select {
 	case err = <-done:
 	case <-ctx.Done():
-		cmd.Process.Signal(syscall.SIGINT)
+		if !o.SignalledTogether {
+			cmd.Process.Signal(syscall.SIGINT)
+		}
 		select {
 		case err = <-done:
 		case <-time.After(stopGrace):

@@ -1,6 +1,8 @@
 package sweep
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,8 +12,12 @@ import (
 	"slices"
 	"strings"
 
+	"go.yaml.in/yaml/v3"
+
 	"github.com/collegium/collegium/datasets"
 	"github.com/collegium/collegium/internal/atomicfile"
+	"github.com/collegium/collegium/internal/runlock"
+	"github.com/collegium/collegium/internal/strictdecode"
 	"github.com/collegium/collegium/pkg/models"
 	"github.com/collegium/collegium/pkg/search"
 	"github.com/collegium/collegium/pkg/train"
@@ -40,6 +46,11 @@ type Point struct {
 	Params int `json:"params"`
 	// Seed is the point's training seed.
 	Seed uint64 `json:"seed"`
+	// ConfigSHA256 is the SHA-256 of the point's training config as
+	// frozen in configs/NAME.yaml when the sweep was first planned: a
+	// re-run whose spec gives the point another config is refused, and a
+	// point starts only from a frozen config that still has this hash.
+	ConfigSHA256 string `json:"config_sha256"`
 }
 
 // Plan is an expanded sweep: its points, saved in Dir as sweep.json, with
@@ -47,6 +58,12 @@ type Point struct {
 type Plan struct {
 	Dir    string  `json:"-"`
 	Points []Point `json:"points"`
+	// Slurm is the spec's sbatch settings: an array task reads them (and
+	// its point's frozen config) from here, not from the spec.
+	Slurm Slurm `json:"slurm"`
+	// configs are the points' training configs as YAML (Expand fills
+	// them; a plan read back has none: its configs are frozen on disk).
+	configs [][]byte
 }
 
 // Files of a sweep directory.
@@ -78,7 +95,7 @@ func Expand(s *Spec, dir string) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Plan{Dir: abs}
+	p := &Plan{Dir: abs, Slurm: s.Slurm}
 	names := map[string]bool{}
 	for _, c := range confs {
 		for _, combo := range product(s.Grid) {
@@ -117,8 +134,13 @@ func Expand(s *Spec, dir string) (*Plan, error) {
 			if pt.Params != 0 && pt.Params != n {
 				return nil, fmt.Errorf("sweep: point %s: the search counted %d parameters, the sweep's config has %d: is the base config the searched family, depth and dataset?", pt.Name, pt.Params, n)
 			}
-			pt.Params, pt.Seed = n, cfg.Seed
+			text, err := yaml.Marshal(cfg)
+			if err != nil {
+				return nil, fmt.Errorf("sweep: point %s: encode config: %w", pt.Name, err)
+			}
+			pt.Params, pt.Seed, pt.ConfigSHA256 = n, cfg.Seed, sha256Hex(text)
 			p.Points = append(p.Points, pt)
+			p.configs = append(p.configs, text)
 		}
 	}
 	return p, nil
@@ -252,26 +274,34 @@ var unsafeName = regexp.MustCompile(`[^A-Za-z0-9.+_-]+`)
 // safeName keeps a value usable in a directory name.
 func safeName(v string) string { return strings.Trim(unsafeName.ReplaceAllString(v, "_"), "_") }
 
-// Save writes the plan and every point's config into the sweep directory.
-// A directory that already holds a different sweep is refused.
-func (s *Spec) Save(p *Plan) error {
-	if old, err := ReadPlan(p.Dir); err == nil {
+// Save writes the plan and freezes every point's config in configs/: a
+// config written there is never rewritten. A directory that holds another
+// sweep (other points), or this sweep with a point whose config the spec
+// now changes, is refused, naming the point and the changed settings.
+func (p *Plan) Save() error {
+	old, err := ReadPlan(p.Dir)
+	switch {
+	case err == nil:
 		if diff := differ(old, p); diff != "" {
 			return fmt.Errorf("sweep: %s holds another sweep (%s): choose another --out", p.Dir, diff)
 		}
-	} else if !errors.Is(err, os.ErrNotExist) {
+	case !errors.Is(err, os.ErrNotExist):
 		return err
 	}
 	if err := os.MkdirAll(filepath.Join(p.Dir, configsDir), 0o755); err != nil {
 		return fmt.Errorf("sweep: %w", err)
 	}
-	for _, pt := range p.Points {
-		cfg, err := s.config(pt, p.Dir)
-		if err != nil {
-			return err
-		}
-		if err := cfg.Save(p.configPath(pt)); err != nil {
-			return fmt.Errorf("sweep: point %s: %w", pt.Name, err)
+	for i, pt := range p.Points {
+		frozen, err := os.ReadFile(p.configPath(pt))
+		switch {
+		case errors.Is(err, os.ErrNotExist) && (old == nil || old.Points[i].ConfigSHA256 == pt.ConfigSHA256):
+			if err := atomicfile.WriteBytes(p.configPath(pt), p.configs[i]); err != nil {
+				return fmt.Errorf("sweep: point %s: %w", pt.Name, err)
+			}
+		case err != nil:
+			return fmt.Errorf("sweep: point %s: its frozen config: %w", pt.Name, err)
+		case sha256Hex(frozen) != pt.ConfigSHA256:
+			return p.changed(pt, frozen, p.configs[i])
 		}
 	}
 	b, err := json.MarshalIndent(p, "", "  ")
@@ -281,6 +311,62 @@ func (s *Spec) Save(p *Plan) error {
 	return atomicfile.WriteBytes(filepath.Join(p.Dir, planFile), b)
 }
 
+// Lock creates the sweep directory and takes its lock (package runlock)
+// for as long as this process plans, submits or runs the sweep: a second
+// sweep on the same directory is refused while the first lives. The array
+// tasks of a Slurm sweep (which run one point each, at the same time) take
+// no sweep lock: the run directory's lock guards each point.
+func (p *Plan) Lock() (*runlock.Lock, error) {
+	if err := os.MkdirAll(p.Dir, 0o755); err != nil {
+		return nil, fmt.Errorf("sweep: %w", err)
+	}
+	l, err := runlock.Acquire(p.Dir)
+	if errors.Is(err, runlock.ErrHeld) {
+		return nil, fmt.Errorf("sweep directory %w: wait for that sweep to end, or choose another --out", err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sweep: %w", err)
+	}
+	return l, nil
+}
+
+// changed is the error for point pt, whose frozen config the spec now
+// changes into cur.
+func (p *Plan) changed(pt Point, frozen, cur []byte) error {
+	var a, b train.Config
+	if err := strictdecode.YAML(frozen, &a); err != nil {
+		return fmt.Errorf("sweep: point %s: frozen config %s: %w", pt.Name, p.configPath(pt), err)
+	}
+	if err := strictdecode.YAML(cur, &b); err != nil {
+		return fmt.Errorf("sweep: point %s: %w", pt.Name, err)
+	}
+	changes, err := train.Changes(a, b)
+	if err != nil {
+		return fmt.Errorf("sweep: point %s: %w", pt.Name, err)
+	}
+	return fmt.Errorf("sweep: %s was planned with another config for point %s (%s): the spec changed since; choose another --out, or restore the spec",
+		p.Dir, pt.Name, strings.Join(changes, ", "))
+}
+
+// FrozenConfig is the path of pt's frozen config, checked against the hash
+// the plan holds for it.
+func (p *Plan) FrozenConfig(pt Point) (string, error) {
+	b, err := os.ReadFile(p.configPath(pt))
+	if err != nil {
+		return "", fmt.Errorf("sweep: point %s: its frozen config: %w", pt.Name, err)
+	}
+	if got := sha256Hex(b); got != pt.ConfigSHA256 {
+		return "", fmt.Errorf("sweep: point %s: %s was changed after the sweep was planned (sha256 %s, %s says %s)",
+			pt.Name, p.configPath(pt), got, planFile, pt.ConfigSHA256)
+	}
+	return p.configPath(pt), nil
+}
+
+func sha256Hex(b []byte) string {
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
+}
+
 // differ says how two plans differ in their points ("" when they do not).
 func differ(a, b *Plan) string {
 	if len(a.Points) != len(b.Points) {
@@ -288,7 +374,7 @@ func differ(a, b *Plan) string {
 	}
 	for i := range a.Points {
 		x, y := a.Points[i], b.Points[i]
-		if x.Name != y.Name || !slices.Equal(x.Settings, y.Settings) {
+		if x.Name != y.Name {
 			return fmt.Sprintf("point %d is %s there, %s in the spec", i, x.Name, y.Name)
 		}
 	}

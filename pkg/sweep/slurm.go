@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/collegium/collegium/internal/atomicfile"
 	"github.com/collegium/collegium/pkg/train"
@@ -32,14 +33,19 @@ func (p *Plan) Pending() ([]int, error) {
 	return out, nil
 }
 
-// WriteSbatch writes the Slurm array job that runs the points of p listed
-// in indices, one array task per point: each task runs
-// `EXE sweep SPEC --out DIR --point $SLURM_ARRAY_TASK_ID`, which skips the
-// point if it has finished and resumes it if it was interrupted. It returns
-// the script's path.
-func (p *Plan) WriteSbatch(s Slurm, exe, spec string, indices []int) (string, error) {
+// WriteSbatch writes the Slurm array job (with the sbatch settings of
+// p.Slurm) that runs the points of p listed in indices, one array task per
+// point: each task runs `EXE sweep --out DIR --point $SLURM_ARRAY_TASK_ID`,
+// which skips the point if it has finished, resumes it if it was
+// interrupted, and else trains its frozen config. It returns the script's
+// path.
+func (p *Plan) WriteSbatch(exe string, indices []int) (string, error) {
+	s := p.Slurm
 	if len(indices) == 0 {
 		return "", fmt.Errorf("sweep: no point to submit")
+	}
+	if strings.ContainsFunc(p.Dir, unicode.IsControl) {
+		return "", fmt.Errorf("sweep: directory %q: a control character would break its #SBATCH --output line", p.Dir)
 	}
 	ids := make([]string, len(indices))
 	for i, x := range indices {
@@ -48,10 +54,6 @@ func (p *Plan) WriteSbatch(s Slurm, exe, spec string, indices []int) (string, er
 	array := strings.Join(ids, ",")
 	if s.Parallel > 0 {
 		array += "%" + strconv.Itoa(s.Parallel)
-	}
-	specAbs, err := filepath.Abs(spec)
-	if err != nil {
-		return "", fmt.Errorf("sweep: %w", err)
 	}
 	logs := filepath.Join(p.Dir, "slurm")
 	if err := os.MkdirAll(logs, 0o755); err != nil {
@@ -79,7 +81,7 @@ func (p *Plan) WriteSbatch(s Slurm, exe, spec string, indices []int) (string, er
 	if s.CPUsPerTask > 0 {
 		b.WriteString("export GOMAXPROCS=\"${SLURM_CPUS_PER_TASK:-1}\"\n")
 	}
-	fmt.Fprintf(&b, "exec %s sweep %s --out %s --point \"$SLURM_ARRAY_TASK_ID\"\n", quote(exe), quote(specAbs), quote(p.Dir))
+	fmt.Fprintf(&b, "exec %s sweep --out %s --point \"$SLURM_ARRAY_TASK_ID\"\n", quote(exe), quote(p.Dir))
 	path := filepath.Join(p.Dir, SbatchFile)
 	if err := atomicfile.WriteBytes(path, b.Bytes()); err != nil {
 		return "", fmt.Errorf("sweep: %w", err)

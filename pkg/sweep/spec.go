@@ -3,16 +3,17 @@ package sweep
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/collegium/collegium/internal/strictdecode"
 	"github.com/collegium/collegium/pkg/search"
 )
 
@@ -67,19 +68,19 @@ type NamedConfig struct {
 
 // Slurm holds the sbatch settings of the array job.
 type Slurm struct {
-	Partition   string `yaml:"partition"`
-	Time        string `yaml:"time"`
-	CPUsPerTask int    `yaml:"cpus_per_task"`
+	Partition   string `yaml:"partition" json:"partition,omitempty"`
+	Time        string `yaml:"time" json:"time,omitempty"`
+	CPUsPerTask int    `yaml:"cpus_per_task" json:"cpus_per_task,omitempty"`
 	// Parallel limits how many array tasks run at once (0: no limit).
-	Parallel int `yaml:"parallel"`
+	Parallel int `yaml:"parallel" json:"parallel,omitempty"`
 	// NTasks > 1 trains every point data-parallel over that many MPI
 	// ranks, launched by `srun --mpi=MPI` (the collegium binary must be
 	// built with -tags mpi).
-	NTasks int `yaml:"ntasks"`
+	NTasks int `yaml:"ntasks" json:"ntasks,omitempty"`
 	// MPI is srun's MPI plugin for NTasks > 1 (default pmix).
-	MPI string `yaml:"mpi"`
+	MPI string `yaml:"mpi" json:"mpi,omitempty"`
 	// Options are further sbatch options, each a whole "--name=value".
-	Options []string `yaml:"options"`
+	Options []string `yaml:"options" json:"options,omitempty"`
 }
 
 // TrainCommand is the command an array task trains its point with: exe
@@ -109,21 +110,24 @@ type specFile struct {
 	Slurm Slurm `yaml:"slurm"`
 }
 
-// LoadSpec reads a sweep file. Unknown keys, empty lists and a grid key
-// given twice are errors.
+// LoadSpec reads a sweep file, strictly (see package strictdecode): one
+// YAML document of known keys, no key twice, also not once nested and once
+// dotted (`model: {members: 8}` beside `model.members: 4`), no key both set
+// and varied.
 func LoadSpec(path string) (*Spec, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("sweep spec: %w", err)
 	}
 	var f specFile
-	d := yaml.NewDecoder(bytes.NewReader(b))
-	d.KnownFields(true)
-	if err := d.Decode(&f); err != nil {
+	if err := strictdecode.YAML(b, &f); err != nil {
+		if errors.Is(err, strictdecode.ErrEmpty) {
+			return nil, fmt.Errorf("sweep spec %s is empty", path)
+		}
 		return nil, fmt.Errorf("sweep spec %s: %w", path, err)
 	}
 	s := &Spec{Base: f.Base, Search: f.Search, Slurm: f.Slurm, Dir: filepath.Dir(path)}
-	if s.Set, err = flatten(&f.Set, ""); err != nil {
+	if s.Set, err = flatten(&f.Set); err != nil {
 		return nil, fmt.Errorf("sweep spec %s: set: %w", path, err)
 	}
 	if s.Grid, err = axes(&f.Grid); err != nil {
@@ -131,7 +135,7 @@ func LoadSpec(path string) (*Spec, error) {
 	}
 	for _, c := range f.Configs {
 		nc := NamedConfig{Name: c.Name}
-		if nc.Set, err = flatten(&c.Set, ""); err != nil {
+		if nc.Set, err = flatten(&c.Set); err != nil {
 			return nil, fmt.Errorf("sweep spec %s: configs: %s: %w", path, c.Name, err)
 		}
 		s.Configs = append(s.Configs, nc)
@@ -166,6 +170,14 @@ func (s *Spec) validate() error {
 			}
 		}
 	}
+	for _, st := range s.Set {
+		switch {
+		case seen[st.Key]:
+			return fmt.Errorf("set: %s is also varied by the grid: give it in one place", st.Key)
+		case len(s.Search) > 0 && (st.Key == keyMembers || st.Key == keyWidth):
+			return fmt.Errorf("set: %s is set by the search rows; drop it from set", st.Key)
+		}
+	}
 	for _, c := range s.Configs {
 		if c.Name == "" || safeName(c.Name) != c.Name {
 			return fmt.Errorf("configs: name %q: want letters, digits, '.', '+', '-' or '_'", c.Name)
@@ -176,15 +188,22 @@ func (s *Spec) validate() error {
 			}
 		}
 	}
-	if s.Slurm.CPUsPerTask < 0 || s.Slurm.Parallel < 0 || s.Slurm.NTasks < 0 {
+	return s.Slurm.validate()
+}
+
+// validate checks the settings that go into the sbatch script's lines.
+func (s Slurm) validate() error {
+	if s.CPUsPerTask < 0 || s.Parallel < 0 || s.NTasks < 0 {
 		return errors.New("slurm: cpus_per_task, parallel and ntasks must be ≥ 0")
 	}
-	if strings.ContainsAny(s.Slurm.MPI, " '\"\n") {
-		return fmt.Errorf("slurm: mpi %q: want a plugin name (pmix, pmi2)", s.Slurm.MPI)
+	for _, f := range []struct{ key, value string }{{"partition", s.Partition}, {"time", s.Time}, {"mpi", s.MPI}} {
+		if strings.ContainsFunc(f.value, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) || r == '\'' || r == '"' }) {
+			return fmt.Errorf("slurm: %s %q: want one word, without spaces, quotes or control characters", f.key, f.value)
+		}
 	}
-	for _, o := range s.Slurm.Options {
-		if !strings.HasPrefix(o, "--") || strings.ContainsAny(o, "\n\r") {
-			return fmt.Errorf("slurm: option %q: want one --name=value", o)
+	for _, o := range s.Options {
+		if !strings.HasPrefix(o, "--") || strings.ContainsFunc(o, unicode.IsControl) {
+			return fmt.Errorf("slurm: option %q: want one --name=value, without control characters", o)
 		}
 	}
 	return nil
@@ -198,35 +217,47 @@ const (
 )
 
 // flatten turns a mapping (nested, or with dotted keys) into settings in
-// document order; a sequence value stays one setting.
-func flatten(n *yaml.Node, prefix string) ([]Setting, error) {
+// document order; a sequence value stays one setting. A key that comes
+// twice, however it is spelt, is an error naming both lines.
+func flatten(n *yaml.Node) ([]Setting, error) {
 	if n.Kind == 0 {
 		return nil, nil
 	}
-	if n.Kind != yaml.MappingNode {
-		return nil, fmt.Errorf("line %d: want a mapping of settings", n.Line)
-	}
 	var out []Setting
+	lines := map[string]int{}
+	if err := flattenInto(n, "", &out, lines); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func flattenInto(n *yaml.Node, prefix string, out *[]Setting, lines map[string]int) error {
+	if n.Kind != yaml.MappingNode {
+		return fmt.Errorf("line %d: want a mapping of settings", n.Line)
+	}
 	for i := 0; i < len(n.Content); i += 2 {
-		k, v := n.Content[i].Value, n.Content[i+1]
+		kn, v := n.Content[i], n.Content[i+1]
+		k := kn.Value
 		if prefix != "" {
 			k = prefix + "." + k
 		}
 		if v.Kind == yaml.MappingNode {
-			sub, err := flatten(v, k)
-			if err != nil {
-				return nil, err
+			if err := flattenInto(v, k, out, lines); err != nil {
+				return err
 			}
-			out = append(out, sub...)
 			continue
 		}
+		if line, ok := lines[k]; ok {
+			return fmt.Errorf("%s is given twice (lines %d and %d)", k, line, kn.Line)
+		}
+		lines[k] = kn.Line
 		text, err := valueText(v)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", k, err)
+			return fmt.Errorf("%s: %w", k, err)
 		}
-		out = append(out, Setting{k, text})
+		*out = append(*out, Setting{k, text})
 	}
-	return out, nil
+	return nil
 }
 
 // axes reads the grid: a mapping of dotted keys to lists.
@@ -287,9 +318,8 @@ func readSearch(path string) ([]search.Row, error) {
 		if len(bytes.TrimSpace(sc.Bytes())) == 0 {
 			continue
 		}
-		d := json.NewDecoder(bytes.NewReader(sc.Bytes()))
 		var r search.Row
-		if err := d.Decode(&r); err != nil {
+		if err := strictdecode.JSON(sc.Bytes(), &r); err != nil {
 			return nil, fmt.Errorf("%s:%d: not a `collegium search --format json` row: %w", path, line, err)
 		}
 		if r.M < 1 || r.N < 1 {

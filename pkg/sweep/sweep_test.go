@@ -35,7 +35,7 @@ func names(p *Plan) []string {
 // the set and grid settings applied.
 func TestExpandGrid(t *testing.T) {
 	dir := t.TempDir()
-	writeFile(t, filepath.Join(dir, "base.yaml"), "model:\n  family: mlp\n  depth: 1\nepochs: 3\n")
+	writeFile(t, filepath.Join(dir, "base.yaml"), "model:\n  family: mlp\n  depth: 1\nepochs: 3\nschedule:\n  kind: multistep\n")
 	spec := writeFile(t, filepath.Join(dir, "s.yaml"), `
 base: base.yaml
 set:
@@ -78,7 +78,7 @@ grid:
 		t.Errorf("params %d, want %d", pt.Params, wantParams)
 	}
 
-	if err := s.Save(p); err != nil {
+	if err := p.Save(); err != nil {
 		t.Fatal(err)
 	}
 	saved, err := train.LoadConfig(filepath.Join(p.Dir, configsDir, pt.Name+".yaml"))
@@ -90,7 +90,7 @@ grid:
 		t.Fatalf("plan read back: %v, %v", again, err)
 	}
 	// The same spec may be saved again; another one may not.
-	if err := s.Save(p); err != nil {
+	if err := p.Save(); err != nil {
 		t.Errorf("saving the same sweep again: %v", err)
 	}
 	s.Grid[0].Values = []string{"16", "64"}
@@ -98,8 +98,31 @@ grid:
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Save(other); err == nil || !strings.Contains(err.Error(), "holds another sweep") {
+	if err := other.Save(); err == nil || !strings.Contains(err.Error(), "holds another sweep") {
 		t.Errorf("saving another sweep into the directory: %v", err)
+	}
+	// The same points with another setting: refused, naming the first
+	// point and the change; the frozen configs stay as they were.
+	s.Grid[0].Values = []string{"16", "32"}
+	s.Set = append(s.Set, Setting{"epochs", "4"})
+	changed, err := Expand(s, p.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = changed.Save()
+	if err == nil || !strings.Contains(err.Error(), "another config for point width16-milestones1_2-seed1 (epochs 3 → 4)") {
+		t.Errorf("saving the sweep with another epochs: %v", err)
+	}
+	if saved, _ := train.LoadConfig(filepath.Join(p.Dir, configsDir, pt.Name+".yaml")); saved.Epochs != 3 {
+		t.Errorf("frozen config rewritten: epochs %d", saved.Epochs)
+	}
+	// A frozen config changed by hand is not trained.
+	if _, err := p.FrozenConfig(pt); err != nil {
+		t.Errorf("frozen config: %v", err)
+	}
+	writeFile(t, filepath.Join(p.Dir, configsDir, pt.Name+".yaml"), "epochs: 9\n")
+	if _, err := p.FrozenConfig(pt); err == nil || !strings.Contains(err.Error(), "was changed after the sweep was planned") {
+		t.Errorf("a frozen config changed by hand: %v", err)
 	}
 }
 
@@ -168,7 +191,7 @@ func TestSpecErrors(t *testing.T) {
 		{"grid:\n  seed: []\n", "seed has no values"},
 		{"grid:\n  seed: 1\n", "want a list of values"},
 		{"grid:\n  seed: [1]\n  seed: [2]\n", "listed twice"},
-		{"gird:\n  seed: [1]\n", "field gird not found"},
+		{"gird:\n  seed: [1]\n", `line 1: unknown key "gird"`},
 		{"search:\n  - {top: 1}\n", "no file"},
 		{"search:\n  - {file: a.jsonl}\ngrid:\n  model.width: [1]\n", "set by the search rows"},
 		{"slurm:\n  options: [\"-p x\"]\n", "want one --name=value"},
@@ -176,6 +199,20 @@ func TestSpecErrors(t *testing.T) {
 		{"configs:\n  - {name: a/b}\n", "name \"a/b\""},
 		{"configs:\n  - {name: \"\"}\n", "name \"\""},
 		{"configs:\n  - {name: c, set: {seed: 1}}\ngrid:\n  seed: [1]\n", "which the grid varies"},
+		// Strict reading: one document, no key twice however it is spelt,
+		// nothing that would break an #SBATCH line.
+		{"grid:\n  seed: [1]\n---\ngrid:\n  seed: [2]\n", "document"},
+		{"set:\n  epochs: 1\nset:\n  epochs: 2\n", "set"},
+		{"set:\n  epochs: 1\n  epochs: 2\n", "epochs is given twice (lines 2 and 3)"},
+		{"set:\n  optimizer.lr: 0.1\n  optimizer: {lr: 0.2}\n", "optimizer.lr is given twice (lines 2 and 3)"},
+		{"set:\n  seed: 1\ngrid:\n  seed: [2]\n", "set: seed is also varied by the grid"},
+		{"search:\n  - {file: a.jsonl}\nset:\n  model.members: 2\n", "set: model.members is set by the search rows"},
+		{"slurm:\n  partition: \"gpu\\n#SBATCH --mem=1T\"\n", "slurm: partition"},
+		{"slurm:\n  time: \"1:00\\r\"\n", "slurm: time"},
+		{"slurm:\n  mpi: \"pmix x\"\n", "slurm: mpi"},
+		{"slurm:\n  options: [\"--mem=1G\\n#x\"]\n", "slurm: option"},
+		{"slurm:\n  cpus_per_task: 1.5\n", "slurm.cpus_per_task: \"1.5\" is not an integer"},
+		{"search:\n  - {file: a.jsonl, top: -1}\n", "top -1 < 0"},
 	} {
 		_, err := LoadSpec(writeFile(t, filepath.Join(dir, "s.yaml"), c.text))
 		if err == nil || !strings.Contains(err.Error(), c.want) {
@@ -196,10 +233,20 @@ func TestSpecErrors(t *testing.T) {
 			t.Errorf("%q: error %v, want %q", c.text, err, c.want)
 		}
 	}
-	writeFile(t, filepath.Join(dir, "bad.jsonl"), "{\"m\": 0}\n")
-	s, _ := LoadSpec(writeFile(t, filepath.Join(dir, "s.yaml"), "search:\n  - {file: bad.jsonl}\n"))
-	if _, err := Expand(s, dir); err == nil || !strings.Contains(err.Error(), "row without m and n") {
-		t.Errorf("search file with a bad row: %v", err)
+	for _, c := range []struct{ rows, want string }{
+		{"{\"m\": 0}\n", "bad.jsonl:1: row without m and n"},
+		{"{\"m\": 2, \"n\": 8} {\"m\": 3}\n", "bad.jsonl:1: not a `collegium search --format json` row"},
+		{"{\"m\": 2, \"n\": 8, \"m\": 3}\n", "bad.jsonl:1: not a `collegium search --format json` row"},
+		{"{\"m\": 2, \"n\": 8, \"mm\": 3}\n", "bad.jsonl:1: not a `collegium search --format json` row"},
+	} {
+		writeFile(t, filepath.Join(dir, "bad.jsonl"), c.rows)
+		s, err := LoadSpec(writeFile(t, filepath.Join(dir, "s.yaml"), "search:\n  - {file: bad.jsonl}\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Expand(s, dir); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("search rows %q: error %v, want %q", c.rows, err, c.want)
+		}
 	}
 	if _, err := ReadPlan(dir); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("ReadPlan of a directory without a sweep: %v", err)
@@ -220,9 +267,8 @@ func TestStat(t *testing.T) {
 // indices, the throttle, the sbatch options and the task's command.
 func TestWriteSbatch(t *testing.T) {
 	dir := t.TempDir()
-	p := &Plan{Dir: dir}
-	path, err := p.WriteSbatch(Slurm{Partition: "gpu", Time: "1:00:00", CPUsPerTask: 4, Parallel: 2, Options: []string{"--mem=8G"}},
-		"/opt/it's/collegium", "spec.yaml", []int{1, 3})
+	p := &Plan{Dir: dir, Slurm: Slurm{Partition: "gpu", Time: "1:00:00", CPUsPerTask: 4, Parallel: 2, Options: []string{"--mem=8G"}}}
+	path, err := p.WriteSbatch("/opt/it's/collegium", []int{1, 3})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,11 +276,10 @@ func TestWriteSbatch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	spec, _ := filepath.Abs("spec.yaml")
 	for _, want := range []string{
 		"#!/bin/bash\n", "#SBATCH --array=1,3%2\n", "#SBATCH --cpus-per-task=4\n", "#SBATCH --partition=gpu\n",
 		"#SBATCH --time=1:00:00\n", "#SBATCH --ntasks=1\n", "#SBATCH --mem=8G\n", "#SBATCH --output=" + filepath.Join(dir, "slurm", "%A_%a.out") + "\n",
-		`exec '/opt/it'\''s/collegium' sweep '` + spec + `' --out '` + dir + `' --point "$SLURM_ARRAY_TASK_ID"` + "\n",
+		`exec '/opt/it'\''s/collegium' sweep --out '` + dir + `' --point "$SLURM_ARRAY_TASK_ID"` + "\n",
 	} {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("sbatch script lacks %q:\n%s", want, b)
@@ -246,7 +291,11 @@ func TestWriteSbatch(t *testing.T) {
 	if got := (Slurm{}).TrainCommand("/c"); !slices.Equal(got, []string{"/c", "train"}) {
 		t.Errorf("train command of one task: %v", got)
 	}
-	if _, err := p.WriteSbatch(Slurm{}, "x", "s", nil); err == nil {
+	if _, err := p.WriteSbatch("x", nil); err == nil {
 		t.Error("an array of no points was written")
+	}
+	nl := &Plan{Dir: filepath.Join(dir, "a\nb")}
+	if _, err := nl.WriteSbatch("x", []int{0}); err == nil || !strings.Contains(err.Error(), "would break its #SBATCH --output line") {
+		t.Errorf("a sweep directory with a newline: %v", err)
 	}
 }

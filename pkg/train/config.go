@@ -76,6 +76,10 @@ type Data struct {
 	Pad int `yaml:"pad" json:"pad"`
 	// Flip mirrors training images left-right at random.
 	Flip bool `yaml:"flip" json:"flip"`
+	// TrainLimit and TestLimit, when > 0, keep only the first that many
+	// images of each split (quick runs and tests).
+	TrainLimit int `yaml:"train_limit,omitempty" json:"train_limit,omitempty"`
+	TestLimit  int `yaml:"test_limit,omitempty" json:"test_limit,omitempty"`
 }
 
 // Default is the configuration of `collegium train` with no arguments: a
@@ -125,6 +129,10 @@ func (c Config) Validate() error {
 		return errors.New("data.dataset is empty")
 	case c.Data.Pad < 0:
 		return fmt.Errorf("data.pad %d: must be ≥ 0", c.Data.Pad)
+	case c.Data.TrainLimit < 0 || c.Data.TestLimit < 0:
+		return fmt.Errorf("data.train_limit %d, data.test_limit %d: must be ≥ 0 (0 keeps every image)", c.Data.TrainLimit, c.Data.TestLimit)
+	case IsImageNet(c.Data.Dataset) && (c.Data.TrainLimit != 0 || c.Data.TestLimit != 0):
+		return fmt.Errorf("data.train_limit, data.test_limit: for datasets held in memory; %s streams its folder tree (point data.dir at a smaller tree instead)", c.Data.Dataset)
 	}
 	if spec, err := datasets.Lookup(c.Data.Dataset); err == nil {
 		if err := checkPad(c.Data.Pad, spec.Height, spec.Width); err != nil {
@@ -145,6 +153,14 @@ func (c Config) Validate() error {
 		return fmt.Errorf("schedule: min_lr %v is above the base lr %v", s.MinLR, c.Optimizer.LR)
 	case s.WarmupEpochs >= float64(c.Epochs):
 		return fmt.Errorf("schedule: warmup_epochs %v must be shorter than the run's %d epochs", s.WarmupEpochs, c.Epochs)
+	case s.Kind != ScheduleMultiStep && len(s.Milestones) > 0:
+		return fmt.Errorf("schedule %s: milestones %v are for schedule multistep only: drop them or choose multistep", s.Kind, s.Milestones)
+	case s.Kind == ScheduleMultiStep && len(s.Milestones) > 0 && s.Milestones[len(s.Milestones)-1] >= c.Epochs:
+		return fmt.Errorf("schedule multistep: milestone %d is not before the last epoch of the run's %d (a milestone m lowers the rate from epoch m+1): it would never apply",
+			s.Milestones[len(s.Milestones)-1], c.Epochs)
+	}
+	if c.SyncBN && !c.Model.Family.HasBN() {
+		return fmt.Errorf("sync_bn: model family %s has no BN layers to synchronise", c.Model.Family)
 	}
 	return nil
 }

@@ -78,6 +78,38 @@ func TestConfigErrors(t *testing.T) {
 	if err := c.Validate(); err == nil {
 		t.Error("batch size 0 accepted")
 	}
+	// Settings that would be ignored, or never apply, are refused.
+	for _, tc := range []struct {
+		set  [][2]string
+		want string
+	}{
+		{[][2]string{{"schedule.milestones", "[2]"}}, "schedule cosine: milestones [2] are for schedule multistep only"},
+		{[][2]string{{"schedule.kind", "constant"}, {"schedule.milestones", "[2]"}}, "schedule constant: milestones [2] are for schedule multistep only"},
+		{[][2]string{{"schedule.kind", "multistep"}, {"schedule.milestones", "[2, 6]"}}, "milestone 6 is not before the last epoch of the run's 6"},
+		{[][2]string{{"schedule.kind", "multistep"}, {"schedule.milestones", "[2, 9]"}}, "milestone 9 is not before the last epoch"},
+		{[][2]string{{"optimizer.kind", "adam"}, {"optimizer.nesterov", "true"}}, "optimizer adam: nesterov is for sgd"},
+		{[][2]string{{"sync_bn", "true"}}, "sync_bn: model family mlp has no BN layers"},
+		{[][2]string{{"model.family", "convnet"}, {"sync_bn", "true"}}, "sync_bn: model family convnet has no BN layers"},
+	} {
+		c := Default()
+		for _, kv := range tc.set {
+			if err := c.Set(kv[0], kv[1]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := c.Validate(); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: %v, want an error containing %q", tc.set, err, tc.want)
+		}
+	}
+	// The last epoch a milestone can lower the rate for is the run's last.
+	c = Default()
+	c.Schedule.Kind, c.Schedule.Milestones = ScheduleMultiStep, []int{2, 5}
+	if err := c.Validate(); err != nil {
+		t.Errorf("milestones [2 5] of a 6-epoch run: %v", err)
+	}
+	if lr := c.Schedule.LR(1, 5*10, 10, 6); lr != c.Schedule.Gamma*c.Schedule.Gamma {
+		t.Errorf("lr in the last epoch after milestone 5: %v", lr)
+	}
 }
 
 // TestExampleConfigs loads every file in configs/ and checks its settings.
@@ -118,7 +150,7 @@ func TestConfigStrict(t *testing.T) {
 		{"two-docs.yaml", "epochs: 2\n---\nepochs: 3\n", "a second YAML document"},
 		{"two-docs.json", `{"epochs": 2}` + "\n" + `{"epochs": 3}`, "more data after the JSON value"},
 		{"trailing.json", `{"epochs": 2} garbage`, "more data after the JSON value"},
-		{"dup.yaml", "epochs: 2\nepochs: 3\n", `"epochs" already defined`},
+		{"dup.yaml", "epochs: 2\nepochs: 3\n", `line 2: key "epochs" appears twice (lines 1 and 2)`},
 		{"dup.json", `{"optimizer": {"lr": 0.1, "lr": 0.2}}`, `key "lr" appears twice`},
 		{"case.json", `{"Epochs": 2}`, `did you mean "epochs"`},
 		{"pad.yaml", "data:\n  pad: 1000\n", "data.pad 1000: at most 14 for 28×28 images"},

@@ -51,6 +51,8 @@ func (o Optimizer) Validate() error {
 		return fmt.Errorf("optimizer sgd: momentum %v must be in [0, 1)", o.Momentum)
 	case o.Kind == OptSGD && o.Nesterov && o.Momentum == 0:
 		return fmt.Errorf("optimizer sgd: nesterov needs a momentum > 0")
+	case o.Kind != OptSGD && o.Nesterov:
+		return fmt.Errorf("optimizer %s: nesterov is for sgd (%s has beta1, beta2)", o.Kind, o.Kind)
 	case o.Kind != OptSGD && !(o.Beta1 >= 0 && o.Beta1 < 1 && o.Beta2 >= 0 && o.Beta2 < 1 && o.Eps > 0 && !math.IsInf(o.Eps, 0)):
 		return fmt.Errorf("optimizer %s: beta1 %v and beta2 %v must be in [0, 1), eps %v > 0", o.Kind, o.Beta1, o.Beta2, o.Eps)
 	}

@@ -50,23 +50,16 @@ func CheckResume(dir string, cfg Config) error {
 // resumeOverrides compares cfg with the config of checkpoint ck and returns
 // the changes, or an error naming those that are not allowed.
 func resumeOverrides(ck checkpoint, cfg Config) ([]Override, error) {
-	old, err := settings(ck.Config)
-	if err != nil {
-		return nil, err
-	}
-	cur, err := settings(cfg)
+	changes, err := diff(ck.Config, cfg)
 	if err != nil {
 		return nil, err
 	}
 	var out []Override
 	var refused []string
-	for _, key := range slices.Sorted(maps.Keys(union(old, cur))) {
-		if key == "out" || old[key] == cur[key] {
-			continue
-		}
-		o := Override{Key: key, Old: shown(old[key]), New: shown(cur[key]), FromEpoch: ck.Epoch + 1, FromStep: ck.Step + 1}
-		if slices.ContainsFunc(fixedOnResume, func(f string) bool { return key == f || strings.HasSuffix(f, ".") && strings.HasPrefix(key, f) }) {
-			refused = append(refused, fmt.Sprintf("%s %s → %s", key, o.Old, o.New))
+	for _, c := range changes {
+		o := Override{Key: c.key, Old: shown(c.old), New: shown(c.new), FromEpoch: ck.Epoch + 1, FromStep: ck.Step + 1}
+		if slices.ContainsFunc(fixedOnResume, func(f string) bool { return c.key == f || strings.HasSuffix(f, ".") && strings.HasPrefix(c.key, f) }) {
+			refused = append(refused, fmt.Sprintf("%s %s → %s", c.key, o.Old, o.New))
 			continue
 		}
 		out = append(out, o)
@@ -77,6 +70,44 @@ func resumeOverrides(ck checkpoint, cfg Config) ([]Override, error) {
 	}
 	if cfg.Epochs < ck.Epoch {
 		return nil, fmt.Errorf("resume: epochs %d, but the run has already done %d", cfg.Epochs, ck.Epoch)
+	}
+	return out, nil
+}
+
+// Changes lists the settings in which cur differs from old, each as
+// "key old → new", in key order ("out" aside).
+func Changes(old, cur Config) ([]string, error) {
+	changes, err := diff(old, cur)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, len(changes))
+	for i, c := range changes {
+		out[i] = fmt.Sprintf("%s %s → %s", c.key, shown(c.old), shown(c.new))
+	}
+	return out, nil
+}
+
+// change is one setting that differs between two configs, as YAML spells
+// its values.
+type change struct{ key, old, new string }
+
+// diff lists the settings in which cur differs from old, in key order,
+// "out" (where the run is written, not how it trains) aside.
+func diff(old, cur Config) ([]change, error) {
+	a, err := settings(old)
+	if err != nil {
+		return nil, err
+	}
+	b, err := settings(cur)
+	if err != nil {
+		return nil, err
+	}
+	var out []change
+	for _, key := range slices.Sorted(maps.Keys(union(a, b))) {
+		if key != "out" && a[key] != b[key] {
+			out = append(out, change{key, a[key], b[key]})
+		}
 	}
 	return out, nil
 }

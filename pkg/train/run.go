@@ -24,10 +24,11 @@ type Datasets struct {
 	Train, Test *datasets.Dataset
 }
 
-// LoadDatasets loads the training and test splits that d names. It
-// returns as soon as ctx is cancelled, with ctx's cause: a read then in
-// progress (a slow disk, a pipe that never delivers) finishes in the
-// background and its result is dropped.
+// LoadDatasets loads the training and test splits that d names, cut to
+// d.TrainLimit and d.TestLimit images when those are set. It returns as
+// soon as ctx is cancelled, with ctx's cause: a read then in progress (a
+// slow disk, a pipe that never delivers) finishes in the background and its
+// result is dropped.
 func LoadDatasets(ctx context.Context, d Data) (Datasets, error) {
 	type loaded struct {
 		ds  Datasets
@@ -55,7 +56,27 @@ func loadDatasets(ctx context.Context, d Data) (Datasets, error) {
 	if err != nil {
 		return Datasets{}, fmt.Errorf("load test set: %w", err)
 	}
+	if train, err = head(train, d.TrainLimit, "data.train_limit"); err != nil {
+		return Datasets{}, err
+	}
+	if test, err = head(test, d.TestLimit, "data.test_limit"); err != nil {
+		return Datasets{}, err
+	}
 	return Datasets{Train: train, Test: test}, nil
+}
+
+// head returns the first n images of d (all of them when n is 0); key names
+// the setting in errors.
+func head(d *datasets.Dataset, n int, key string) (*datasets.Dataset, error) {
+	if n == 0 || n == d.Len() {
+		return d, nil
+	}
+	if n > d.Len() {
+		return nil, fmt.Errorf("%s %d: the %s split of %s has only %d images", key, n, d.Split, d.Name, d.Len())
+	}
+	h := *d
+	h.Images, h.Labels = d.Images[:n*d.ImageSize()], d.Labels[:n]
+	return &h, nil
 }
 
 // Options are what a run needs besides its Config.

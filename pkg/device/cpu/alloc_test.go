@@ -20,7 +20,7 @@ func TestSteadyStateAllocs(t *testing.T) {
 	x, w, y := buffer(2*8*81), buffer(8*2*9), buffer(2*8*81)
 	big := buffer(1 << 17)
 	l := device.ChannelLayout{Outer: 2, C: 8, Inner: 81}
-	c8 := buffer(8)
+	c8, c16 := buffer(8), buffer(16)
 	bn := device.BatchNormParams{ChannelLayout: l, Eps: 1e-5, Momentum: 0.1, Training: true}
 	pool := device.PoolParams{N: 2, C: 8, H: 9, W: 9, KH: 3, KW: 3, StrideH: 2, StrideW: 2, PadH: 1, PadW: 1}
 	pooled := buffer(2 * 8 * 25)
@@ -34,9 +34,11 @@ func TestSteadyStateAllocs(t *testing.T) {
 		"sgd": func() error {
 			return dev.SGDUpdate(device.SGDParams{LR: 0.1, Momentum: 0.9}, big, big, big)
 		},
-		"batch norm": func() error { return dev.BatchNormForward(bn, x, c8, c8, c8, c8, y) },
-		"bias grad":  func() error { return dev.BiasGrad(l, x, c8) },
-		"max pool":   func() error { return dev.MaxPool2d(pool, x, pooled) },
+		"batch norm stats": func() error { return dev.BatchNormStats(bn, x, c8, c8, c16) },
+		"batch norm":       func() error { return dev.BatchNormForward(bn, x, c16, c8, c8, y) },
+		"batch norm grad":  func() error { return dev.BatchNormBackwardData(bn, x, c16, c8, c8, c8, y, y) },
+		"bias grad":        func() error { return dev.BiasGrad(l, x, c8) },
+		"max pool":         func() error { return dev.MaxPool2d(pool, x, pooled) },
 		"max pool grad": func() error {
 			return dev.MaxPool2dGrad(pool, x, pooled, y)
 		},

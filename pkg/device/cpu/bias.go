@@ -16,6 +16,10 @@ func (d *Device) BiasAdd(l device.ChannelLayout, x, b, y device.Buffer) error {
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if dt == tensor.Float32 && l.Inner == 1 {
+		channelRun(d.f32, denseBiasAddSpan, l, l.Outer, l.C, x, b, y)
+		return nil
+	}
 	if dt == tensor.Float32 {
 		channelRun(d.f32, biasAddSpan[float32], l, l.Outer*l.C, l.Inner, x, b, y)
 	} else {
@@ -32,6 +36,10 @@ func (d *Device) BiasGrad(l device.ChannelLayout, dy, db device.Buffer) error {
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if dt == tensor.Float32 && l.Inner == 1 {
+		channelRun(d.f32, denseBiasGradSpan, l, l.C, l.Outer, dy, db)
+		return nil
+	}
 	if dt == tensor.Float32 {
 		channelRun(d.f32, biasGradSpan[float32], l, l.C, l.Outer*l.Inner, dy, db)
 	} else {
@@ -88,11 +96,45 @@ func biasAddSpan[T gemm.Float](a *spanArgs[T], lo, hi int) {
 	for r := lo; r < hi; r++ {
 		bc := a.y[r%a.l.C]
 		x, y := a.x[r*a.l.Inner:(r+1)*a.l.Inner], a.z[r*a.l.Inner:(r+1)*a.l.Inner]
+		if y32, ok := any(y).([]float32); ok && len(y) >= vecRowMin {
+			centered32(y32, any(x).([]float32), 0, 1, float32(bc))
+			continue
+		}
 		for i := range y {
 			y[i] = x[i] + bc
 		}
 	}
 }
+
+// denseBiasAddSpan: rows o of a (batch, channels) x, bias y, output z,
+// whole rows at a time.
+func denseBiasAddSpan(a *spanArgs[float32], lo, hi int) {
+	c := a.l.C
+	for o := lo; o < hi; o++ {
+		add32(a.z[o*c:][:c], a.x[o*c:][:c], a.y[:c])
+	}
+}
+
+// denseBiasGradSpan: channels [lo, hi) of a (batch, channels) dy x, output
+// db y. The rows are added into float64 accumulators in order, so each
+// channel's sum is channelSum's, whole rows at a time.
+func denseBiasGradSpan(a *spanArgs[float32], lo, hi int) {
+	var buf [denseChunk]float64
+	for c0 := lo; c0 < hi; c0 += denseChunk {
+		acc := buf[:min(denseChunk, hi-c0)]
+		clear(acc)
+		for o := range a.l.Outer {
+			accum32(acc, a.x[o*a.l.C+c0:][:len(acc)])
+		}
+		for i, v := range acc {
+			a.y[c0+i] = float32(v)
+		}
+	}
+}
+
+// denseChunk is how many channels' accumulators denseBiasGradSpan keeps on
+// the stack at a time.
+const denseChunk = 256
 
 // biasGradSpan: channels c of dy x, output db y.
 func biasGradSpan[T gemm.Float](a *spanArgs[T], lo, hi int) {
@@ -101,13 +143,22 @@ func biasGradSpan[T gemm.Float](a *spanArgs[T], lo, hi int) {
 	}
 }
 
-// channelSum is Σ_{o,i} x[o,c,i] in float64.
+// channelSum is Σ_{o,i} x[o,c,i] in float64, row by row in order.
 func channelSum[T gemm.Float](x []T, l device.ChannelLayout, c int) float64 {
 	var s float64
 	for o := range l.Outer {
-		for _, v := range x[(o*l.C+c)*l.Inner : (o*l.C+c+1)*l.Inner] {
+		row := x[(o*l.C+c)*l.Inner:][:l.Inner]
+		if len(row) >= vecRowMin {
+			s += sum(row)
+			continue
+		}
+		for _, v := range row {
 			s += float64(v)
 		}
 	}
 	return s
 }
+
+// vecRowMin is the shortest row worth a call into the vector loops of
+// vec.go: a (batch, channels) layout has rows of one element.
+const vecRowMin = 16

@@ -63,7 +63,7 @@ func (d *Device) conv(mode convMode, op string, p device.ConvParams, x, w, y dev
 }
 
 // convTask holds one convolution call; items are (image, group) pairs, or
-// groups when the backward filter pass owns a group per task.
+// for the filter gradient (group, part) pairs (see filterParts).
 type convTask[T gemm.Float] struct {
 	e        *engine[T]
 	mode     convMode
@@ -73,7 +73,9 @@ type convTask[T gemm.Float] struct {
 	kc, pix  int // im2col rows (cpg·KH·KW) and output pixels
 	ld       int // row stride of the column matrix
 	direct   bool
-	perGroup bool // backward filter: one task per group over all images
+	// parts: the filter gradient's items per group; part i of a group owns
+	// its input channels [i·cpp, min((i+1)·cpp, cpg)).
+	parts, cpp int
 	// blockRows: output rows per block of a blocked forward pass (0: whole).
 	blockRows int
 	// transposed: the filter gradient is accumulated as dWᵀ = col·dYᵀ, which
@@ -82,6 +84,14 @@ type convTask[T gemm.Float] struct {
 	transposed bool
 	dconv      bool // runs on the direct path, laid out by dp
 	dp         directPlan
+	wino       bool // runs as a Winograd convolution, laid out by wp
+	wp         winoPlan
+	// nb images per block of the batched path (convbatch.go), 1 when each
+	// image's products are wide enough alone; blocks = ⌈N/nb⌉.
+	nb, blocks int
+	// rowBlocks cut the rows of the batched products (forward: output
+	// channels; 1×1 backward data: input channels) into parts of rowBlock.
+	rowBlocks, rowBlock int
 }
 
 // runConv runs mode on the buffers. A stride-1 input gradient runs as the
@@ -143,94 +153,90 @@ func runConvSlices[T gemm.Float](e *engine[T], mode convMode, p device.ConvParam
 	if mode == convBackwardData {
 		clear(t.x)
 	}
-	perImageFilter := false
-	if mode == convBackwardFilter {
-		t.perGroup = p.Groups >= gemmTasks*e.pool.workers || e.pool.workers == 1
-		perImageFilter = !t.perGroup
-		if t.perGroup {
-			items = p.Groups
-		}
-	}
 	t.dconv = t.planDirect()
+	t.wino = !t.dconv && t.planWinograd()
+	t.nb = 1
+	if !t.dconv && !t.wino {
+		t.nb = batchImages(p, t.kc, t.pix)
+	}
+	t.blocks = (p.N + t.nb - 1) / t.nb
+	if t.nb > 1 && mode != convBackwardFilter {
+		items = t.batchItems()
+	}
+	if mode == convBackwardFilter {
+		t.parts, t.cpp = filterParts(p, t.kc)
+		items = p.Groups * t.parts
+	}
 	if mode == convForward {
 		t.blockRows = colBlockRows(&p, t.direct, t.kc)
 	}
+	if t.dconv && mode != convBackwardFilter {
+		e.packed = grow(e.packed, len(w))
+		t.packDirect()
+	}
+	if t.wino {
+		e.packed = grow(e.packed, 16*p.O*t.cpg)
+		items = t.prepareWinograd()
+	}
 	t.transposed = mode == convBackwardFilter && !t.dconv && t.opg <= t.kc
-	if perImageFilter {
-		// Worker 0 accumulates straight into dw unless the sums are
-		// transposed; every other worker into its own accumulator.
-		first := 1
-		if t.transposed {
-			first = 0
-		} else {
-			clear(t.w)
-		}
-		for wk := first; wk < e.pool.workers; wk++ {
-			e.accum[wk] = grow(e.accum[wk], len(t.w))
-			clear(e.accum[wk])
-		}
-	}
 	e.pool.run(t, items)
-	switch {
-	case perImageFilter && t.transposed:
-		e.span.a.x, e.span.a.acc = t.w, e.accum[:e.pool.workers]
-		e.span.a.s[0], e.span.a.s[1] = float64(t.opg), float64(t.kc)
-		e.spans(e.sumTransposed, p.O, max(1, vecChunk/t.kc))
-	case perImageFilter:
-		e.span.a.x, e.span.a.acc = t.w, e.accum[1:]
-		e.spans(e.sumAccum, len(t.w), vecChunk)
-	}
 	*t = convTask[T]{}
 }
 
-// sumTransposed sets rows [lo, hi) of dw = a.x, one per output channel, to
-// the sum of the workers' transposed filter gradients a.acc: with opg =
-// a.s[0] output channels per group and kc = a.s[1] columns,
-// dw[g·opg+o][k] = Σ_wk acc[wk][g][k][o].
-func sumTransposed[T gemm.Float](a *spanArgs[T], lo, hi int) {
-	opg, kc := int(a.s[0]), int(a.s[1])
-	for r := lo; r < hi; r++ {
-		g, o := r/opg, r%opg
-		dw := a.x[r*kc:][:kc]
-		for k := range dw {
-			var v T
-			for _, acc := range a.acc {
-				v += acc[(g*kc+k)*opg+o]
-			}
-			dw[k] = v
-		}
-	}
+// filterTarget is how many items a filter gradient is cut into at least,
+// where the shape allows, so that up to that many workers share it.
+// filterMinCols is the fewest columns of dW_g (input channels × taps) a
+// part gets, to keep its products efficient.
+const (
+	filterTarget  = 16
+	filterMinCols = 64
+)
+
+// filterParts cuts each group's filter gradient dW_g (opg × kc) into parts
+// of whole input channels: the columns of dW_g, and the rows of the column
+// matrix, that belong to them. Each part sums over all images in order, and
+// the cut depends on the shape alone, never on the worker count, so the
+// sums, and so the gradients, come out bit for bit the same on any number of
+// workers. It returns the number of parts and the channels per part.
+func filterParts(p device.ConvParams, kc int) (parts, cpp int) {
+	cpg := p.C / p.Groups
+	parts = min((filterTarget+p.Groups-1)/p.Groups, max(1, kc/filterMinCols), cpg)
+	cpp = (cpg + parts - 1) / parts
+	return (cpg + cpp - 1) / cpp, cpp
 }
 
-// sumAccum adds the accumulators a.acc into a.x.
-func sumAccum[T gemm.Float](a *spanArgs[T], lo, hi int) {
-	for _, acc := range a.acc {
-		addTo(a.x[lo:hi], acc[lo:hi])
-	}
-}
-
-// col returns worker wk's im2col matrix of image n, group g (filled from
-// x unless fill is false), or the group's input itself for direct convs.
-func (t *convTask[T]) col(wk, n, g int, fill bool) []T {
-	xg := t.x[(n*t.p.C+g*t.cpg)*t.p.H*t.p.W:][:t.cpg*t.p.H*t.p.W]
+// col returns worker wk's column matrix of input channels [c0, c1) of image
+// n, group g ((c1−c0)·KH·KW rows; filled from x unless fill is false), or
+// those channels of the input itself for direct convolutions.
+func (t *convTask[T]) col(wk, n, g, c0, c1 int, fill bool) []T {
+	hw := t.p.H * t.p.W
+	xg := t.x[(n*t.p.C+g*t.cpg+c0)*hw:][:(c1-c0)*hw]
 	if t.direct {
 		return xg
 	}
-	s := grow(t.e.scratch[wk], t.kc*t.ld)
+	s := grow(t.e.scratch[wk], (c1-c0)*t.p.KH*t.p.KW*t.ld)
 	t.e.scratch[wk] = s
 	if fill {
-		im2col(&t.p, t.cpg, xg, s, t.ld)
+		im2col(&t.p, c1-c0, xg, s, t.ld)
 	}
 	return s
 }
 
 func (t *convTask[T]) run(wk, i int) {
-	if t.dconv {
-		t.runDirect(wk, i)
+	if t.mode == convBackwardFilter {
+		t.filter(wk, i/t.parts, i%t.parts)
 		return
 	}
-	if t.perGroup {
-		t.groupFilter(wk, i)
+	if t.nb > 1 {
+		t.batched(wk, i)
+		return
+	}
+	if t.wino {
+		t.runWinograd(wk, i)
+		return
+	}
+	if t.dconv {
+		t.runDirect(wk, i)
 		return
 	}
 	n, g := i/t.p.Groups, i%t.p.Groups
@@ -242,24 +248,51 @@ func (t *convTask[T]) run(wk, i int) {
 			t.forwardBlocks(wk, n, g, wg, yg)
 			return
 		}
-		gemm.Gemm(false, false, t.opg, t.pix, t.kc, 1, wg, t.kc, t.col(wk, n, g, true), t.ld, 0, yg, t.pix)
+		gemm.Gemm(false, false, t.opg, t.pix, t.kc, 1, wg, t.kc, t.col(wk, n, g, 0, t.cpg, true), t.ld, 0, yg, t.pix)
 	case convBackwardData:
-		col := t.col(wk, n, g, false)
+		col := t.col(wk, n, g, 0, t.cpg, false)
 		gemm.Gemm(true, false, t.kc, t.pix, t.opg, 1, wg, t.kc, yg, t.pix, 0, col, t.ld)
 		if !t.direct {
 			col2im(&t.p, t.cpg, col, t.ld, t.x[(n*t.p.C+g*t.cpg)*t.p.H*t.p.W:])
 		}
-	case convBackwardFilter:
+	}
+}
+
+// filter computes part `part` of group g's filter gradient: the columns of
+// dW_g that belong to its input channels, summed over the images in order.
+// Transposed (t.transposed) it accumulates their dW_gᵀ = Σ col·dY_gᵀ in
+// worker scratch, then transposes it into dw.
+func (t *convTask[T]) filter(wk, g, part int) {
+	c0 := part * t.cpp
+	c1 := min(c0+t.cpp, t.cpg)
+	if t.dconv {
+		t.directFilter(wk, g, c0, c1)
+		return
+	}
+	if t.nb > 1 {
+		t.batchedFilter(wk, g, c0, c1)
+		return
+	}
+	taps := t.p.KH * t.p.KW
+	kb := (c1 - c0) * taps
+	dw := t.w[g*t.opg*t.kc+c0*taps:]
+	var acc []T
+	if t.transposed {
+		acc = grow(t.e.accum[wk], kb*t.opg)
+		t.e.accum[wk] = acc
+	}
+	for n := range t.p.N {
+		dyg := t.y[(n*t.p.O+g*t.opg)*t.pix:][:t.opg*t.pix]
+		beta := T(min(n, 1))
+		col := t.col(wk, n, g, c0, c1, true)
 		if t.transposed {
-			acc := t.e.accum[wk][g*t.kc*t.opg:]
-			gemm.Gemm(false, true, t.kc, t.opg, t.pix, 1, t.col(wk, n, g, true), t.ld, yg, t.pix, 1, acc, t.opg)
-			return
+			gemm.Gemm(false, true, kb, t.opg, t.pix, 1, col, t.ld, dyg, t.pix, beta, acc, t.opg)
+		} else {
+			gemm.Gemm(false, true, t.opg, kb, t.pix, 1, dyg, t.pix, col, t.ld, beta, dw, t.kc)
 		}
-		dw := t.w
-		if wk > 0 {
-			dw = t.e.accum[wk]
-		}
-		gemm.Gemm(false, true, t.opg, t.kc, t.pix, 1, yg, t.pix, t.col(wk, n, g, true), t.ld, 1, dw[g*t.opg*t.kc:], t.kc)
+	}
+	if t.transposed {
+		gemm.Transpose(dw, t.kc, acc, t.opg, kb, t.opg)
 	}
 }
 
@@ -295,31 +328,3 @@ func colBlockRows(p *device.ConvParams, direct bool, kc int) int {
 // minimum time g3 41 → 35 ms, g1 45 → 43 ms; 512 KiB blocks made a 2304-row
 // column matrix slower). Tests lower it to exercise ragged blocks.
 var colBlockElems = 1 << 18
-
-// groupFilter computes the filter gradient of group g over all images.
-// Transposed (t.transposed) it accumulates dW_gᵀ = Σ col·dY_gᵀ, then
-// transposes into dw.
-func (t *convTask[T]) groupFilter(wk, g int) {
-	dw := t.w[g*t.opg*t.kc:][:t.opg*t.kc]
-	if t.transposed {
-		t.e.accum[wk] = grow(t.e.accum[wk], t.opg*t.kc)
-	}
-	for n := range t.p.N {
-		dyg := t.y[(n*t.p.O+g*t.opg)*t.pix:][:t.opg*t.pix]
-		beta := T(min(n, 1))
-		col := t.col(wk, n, g, true)
-		if t.transposed {
-			gemm.Gemm(false, true, t.kc, t.opg, t.pix, 1, col, t.ld, dyg, t.pix, beta, t.e.accum[wk], t.opg)
-		} else {
-			gemm.Gemm(false, true, t.opg, t.kc, t.pix, 1, dyg, t.pix, col, t.ld, beta, dw, t.kc)
-		}
-	}
-	if t.transposed {
-		acc := t.e.accum[wk]
-		for k := range t.kc {
-			for o := range t.opg {
-				dw[o*t.kc+k] = acc[k*t.opg+o]
-			}
-		}
-	}
-}

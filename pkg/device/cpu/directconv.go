@@ -9,16 +9,22 @@ import (
 
 //go:generate go run directconv_gen.go
 
-// Direct convolution: float32 3×3 stride-1 convolutions with few channels
-// per group skip im2col, whose GEMM has only cpg·9 inner products per
-// output, and run assembly kernels on zero-padded input planes instead.
+// Direct convolution: float32 3×3 convolutions at stride 1 or 2 with few
+// channels per group skip im2col, whose GEMM has only cpg·9 inner products
+// per output (and whose gather, at stride 2, cost more than the product),
+// and run assembly kernels on zero-padded input planes instead.
 //
-// The group's input channels are copied into planes of width Wp = W+2·PadW
-// with their padding. Output (oy, ox) then reads input oy·Wp+ox + ky·Wp+kx
-// of a plane, so the whole output plane, laid out with row stride Wp, is a
-// 1-D convolution of the flat input: kernels sweep it in tiles of whole
-// vectors with no bounds checks, and the Wp−OutW columns per row that wrap
-// around are computed and dropped (forward) or zeroed in dy (filter).
+// The group's input channels are copied, with their padding, into planes of
+// row length R. At stride 1 a channel is one plane, R = W+2·PadW; at stride
+// 2 it is four phase planes, plane (a, b) holding the rows a, a+2, … and
+// columns b, b+2, … of the padded input, R = ⌈(W+2·PadW)/2⌉. Output (oy, ox)
+// is flat position q = oy·R+ox, and tap (ky, kx) reads the channel's planes
+// at q plus a fixed offset (the tap table): ky·R+kx at stride 1; at stride 2
+// the start of phase plane (ky%2, kx%2) plus (ky/2)·R+kx/2. So the whole
+// output plane is a 1-D convolution of the flat input with nine offsets:
+// kernels sweep it in tiles of whole vectors with no bounds checks, and the
+// R−OutW columns per row that wrap around are computed and dropped (forward)
+// or zeroed in dy (filter).
 //
 // Backward data at stride 1 is a forward convolution (runConv), so it takes
 // this path too.
@@ -38,15 +44,15 @@ const cacheLine = 16
 const directMaxChannels = 16
 
 // fwdKernel computes, for tiles consecutive tiles of ob output channels ×
-// nv vectors, y[o·ldy + q] = Σ_c Σ_tap w[(c·9+tap)·ob + o] · x[c·ldx + q +
-// ky·row + kx], with q advancing by nv vectors per tile from 0. Each tile
-// also prefetches the next pfn cache lines from pf on, so that the memory
-// the next item reads streams in while this one computes.
-type fwdKernel func(y *float32, ldy int, x *float32, ldx, row int, w *float32, cin, tiles int, pf *float32, pfn int)
+// nv vectors, y[o·ldy + q] = Σ_c Σ_t w[(c·ntaps+t)·ob + o] · x[c·ldx + q +
+// taps[t]/4] (taps in bytes), with q advancing by nv vectors per tile from
+// 0. Each tile also prefetches the next pfn cache lines from pf on, so that
+// the memory the next item reads streams in while this one computes.
+type fwdKernel func(y *float32, ldy int, x *float32, ldx int, taps *int, ntaps int, w *float32, cin, tiles int, pf *float32, pfn int)
 
-// filterKernel adds to dw[o·lddw + ky·3+kx], for ob output channels, Σ_q
-// dy[o·lddy + q] · x[q + ky·row + kx] over n vectors of q.
-type filterKernel func(dw *float32, lddw int, dy *float32, lddy int, x *float32, row, n int)
+// filterKernel adds to dw[o·lddw + tap], for ob output channels, Σ_q
+// dy[o·lddy + q] · x[q + taps[tap]/4] over n vectors of q.
+type filterKernel func(dw *float32, lddw int, dy *float32, lddy int, x *float32, taps *int, n int)
 
 // directKernels is a generated kernel set; slices are indexed by tile height.
 type directKernels struct {
@@ -70,13 +76,32 @@ func directKernelSet() *directKernels {
 // directPlan is the scratch layout of a direct convolution.
 type directPlan struct {
 	k          *directKernels
-	wp         int // padded row length
-	flat       int // output positions per plane: OutH·wp
-	lpad       int // output plane stride: flat rounded up, plus a tile
-	ps         int // padded input plane stride
-	maxFwd     int // largest forward tile height
-	maxFilter  int // largest filter tile height
+	stride     int
+	rowLen     int    // R: the row length of the planes and of the flat output
+	flat       int    // output positions per plane: OutH·R
+	lpad       int    // output plane stride: flat rounded up, plus a tile
+	phase      int    // length of one (phase) plane
+	ps         int    // input channel stride: stride² phase planes
+	taps       [9]int // tap table: byte offsets from q
+	maxFwd     int    // largest forward tile height
+	maxFilter  int    // largest filter tile height
 	scratchLen int
+	back       phaseBack // the stride-2 input gradient's layout
+}
+
+// phaseBack lays out the input gradient of a stride-2 convolution (see
+// dataPhases): dy goes into planes of row length rowLen with one zero row
+// and column before the data, and each of the four phase planes of the
+// padded dx is a stride-1 convolution of them with the filter taps of its
+// phase.
+type phaseBack struct {
+	rowLen, rows int       // dy planes: row length, rows holding outputs
+	flat, lpad   int       // phase plane outputs: positions, stride
+	plane        int       // dy plane stride
+	taps         [4][4]int // per phase (a·2+b): tap offsets in bytes
+	ntaps        [4]int
+	kidx         [4][4]int // per phase: the taps' filter positions ky·3+kx
+	woff         [4]int    // per phase: where its packed weights start in a group's
 }
 
 // planDirect reports whether t runs on the direct path and lays it out.
@@ -84,81 +109,272 @@ func (t *convTask[T]) planDirect() bool {
 	p := &t.p
 	var zero T
 	k := directKernelSet()
-	if _, f32 := any(zero).(float32); !f32 || k == nil || t.mode == convBackwardData ||
-		p.KH != 3 || p.KW != 3 || p.StrideH != 1 || p.StrideW != 1 || p.DilH != 1 || p.DilW != 1 ||
+	if _, f32 := any(zero).(float32); !f32 || k == nil || (t.mode == convBackwardData && p.StrideH != 2) ||
+		p.KH != 3 || p.KW != 3 || p.StrideH != p.StrideW || p.StrideH > 2 || p.DilH != 1 || p.DilW != 1 ||
 		t.cpg > directMaxChannels || t.opg > directMaxChannels {
 		return false
 	}
 	d := &t.dp
-	d.k = k
+	d.k, d.stride = k, p.StrideH
 	d.maxFwd, d.maxFilter = len(k.fwd)-1, len(k.filter)-1
-	d.wp = p.W + 2*p.PadW
-	d.flat = p.OutH() * d.wp
+	if t.mode == convBackwardData {
+		d.planBack(p, t.cpg, t.opg)
+		return true
+	}
+	wp := p.W + 2*p.PadW
+	d.rowLen = (wp + d.stride - 1) / d.stride
+	d.flat = p.OutH() * d.rowLen
 	d.lpad = roundUp(d.flat, k.vl) + k.vl*k.fwdVecs[1]
-	d.ps = roundUp(d.lpad+2*d.wp+2, k.vl)
-	d.scratchLen = t.cpg*d.ps + max(t.opg, d.maxFwd)*d.lpad + d.maxFwd*t.cpg*9
+	reach := 2*d.rowLen + 2 // the farthest tap inside a plane
+	if d.stride == 2 {
+		reach = d.rowLen + 1
+	}
+	d.phase = roundUp(d.lpad+reach, k.vl)
+	d.ps = d.stride * d.stride * d.phase
+	for ky := range 3 {
+		for kx := range 3 {
+			off := ky*d.rowLen + kx
+			if d.stride == 2 {
+				off = (ky%2*2+kx%2)*d.phase + ky/2*d.rowLen + kx/2
+			}
+			d.taps[ky*3+kx] = 4 * off
+		}
+	}
+	d.scratchLen = t.cpg*d.ps + max(t.opg, d.maxFwd)*d.lpad
 	return true
+}
+
+// planBack lays out the stride-2 input gradient (phaseBack). Padded dx row
+// r = 2i+a takes filter rows ky = a+2m (m = 0, 1 for a = 0; m = 0 for a = 1)
+// from dy row i−m, that is dy plane row i+1−m; columns likewise.
+func (d *directPlan) planBack(p *device.ConvParams, cpg, opg int) {
+	b := &d.back
+	hp, wp := p.H+2*p.PadH, p.W+2*p.PadW
+	ih, jw := (hp+1)/2, (wp+1)/2
+	b.rowLen = max(jw+1, p.OutW()+2)
+	b.rows = ih
+	b.flat = ih * b.rowLen
+	b.lpad = roundUp(b.flat, d.k.vl) + d.k.vl*d.k.fwdVecs[1]
+	b.plane = roundUp(b.lpad+b.rowLen+1, d.k.vl)
+	woff := 0
+	for a := range 2 {
+		for c := range 2 {
+			ph := a*2 + c
+			b.ntaps[ph], b.woff[ph] = 0, woff
+			for ky := a; ky < 3; ky += 2 {
+				for kx := c; kx < 3; kx += 2 {
+					m, n := ky/2, kx/2
+					b.taps[ph][b.ntaps[ph]] = 4 * ((1-m)*b.rowLen + 1 - n)
+					b.kidx[ph][b.ntaps[ph]] = ky*3 + kx
+					b.ntaps[ph]++
+				}
+			}
+			woff += cpg * opg * b.ntaps[ph]
+		}
+	}
+	d.scratchLen = opg*b.plane + 4*cpg*b.lpad
+}
+
+// packBack lays the filter out for the phase convolutions: for group g,
+// phase ph and block of input channels [c0, c1), the weights start at
+// g·cpg·opg·9 + woff[ph] + c0·opg·ntaps[ph], element (o·ntaps + t)·(c1−c0)
+// + c = w[g·opg+o][c0+c][kidx[ph][t]].
+func (d *directPlan) packBack(p *device.ConvParams, cpg, opg int, w, packed []float32) {
+	b := &d.back
+	nb := blocks(cpg, d.maxFwd)
+	for g := range p.Groups {
+		for ph := range 4 {
+			nt := b.ntaps[ph]
+			for blk := range nb {
+				c0, c1 := blk*cpg/nb, (blk+1)*cpg/nb
+				cb := c1 - c0
+				dst := packed[g*cpg*opg*9+b.woff[ph]+c0*opg*nt:][:cb*opg*nt]
+				for o := range opg {
+					for t := range nt {
+						for c := range cb {
+							dst[(o*nt+t)*cb+c] = w[((g*opg+o)*cpg+c0+c)*9+b.kidx[ph][t]]
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// dataPhases computes the input gradient of image n, group g of a stride-2
+// convolution: dy into zero-bordered planes, the four phase planes of the
+// padded dx as stride-1 convolutions of them, then each dx row interleaved
+// from its two phases.
+func (d *directPlan) dataPhases(p *device.ConvParams, cpg, opg int, s, dx, dy, packed []float32, n, g int) {
+	b := &d.back
+	oh, ow := p.OutH(), p.OutW()
+	dys := s[:opg*b.plane]
+	clear(dys)
+	for o := range opg {
+		src := dy[(n*p.O+g*opg+o)*oh*ow:][:oh*ow]
+		plane := dys[o*b.plane:]
+		for oy := range oh {
+			copy(plane[(oy+1)*b.rowLen+1:][:ow], src[oy*ow:][:ow])
+		}
+	}
+	out := s[opg*b.plane:][:4*cpg*b.lpad]
+	nb := blocks(cpg, d.maxFwd)
+	for ph := range 4 {
+		nt := b.ntaps[ph]
+		for blk := range nb {
+			c0, c1 := blk*cpg/nb, (blk+1)*cpg/nb
+			cb := c1 - c0
+			tw := d.k.fwdVecs[cb] * d.k.vl
+			w := &packed[g*cpg*opg*9+b.woff[ph]+c0*opg*nt]
+			d.k.fwd[cb](&out[(ph*cpg+c0)*b.lpad], b.lpad, &dys[0], b.plane, &b.taps[ph][0], nt, w, opg, (b.flat+tw-1)/tw, &dys[0], 0)
+		}
+	}
+	hw := p.H * p.W
+	be := p.PadW & 1
+	je, jo := p.PadW>>1, (p.PadW+1)>>1
+	half := p.W / 2
+	for c := range cpg {
+		dxc := dx[(n*p.C+g*cpg+c)*hw:][:hw]
+		for iy := range p.H {
+			r := iy + p.PadH
+			row := (r >> 1) * b.rowLen
+			evens := out[((r&1*2+be)*cpg+c)*b.lpad+row+je:]
+			odds := out[((r&1*2+1-be)*cpg+c)*b.lpad+row+jo:]
+			dst := dxc[iy*p.W:][:p.W]
+			interleave(dst, evens, odds, half)
+			if p.W%2 == 1 {
+				dst[p.W-1] = evens[half]
+			}
+		}
+	}
 }
 
 // blocks is the number of tiles of height at most most covering n channels;
 // block b of them starts at channel b·n/blocks.
 func blocks(n, most int) int { return (n + most - 1) / most }
 
-// runDirect runs item i: image and group, or a group over all images when
-// the filter gradient is owned per group.
+// runDirect runs item i, image i/Groups, group i%Groups, of a forward or
+// (stride-2) backward-data pass.
 func (t *convTask[T]) runDirect(wk, i int) {
+	scratch, x, _, y := t.directOperands(wk)
+	n, g := i/t.p.Groups, i%t.p.Groups
+	packed, _ := any(t.e.packed).([]float32)
+	if t.mode == convBackwardData {
+		t.dp.dataPhases(&t.p, t.cpg, t.opg, scratch, x, y, packed, n, g)
+		return
+	}
+	next := x[min(i+t.e.pool.workers, t.p.N*t.p.Groups-1)*t.cpg*t.p.H*t.p.W:]
+	t.dp.forward(&t.p, t.cpg, t.opg, scratch, x, y, packed, next, n, g)
+}
+
+// directFilter computes the filter gradient of group g's input channels
+// [c0, c1), summed over the images in order.
+func (t *convTask[T]) directFilter(wk, g, c0, c1 int) {
+	scratch, x, w, y := t.directOperands(wk)
+	dw := w[g*t.opg*t.cpg*9:][:t.opg*t.cpg*9]
+	for o := range t.opg {
+		clear(dw[(o*t.cpg+c0)*9 : (o*t.cpg+c1)*9])
+	}
+	for n := range t.p.N {
+		t.dp.filter(&t.p, t.cpg, t.opg, scratch, x, y, w, n, g, c0, c1)
+	}
+}
+
+// packDirect lays the filter out for the forward kernels in t.e.packed.
+func (t *convTask[T]) packDirect() {
+	w, _ := any(t.w).([]float32)
+	packed, _ := any(t.e.packed).([]float32)
+	if t.mode == convBackwardData {
+		t.dp.packBack(&t.p, t.cpg, t.opg, w, packed)
+		return
+	}
+	t.dp.packWeights(&t.p, t.cpg, t.opg, w, packed)
+}
+
+// directOperands returns worker wk's scratch and the float32 operands.
+func (t *convTask[T]) directOperands(wk int) (scratch, x, w, y []float32) {
 	s := grow(t.e.scratch[wk], t.dp.scratchLen)
 	t.e.scratch[wk] = s
-	scratch, _ := any(s).([]float32)
-	x, _ := any(t.x).([]float32)
-	w, _ := any(t.w).([]float32)
-	y, _ := any(t.y).([]float32)
-	if t.perGroup {
-		dw := w[i*t.opg*t.cpg*9:][:t.opg*t.cpg*9]
-		clear(dw)
-		for n := range t.p.N {
-			t.dp.filter(&t.p, t.cpg, t.opg, scratch, x, y, w, n, i)
-		}
-		return
-	}
-	n, g := i/t.p.Groups, i%t.p.Groups
-	if t.mode == convForward {
-		next := x[min(i+t.e.pool.workers, t.p.N*t.p.Groups-1)*t.cpg*t.p.H*t.p.W:]
-		t.dp.forward(&t.p, t.cpg, t.opg, scratch, x, y, w, next, n, g)
-		return
-	}
-	if wk > 0 {
-		w, _ = any(t.e.accum[wk]).([]float32)
-	}
-	t.dp.filter(&t.p, t.cpg, t.opg, scratch, x, y, w, n, g)
+	scratch, _ = any(s).([]float32)
+	x, _ = any(t.x).([]float32)
+	w, _ = any(t.w).([]float32)
+	y, _ = any(t.y).([]float32)
+	return scratch, x, w, y
 }
 
-// pad copies the cpg channels of image n, group g of x into zero-padded
-// planes of stride d.ps at the start of s.
-func (d *directPlan) pad(p *device.ConvParams, cpg int, s, x []float32, n, g int) {
+// pad copies input channels [c0, c1) of image n, group g of x into
+// zero-padded planes (phase planes at stride 2), d.ps apart from the start
+// of s.
+func (d *directPlan) pad(p *device.ConvParams, cpg int, s, x []float32, n, g, c0, c1 int) {
 	hw := p.H * p.W
 	xg := x[(n*p.C+g*cpg)*hw:][:cpg*hw]
-	for c := range cpg {
-		plane := s[c*d.ps:][:d.ps]
-		top := p.PadH * d.wp
-		clear(plane[:top])
+	for c := c0; c < c1; c++ {
+		planes := s[(c-c0)*d.ps:][:d.ps]
+		xc := xg[c*hw:][:hw]
+		if d.stride == 2 {
+			d.padPhases(p, planes, xc)
+			continue
+		}
+		top := p.PadH * d.rowLen
+		clear(planes[:top])
 		for iy := range p.H {
-			row := plane[top+iy*d.wp:][:d.wp]
+			row := planes[top+iy*d.rowLen:][:d.rowLen]
 			clear(row[:p.PadW])
-			copy(row[p.PadW:p.PadW+p.W], xg[c*hw+iy*p.W:][:p.W])
+			copy(row[p.PadW:p.PadW+p.W], xc[iy*p.W:][:p.W])
 			clear(row[p.PadW+p.W:])
 		}
-		clear(plane[top+p.H*d.wp:])
+		clear(planes[top+p.H*d.rowLen:])
 	}
 }
 
-// forward computes the opg output planes of image n, group g, prefetching
-// the input of the item that follows, next.
-func (d *directPlan) forward(p *device.ConvParams, cpg, opg int, s, x, y, w, next []float32, n, g int) {
-	d.pad(p, cpg, s, x, n, g)
+// padPhases writes the four phase planes of one channel xc: padded input
+// element (r, pc) goes to plane (r%2, pc%2) at row r/2, column pc/2. A row's
+// even input columns land in plane column phase PadW%2, its odd ones in the
+// other.
+func (d *directPlan) padPhases(p *device.ConvParams, planes, xc []float32) {
+	clear(planes)
+	b0 := p.PadW & 1
+	j0, j1 := p.PadW>>1, (p.PadW+1)>>1
+	half := p.W / 2
+	for iy := range p.H {
+		r := iy + p.PadH
+		base := (r&1*2)*d.phase + (r>>1)*d.rowLen
+		evens := planes[base+b0*d.phase+j0:]
+		odds := planes[base+(1-b0)*d.phase+j1:]
+		row := xc[iy*p.W:][:p.W]
+		deinterleave(evens, odds, row, half)
+		if p.W%2 == 1 {
+			evens[half] = row[p.W-1]
+		}
+	}
+}
+
+// packWeights lays the filter w out for the forward kernels: for each
+// group g and block of output channels [o0, o1) of it, the block's weights
+// start at (g·opg+o0)·cpg·9, tap-major: element (c·9+tap)·(o1−o0) + o.
+func (d *directPlan) packWeights(p *device.ConvParams, cpg, opg int, w, packed []float32) {
+	nb := blocks(opg, d.maxFwd)
+	for g := range p.Groups {
+		for b := range nb {
+			o0, o1 := b*opg/nb, (b+1)*opg/nb
+			ob := o1 - o0
+			dst := packed[(g*opg+o0)*cpg*9:][:ob*cpg*9]
+			for o := range ob {
+				for k, v := range w[(g*opg+o0+o)*cpg*9:][:cpg*9] {
+					dst[k*ob+o] = v
+				}
+			}
+		}
+	}
+}
+
+// forward computes the opg output planes of image n, group g from the
+// weights packWeights laid out, prefetching the input of the item that
+// follows, next.
+func (d *directPlan) forward(p *device.ConvParams, cpg, opg int, s, x, y, packed, next []float32, n, g int) {
+	d.pad(p, cpg, s, x, n, g, 0, cpg)
 	xs := s[:cpg*d.ps]
 	out := s[cpg*d.ps:][:d.maxFwd*d.lpad]
-	packed := s[cpg*d.ps+d.maxFwd*d.lpad:][:d.maxFwd*cpg*9]
 	oh, ow := p.OutH(), p.OutW()
 	nb := blocks(opg, d.maxFwd)
 	lines := min(len(next), cpg*p.H*p.W) / cacheLine
@@ -171,36 +387,31 @@ func (d *directPlan) forward(p *device.ConvParams, cpg, opg int, s, x, y, w, nex
 	for b := range nb {
 		o0, o1 := b*opg/nb, (b+1)*opg/nb
 		ob := o1 - o0
-		for o := range ob {
-			wo := w[(g*opg+o0+o)*cpg*9:][:cpg*9]
-			for k, v := range wo {
-				packed[k*ob+o] = v
-			}
-		}
 		tw := d.k.fwdVecs[ob] * d.k.vl
 		tiles := (d.flat + tw - 1) / tw
 		pf := &next[min(done*cacheLine, len(next)-1)]
-		d.k.fwd[ob](&out[0], d.lpad, &xs[0], d.ps, d.wp, &packed[0], cpg, tiles, pf, pfn)
+		d.k.fwd[ob](&out[0], d.lpad, &xs[0], d.ps, &d.taps[0], len(d.taps), &packed[(g*opg+o0)*cpg*9], cpg, tiles, pf, pfn)
 		done += pfn * tiles
 		for o := range ob {
 			yo := y[((n*p.O)+g*opg+o0+o)*oh*ow:][:oh*ow]
 			for oy := range oh {
-				copy(yo[oy*ow:(oy+1)*ow], out[o*d.lpad+oy*d.wp:][:ow])
+				copy(yo[oy*ow:(oy+1)*ow], out[o*d.lpad+oy*d.rowLen:][:ow])
 			}
 		}
 	}
 }
 
-// filter adds the filter gradient of image n, group g into dw.
-func (d *directPlan) filter(p *device.ConvParams, cpg, opg int, s, x, dy, dw []float32, n, g int) {
-	d.pad(p, cpg, s, x, n, g)
+// filter adds the filter gradient of image n, group g, input channels
+// [c0, c1) into dw.
+func (d *directPlan) filter(p *device.ConvParams, cpg, opg int, s, x, dy, dw []float32, n, g, c0, c1 int) {
+	d.pad(p, cpg, s, x, n, g, c0, c1)
 	ds := s[cpg*d.ps:][:opg*d.lpad]
 	oh, ow := p.OutH(), p.OutW()
 	for o := range opg {
 		plane := ds[o*d.lpad:][:d.lpad]
 		dyo := dy[(n*p.O+g*opg+o)*oh*ow:][:oh*ow]
 		for oy := range oh {
-			row := plane[oy*d.wp:][:d.wp]
+			row := plane[oy*d.rowLen:][:d.rowLen]
 			copy(row, dyo[oy*ow:(oy+1)*ow])
 			clear(row[ow:])
 		}
@@ -210,8 +421,8 @@ func (d *directPlan) filter(p *device.ConvParams, cpg, opg int, s, x, dy, dw []f
 	nb := blocks(opg, d.maxFilter)
 	for b := range nb {
 		o0, o1 := b*opg/nb, (b+1)*opg/nb
-		for c := range cpg {
-			d.k.filter[o1-o0](&dw[((g*opg+o0)*cpg+c)*9], cpg*9, &ds[o0*d.lpad], d.lpad, &s[c*d.ps], d.wp, vecs)
+		for c := c0; c < c1; c++ {
+			d.k.filter[o1-o0](&dw[((g*opg+o0)*cpg+c)*9], cpg*9, &ds[o0*d.lpad], d.lpad, &s[(c-c0)*d.ps], &d.taps[0], vecs)
 		}
 	}
 }

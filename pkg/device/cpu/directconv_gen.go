@@ -3,7 +3,11 @@
 // directconv_gen writes the direct 3×3 convolution kernels: the assembly
 // directconv_amd64.s and their Go declarations directconv_kernels_amd64.go.
 // Every kernel is one fully unrolled register tile; the generator picks, per
-// tile height, the widest tile that fits the register file.
+// tile height, the widest tile that fits the register file. Taps read the
+// input at offsets from a table the caller fills, so one kernel serves any
+// stride (the caller lays a strided input out in phase planes) and
+// dilation; forward kernels loop over any number of taps, filter kernels
+// keep the nine taps of a 3×3 filter in registers.
 //
 //	go run directconv_gen.go
 package main
@@ -72,15 +76,14 @@ func write(name string, b []byte) {
 	}
 }
 
-// tapAddr is the address of tap (ky, kx) plus disp bytes: BX points at the
-// input under the tile and R8 holds the padded row length in bytes.
-func tapAddr(ky, kx, disp int) string {
-	off := kx*4 + disp
-	if ky == 0 {
-		return fmt.Sprintf("%d(BX)", off)
-	}
-	return fmt.Sprintf("%d(BX)(R8*%d)", off, ky)
+// loadTap writes the instruction that puts tap t's byte offset, entry t of
+// the table R8 points at, into AX; tapAddr is then the tap's address plus
+// disp bytes, BX pointing at the input under the tile.
+func loadTap(s *bytes.Buffer, t int) {
+	fmt.Fprintf(s, "\tMOVQ %d(R8), AX\n", 8*t)
 }
+
+func tapAddr(disp int) string { return fmt.Sprintf("%d(BX)(AX*1)", disp) }
 
 func forward(s, g *bytes.Buffer, a isa, ob int) {
 	nv := a.fwdVecs(ob)
@@ -89,34 +92,34 @@ func forward(s, g *bytes.Buffer, a isa, ob int) {
 	acc := func(o, v int) string { return fmt.Sprintf("%s%d", a.reg, o*nv+v) }
 	in := func(v int) string { return fmt.Sprintf("%s%d", a.reg, ob*nv+v) }
 	bc := fmt.Sprintf("%s%d", a.reg, ob*nv+nv)
-	fmt.Fprintf(g, "\n// %s computes a tile of %d output channels × %d flat positions (%d vectors) per step; see fwdKernel.\n//\n//go:noescape\nfunc %s(y *float32, ldy int, x *float32, ldx, row int, w *float32, cin, tiles int, pf *float32, pfn int)\n",
-		name, ob, nv*a.vl, nv, name)
-	fmt.Fprintf(s, "\n// func %s(y *float32, ldy int, x *float32, ldx, row int, w *float32, cin, tiles int, pf *float32, pfn int)\n", name)
-	fmt.Fprintf(s, "TEXT ·%s(SB), NOSPLIT, $0-80\n", name)
-	fmt.Fprint(s, "\tMOVQ y+0(FP), DI\n\tMOVQ ldy+8(FP), DX\n\tSHLQ $2, DX\n\tMOVQ x+16(FP), SI\n\tMOVQ ldx+24(FP), R9\n\tSHLQ $2, R9\n\tMOVQ row+32(FP), R8\n\tSHLQ $2, R8\n\tMOVQ w+40(FP), R10\n\tMOVQ cin+48(FP), R11\n\tMOVQ tiles+56(FP), R12\n\tMOVQ pf+64(FP), R14\n\n")
+	const args = "y *float32, ldy int, x *float32, ldx int, taps *int, ntaps int, w *float32, cin, tiles int, pf *float32, pfn int"
+	fmt.Fprintf(g, "\n// %s computes a tile of %d output channels × %d flat positions (%d vectors) per step; see fwdKernel.\n//\n//go:noescape\nfunc %s(%s)\n",
+		name, ob, nv*a.vl, nv, name, args)
+	fmt.Fprintf(s, "\n// func %s(%s)\n", name, args)
+	fmt.Fprintf(s, "TEXT ·%s(SB), NOSPLIT, $0-88\n", name)
+	// DI: output tile, DX: ldy bytes, SI: input under the tile, R9: ldx
+	// bytes, R10: weights, R12: tiles left, R14: prefetch pointer; per
+	// channel BX: its input, R13: its weights, CX: channels left, R8: the
+	// next tap's table entry, R15: taps left, AX: the tap's offset.
+	fmt.Fprint(s, "\tMOVQ y+0(FP), DI\n\tMOVQ ldy+8(FP), DX\n\tSHLQ $2, DX\n\tMOVQ x+16(FP), SI\n\tMOVQ ldx+24(FP), R9\n\tSHLQ $2, R9\n\tMOVQ w+48(FP), R10\n\tMOVQ tiles+64(FP), R12\n\tMOVQ pf+72(FP), R14\n\n")
 	// Each tile first prefetches pfn lines of the next item's input.
-	fmt.Fprint(s, "tile:\n\tMOVQ pfn+72(FP), AX\n\tTESTQ AX, AX\n\tJZ   compute\n\nprefetch:\n\tPREFETCHT0 (R14)\n\tADDQ $64, R14\n\tDECQ AX\n\tJNZ  prefetch\n\ncompute:\n")
+	fmt.Fprint(s, "tile:\n\tMOVQ pfn+80(FP), AX\n\tTESTQ AX, AX\n\tJZ   compute\n\nprefetch:\n\tPREFETCHT0 (R14)\n\tADDQ $64, R14\n\tDECQ AX\n\tJNZ  prefetch\n\ncompute:\n")
 	for o := range ob {
 		for v := range nv {
 			fmt.Fprintf(s, "\t%s %s, %s, %s\n", a.zero, acc(o, v), acc(o, v), acc(o, v))
 		}
 	}
-	fmt.Fprint(s, "\tMOVQ SI, BX\n\tMOVQ R10, R13\n\tMOVQ R11, CX\n\nchannel:\n")
-	for ky := range 3 {
-		for kx := range 3 {
-			tap := ky*3 + kx
-			for v := range nv {
-				fmt.Fprintf(s, "\tVMOVUPS %s, %s\n", tapAddr(ky, kx, v*vb), in(v))
-			}
-			for o := range ob {
-				fmt.Fprintf(s, "\tVBROADCASTSS %d(R13), %s\n", 4*(tap*ob+o), bc)
-				for v := range nv {
-					fmt.Fprintf(s, "\tVFMADD231PS %s, %s, %s\n", in(v), bc, acc(o, v))
-				}
-			}
+	fmt.Fprint(s, "\tMOVQ SI, BX\n\tMOVQ R10, R13\n\tMOVQ cin+56(FP), CX\n\nchannel:\n\tMOVQ taps+32(FP), R8\n\tMOVQ ntaps+40(FP), R15\n\ntap:\n\tMOVQ (R8), AX\n")
+	for v := range nv {
+		fmt.Fprintf(s, "\tVMOVUPS %d(BX)(AX*1), %s\n", v*vb, in(v))
+	}
+	for o := range ob {
+		fmt.Fprintf(s, "\tVBROADCASTSS %d(R13), %s\n", 4*o, bc)
+		for v := range nv {
+			fmt.Fprintf(s, "\tVFMADD231PS %s, %s, %s\n", in(v), bc, acc(o, v))
 		}
 	}
-	fmt.Fprintf(s, "\tADDQ $%d, R13\n\tADDQ R9, BX\n\tDECQ CX\n\tJNZ  channel\n\n\tMOVQ DI, AX\n", 36*ob)
+	fmt.Fprintf(s, "\tADDQ $8, R8\n\tADDQ $%d, R13\n\tDECQ R15\n\tJNZ  tap\n\tADDQ R9, BX\n\tDECQ CX\n\tJNZ  channel\n\n\tMOVQ DI, AX\n", 4*ob)
 	for o := range ob {
 		if o > 0 {
 			fmt.Fprint(s, "\tADDQ DX, AX\n")
@@ -134,11 +137,11 @@ func filter(s, g *bytes.Buffer, a isa, ob int) {
 	acc := func(o, tap int) int { return o*9 + tap }
 	dy := func(o int) string { return fmt.Sprintf("%s%d", a.reg, ob*9+o) }
 	xr := fmt.Sprintf("%s%d", a.reg, ob*9+ob)
-	fmt.Fprintf(g, "\n// %s accumulates the 3×3 filter gradient of %d output channels and one input channel; see filterKernel.\n//\n//go:noescape\nfunc %s(dw *float32, lddw int, dy *float32, lddy int, x *float32, row, n int)\n",
+	fmt.Fprintf(g, "\n// %s accumulates the 3×3 filter gradient of %d output channels and one input channel; see filterKernel.\n//\n//go:noescape\nfunc %s(dw *float32, lddw int, dy *float32, lddy int, x *float32, taps *int, n int)\n",
 		name, ob, name)
-	fmt.Fprintf(s, "\n// func %s(dw *float32, lddw int, dy *float32, lddy int, x *float32, row, n int)\n", name)
+	fmt.Fprintf(s, "\n// func %s(dw *float32, lddw int, dy *float32, lddy int, x *float32, taps *int, n int)\n", name)
 	fmt.Fprintf(s, "TEXT ·%s(SB), NOSPLIT, $0-56\n", name)
-	fmt.Fprint(s, "\tMOVQ dw+0(FP), DI\n\tMOVQ lddw+8(FP), DX\n\tSHLQ $2, DX\n\tMOVQ dy+16(FP), SI\n\tMOVQ lddy+24(FP), R9\n\tSHLQ $2, R9\n\tMOVQ x+32(FP), BX\n\tMOVQ row+40(FP), R8\n\tSHLQ $2, R8\n\tMOVQ n+48(FP), CX\n\n")
+	fmt.Fprint(s, "\tMOVQ dw+0(FP), DI\n\tMOVQ lddw+8(FP), DX\n\tSHLQ $2, DX\n\tMOVQ dy+16(FP), SI\n\tMOVQ lddy+24(FP), R9\n\tSHLQ $2, R9\n\tMOVQ x+32(FP), BX\n\tMOVQ taps+40(FP), R8\n\tMOVQ n+48(FP), CX\n\n")
 	for i := range ob * 9 {
 		r := fmt.Sprintf("%s%d", a.reg, i)
 		fmt.Fprintf(s, "\t%s %s, %s, %s\n", a.zero, r, r, r)
@@ -151,12 +154,11 @@ func filter(s, g *bytes.Buffer, a isa, ob int) {
 		}
 		fmt.Fprintf(s, "\tVMOVUPS %s, %s\n", addr, dy(o))
 	}
-	for ky := range 3 {
-		for kx := range 3 {
-			fmt.Fprintf(s, "\tVMOVUPS %s, %s\n", tapAddr(ky, kx, 0), xr)
-			for o := range ob {
-				fmt.Fprintf(s, "\tVFMADD231PS %s, %s, %s%d\n", dy(o), xr, a.reg, acc(o, ky*3+kx))
-			}
+	for tap := range 9 {
+		loadTap(s, tap)
+		fmt.Fprintf(s, "\tVMOVUPS %s, %s\n", tapAddr(0), xr)
+		for o := range ob {
+			fmt.Fprintf(s, "\tVFMADD231PS %s, %s, %s%d\n", dy(o), xr, a.reg, acc(o, tap))
 		}
 	}
 	fmt.Fprintf(s, "\tADDQ $%d, SI\n\tADDQ $%d, BX\n\tDECQ CX\n\tJNZ  loop\n\n", vb, vb)

@@ -7,37 +7,37 @@ package cpu
 // dconvFwdAVX2O1 computes a tile of 1 output channels × 56 flat positions (7 vectors) per step; see fwdKernel.
 //
 //go:noescape
-func dconvFwdAVX2O1(y *float32, ldy int, x *float32, ldx, row int, w *float32, cin, tiles int, pf *float32, pfn int)
+func dconvFwdAVX2O1(y *float32, ldy int, x *float32, ldx int, taps *int, ntaps int, w *float32, cin, tiles int, pf *float32, pfn int)
 
 // dconvFwdAVX2O2 computes a tile of 2 output channels × 40 flat positions (5 vectors) per step; see fwdKernel.
 //
 //go:noescape
-func dconvFwdAVX2O2(y *float32, ldy int, x *float32, ldx, row int, w *float32, cin, tiles int, pf *float32, pfn int)
+func dconvFwdAVX2O2(y *float32, ldy int, x *float32, ldx int, taps *int, ntaps int, w *float32, cin, tiles int, pf *float32, pfn int)
 
 // dconvFwdAVX2O3 computes a tile of 3 output channels × 24 flat positions (3 vectors) per step; see fwdKernel.
 //
 //go:noescape
-func dconvFwdAVX2O3(y *float32, ldy int, x *float32, ldx, row int, w *float32, cin, tiles int, pf *float32, pfn int)
+func dconvFwdAVX2O3(y *float32, ldy int, x *float32, ldx int, taps *int, ntaps int, w *float32, cin, tiles int, pf *float32, pfn int)
 
 // dconvFwdAVX2O4 computes a tile of 4 output channels × 24 flat positions (3 vectors) per step; see fwdKernel.
 //
 //go:noescape
-func dconvFwdAVX2O4(y *float32, ldy int, x *float32, ldx, row int, w *float32, cin, tiles int, pf *float32, pfn int)
+func dconvFwdAVX2O4(y *float32, ldy int, x *float32, ldx int, taps *int, ntaps int, w *float32, cin, tiles int, pf *float32, pfn int)
 
 // dconvFwdAVX2O5 computes a tile of 5 output channels × 16 flat positions (2 vectors) per step; see fwdKernel.
 //
 //go:noescape
-func dconvFwdAVX2O5(y *float32, ldy int, x *float32, ldx, row int, w *float32, cin, tiles int, pf *float32, pfn int)
+func dconvFwdAVX2O5(y *float32, ldy int, x *float32, ldx int, taps *int, ntaps int, w *float32, cin, tiles int, pf *float32, pfn int)
 
 // dconvFwdAVX2O6 computes a tile of 6 output channels × 16 flat positions (2 vectors) per step; see fwdKernel.
 //
 //go:noescape
-func dconvFwdAVX2O6(y *float32, ldy int, x *float32, ldx, row int, w *float32, cin, tiles int, pf *float32, pfn int)
+func dconvFwdAVX2O6(y *float32, ldy int, x *float32, ldx int, taps *int, ntaps int, w *float32, cin, tiles int, pf *float32, pfn int)
 
 // dconvFilterAVX2O1 accumulates the 3×3 filter gradient of 1 output channels and one input channel; see filterKernel.
 //
 //go:noescape
-func dconvFilterAVX2O1(dw *float32, lddw int, dy *float32, lddy int, x *float32, row, n int)
+func dconvFilterAVX2O1(dw *float32, lddw int, dy *float32, lddy int, x *float32, taps *int, n int)
 
 // directAVX2 is the AVX2 kernel set.
 var directAVX2 = directKernels{
@@ -50,57 +50,57 @@ var directAVX2 = directKernels{
 // dconvFwdAVX512O1 computes a tile of 1 output channels × 128 flat positions (8 vectors) per step; see fwdKernel.
 //
 //go:noescape
-func dconvFwdAVX512O1(y *float32, ldy int, x *float32, ldx, row int, w *float32, cin, tiles int, pf *float32, pfn int)
+func dconvFwdAVX512O1(y *float32, ldy int, x *float32, ldx int, taps *int, ntaps int, w *float32, cin, tiles int, pf *float32, pfn int)
 
 // dconvFwdAVX512O2 computes a tile of 2 output channels × 128 flat positions (8 vectors) per step; see fwdKernel.
 //
 //go:noescape
-func dconvFwdAVX512O2(y *float32, ldy int, x *float32, ldx, row int, w *float32, cin, tiles int, pf *float32, pfn int)
+func dconvFwdAVX512O2(y *float32, ldy int, x *float32, ldx int, taps *int, ntaps int, w *float32, cin, tiles int, pf *float32, pfn int)
 
 // dconvFwdAVX512O3 computes a tile of 3 output channels × 112 flat positions (7 vectors) per step; see fwdKernel.
 //
 //go:noescape
-func dconvFwdAVX512O3(y *float32, ldy int, x *float32, ldx, row int, w *float32, cin, tiles int, pf *float32, pfn int)
+func dconvFwdAVX512O3(y *float32, ldy int, x *float32, ldx int, taps *int, ntaps int, w *float32, cin, tiles int, pf *float32, pfn int)
 
 // dconvFwdAVX512O4 computes a tile of 4 output channels × 96 flat positions (6 vectors) per step; see fwdKernel.
 //
 //go:noescape
-func dconvFwdAVX512O4(y *float32, ldy int, x *float32, ldx, row int, w *float32, cin, tiles int, pf *float32, pfn int)
+func dconvFwdAVX512O4(y *float32, ldy int, x *float32, ldx int, taps *int, ntaps int, w *float32, cin, tiles int, pf *float32, pfn int)
 
 // dconvFwdAVX512O5 computes a tile of 5 output channels × 80 flat positions (5 vectors) per step; see fwdKernel.
 //
 //go:noescape
-func dconvFwdAVX512O5(y *float32, ldy int, x *float32, ldx, row int, w *float32, cin, tiles int, pf *float32, pfn int)
+func dconvFwdAVX512O5(y *float32, ldy int, x *float32, ldx int, taps *int, ntaps int, w *float32, cin, tiles int, pf *float32, pfn int)
 
 // dconvFwdAVX512O6 computes a tile of 6 output channels × 64 flat positions (4 vectors) per step; see fwdKernel.
 //
 //go:noescape
-func dconvFwdAVX512O6(y *float32, ldy int, x *float32, ldx, row int, w *float32, cin, tiles int, pf *float32, pfn int)
+func dconvFwdAVX512O6(y *float32, ldy int, x *float32, ldx int, taps *int, ntaps int, w *float32, cin, tiles int, pf *float32, pfn int)
 
 // dconvFwdAVX512O7 computes a tile of 7 output channels × 48 flat positions (3 vectors) per step; see fwdKernel.
 //
 //go:noescape
-func dconvFwdAVX512O7(y *float32, ldy int, x *float32, ldx, row int, w *float32, cin, tiles int, pf *float32, pfn int)
+func dconvFwdAVX512O7(y *float32, ldy int, x *float32, ldx int, taps *int, ntaps int, w *float32, cin, tiles int, pf *float32, pfn int)
 
 // dconvFwdAVX512O8 computes a tile of 8 output channels × 48 flat positions (3 vectors) per step; see fwdKernel.
 //
 //go:noescape
-func dconvFwdAVX512O8(y *float32, ldy int, x *float32, ldx, row int, w *float32, cin, tiles int, pf *float32, pfn int)
+func dconvFwdAVX512O8(y *float32, ldy int, x *float32, ldx int, taps *int, ntaps int, w *float32, cin, tiles int, pf *float32, pfn int)
 
 // dconvFilterAVX512O1 accumulates the 3×3 filter gradient of 1 output channels and one input channel; see filterKernel.
 //
 //go:noescape
-func dconvFilterAVX512O1(dw *float32, lddw int, dy *float32, lddy int, x *float32, row, n int)
+func dconvFilterAVX512O1(dw *float32, lddw int, dy *float32, lddy int, x *float32, taps *int, n int)
 
 // dconvFilterAVX512O2 accumulates the 3×3 filter gradient of 2 output channels and one input channel; see filterKernel.
 //
 //go:noescape
-func dconvFilterAVX512O2(dw *float32, lddw int, dy *float32, lddy int, x *float32, row, n int)
+func dconvFilterAVX512O2(dw *float32, lddw int, dy *float32, lddy int, x *float32, taps *int, n int)
 
 // dconvFilterAVX512O3 accumulates the 3×3 filter gradient of 3 output channels and one input channel; see filterKernel.
 //
 //go:noescape
-func dconvFilterAVX512O3(dw *float32, lddw int, dy *float32, lddy int, x *float32, row, n int)
+func dconvFilterAVX512O3(dw *float32, lddw int, dy *float32, lddy int, x *float32, taps *int, n int)
 
 // directAVX512 is the AVX512 kernel set.
 var directAVX512 = directKernels{

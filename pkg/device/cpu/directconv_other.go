@@ -9,3 +9,7 @@ type directPlan struct{}
 func (t *convTask[T]) planDirect() bool { return false }
 
 func (t *convTask[T]) runDirect(int, int) {}
+
+func (t *convTask[T]) directFilter(int, int, int, int) {}
+
+func (t *convTask[T]) packDirect() {}

@@ -81,27 +81,31 @@ func closeTo(got, want []float32, terms int) error {
 
 // TestDirectConv checks each direct kernel set against the im2col path on
 // random inputs: channels per group 1–16 (in and out differing), widths
-// that are not multiples of a vector, padding 0–2, batch 1 and 2, one
-// worker (filter gradient per group) and two (per image, summed).
+// that are not multiples of a vector, padding 0–2, stride 1 and 2 (odd and
+// even sizes), batch 1 and 2 (the batched path off), one worker and two.
 func TestDirectConv(t *testing.T) {
 	sets := kernelSets()
 	if len(sets) == 0 {
 		t.Skip("no direct kernels on this CPU")
 	}
+	defer func(v int) { batchCols = v }(batchCols)
+	batchCols = 0
 	r := rand.New(rand.NewPCG(1, 2))
-	type shape struct{ cg, og, groups, h, w, pad, n int }
+	type shape struct{ cg, og, groups, h, w, pad, n, stride int }
 	var shapes []shape
 	for i, cg := range []int{1, 2, 3, 4, 5, 8, 10, 16} {
 		shapes = append(shapes,
-			shape{cg, cg, 3, 7, 13, 1, 1},
-			shape{cg, []int{4, 10, 16, 1}[i%4], 2, 9, 21, i % 3, 2},
-			shape{cg, cg, 1, 5, 3 + i, 2, 1},
+			shape{cg, cg, 3, 7, 13, 1, 1, 1},
+			shape{cg, []int{4, 10, 16, 1}[i%4], 2, 9, 21, i % 3, 2, 1},
+			shape{cg, cg, 1, 5, 3 + i, 2, 1, 1},
+			shape{cg, []int{16, 4, 1, 10}[i%4], 2, 14 + i%2, 11 + i, i % 3, 2, 2},
+			shape{cg, cg, 1, 28, 28, 1, 1, 2},
 		)
 	}
-	shapes = append(shapes, shape{4, 4, 5, 17, 35, 0, 2}, shape{10, 10, 2, 12, 12, 1, 3})
+	shapes = append(shapes, shape{4, 4, 5, 17, 35, 0, 2, 1}, shape{10, 10, 2, 12, 12, 1, 3, 1}, shape{16, 16, 4, 28, 28, 1, 3, 2})
 	for _, s := range shapes {
 		p := device.ConvParams{N: s.n, C: s.cg * s.groups, H: s.h, W: s.w, O: s.og * s.groups, KH: 3, KW: 3,
-			Groups: s.groups, StrideH: 1, StrideW: 1, PadH: s.pad, PadW: s.pad, DilH: 1, DilW: 1}
+			Groups: s.groups, StrideH: s.stride, StrideW: s.stride, PadH: s.pad, PadW: s.pad, DilH: 1, DilW: 1}
 		x := random(r, p.N*p.C*p.H*p.W)
 		w := random(r, p.O*s.cg*9)
 		dy := random(r, p.N*p.O*p.OutH()*p.OutW())
@@ -151,7 +155,10 @@ func TestDirectDispatch(t *testing.T) {
 		{"16 per group", func(p *device.ConvParams) { p.C, p.O = 64, 64 }, convForward, true},
 		{"17 per group", func(p *device.ConvParams) { p.C, p.O = 68, 68 }, convForward, false},
 		{"17 out per group", func(p *device.ConvParams) { p.O = 68 }, convForward, false},
-		{"stride 2", func(p *device.ConvParams) { p.StrideH, p.StrideW = 2, 2 }, convForward, false},
+		{"stride 2", func(p *device.ConvParams) { p.StrideH, p.StrideW = 2, 2 }, convForward, true},
+		{"stride 2 filter", func(p *device.ConvParams) { p.StrideH, p.StrideW = 2, 2 }, convBackwardFilter, true},
+		{"stride 3", func(p *device.ConvParams) { p.StrideH, p.StrideW = 3, 3 }, convForward, false},
+		{"stride 2×1", func(p *device.ConvParams) { p.StrideH = 2 }, convForward, false},
 		{"dilation 2", func(p *device.ConvParams) { p.DilH, p.DilW = 2, 2 }, convForward, false},
 		{"1×1", func(p *device.ConvParams) { p.KH, p.KW, p.PadH, p.PadW = 1, 1, 0, 0 }, convForward, false},
 		{"pad 3", func(p *device.ConvParams) { p.PadH, p.PadW = 3, 3 }, convForward, true},

@@ -2,7 +2,6 @@ package cpu
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/collegium/collegium/pkg/device"
 	"github.com/collegium/collegium/pkg/device/cpu/gemm"
@@ -106,6 +105,10 @@ func scaleSpan[T gemm.Float](a *spanArgs[T], lo, hi int) {
 
 func reluSpan[T gemm.Float](a *spanArgs[T], lo, hi int) {
 	x, y := a.x[lo:hi], a.y[lo:hi]
+	if x32, ok := any(x).([]float32); ok {
+		relu32(x32, any(y).([]float32))
+		return
+	}
 	for i := range x {
 		x[i] = max(y[i], 0)
 	}
@@ -113,9 +116,8 @@ func reluSpan[T gemm.Float](a *spanArgs[T], lo, hi int) {
 
 func reluGradSpan[T gemm.Float](a *spanArgs[T], lo, hi int) {
 	dx, y, dy := a.x[lo:hi], a.y[lo:hi], a.z[lo:hi]
-	switch dx := any(dx).(type) {
-	case []float32:
-		reluGrad32(dx, any(y).([]float32), any(dy).([]float32))
+	if dx32, ok := any(dx).([]float32); ok {
+		reluGrad32(dx32, any(y).([]float32), any(dy).([]float32))
 		return
 	}
 	y, dy = y[:len(dx)], dy[:len(dx)]
@@ -125,19 +127,5 @@ func reluGradSpan[T gemm.Float](a *spanArgs[T], lo, hi int) {
 		} else {
 			dx[i] = 0
 		}
-	}
-}
-
-// reluGrad32 is the float32 ReLU gradient without a branch per element (the
-// sign of y is a coin toss, and a mispredicted branch costs more than the
-// element): dy's bits masked by y > 0.
-func reluGrad32(dx, y, dy []float32) {
-	y, dy = y[:len(dx)], dy[:len(dx)]
-	for i := range dx {
-		var mask uint32
-		if y[i] > 0 {
-			mask = ^uint32(0)
-		}
-		dx[i] = math.Float32frombits(math.Float32bits(dy[i]) & mask)
 	}
 }

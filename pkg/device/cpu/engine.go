@@ -12,21 +12,16 @@ type engine[T gemm.Float] struct {
 	scratch [][]T // per worker, grown on demand and kept
 	accum   [][]T // per worker accumulators (conv backward filter)
 	flipped []T   // flipped filter of a backward-data convolution
-	// sumAccum and sumTransposed are sumAccum[T] and sumTransposed[T],
-	// made once: a generic function value built inside generic code
-	// allocates.
-	sumAccum      func(a *spanArgs[T], lo, hi int)
-	sumTransposed func(a *spanArgs[T], lo, hi int)
-	span          spanTask[T]
-	gemm          gemmTask[T]
-	conv          convTask[T]
-	bn            bnTask[T]
-	maxPool       maxPoolTask[T]
+	packed  []T   // filter of a direct convolution, laid out for its kernels
+	span    spanTask[T]
+	gemm    gemmTask[T]
+	conv    convTask[T]
+	bn      bnTask[T]
+	maxPool maxPoolTask[T]
 }
 
 func newEngine[T gemm.Float](p *pool) *engine[T] {
-	return &engine[T]{pool: p, scratch: make([][]T, p.workers), accum: make([][]T, p.workers),
-		sumAccum: sumAccum[T], sumTransposed: sumTransposed[T]}
+	return &engine[T]{pool: p, scratch: make([][]T, p.workers), accum: make([][]T, p.workers)}
 }
 
 // grow returns s resized to n elements, reallocating only when too small.
@@ -41,7 +36,6 @@ func grow[T gemm.Float](s []T, n int) []T {
 // which fields it reads.
 type spanArgs[T gemm.Float] struct {
 	x, y, z, u []T
-	acc        [][]T
 	s          [spanScalars]float64
 	l          device.ChannelLayout
 }

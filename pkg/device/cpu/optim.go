@@ -39,6 +39,22 @@ func flag(b bool) float64 {
 func sgdSpan[T gemm.Float](a *spanArgs[T], lo, hi int) {
 	lr, mom, wd, nesterov := T(a.s[0]), T(a.s[1]), T(a.s[2]), a.s[3] != 0
 	theta, grad, vel := a.x[lo:hi], a.y[lo:hi], a.z[lo:hi]
+	if t32, ok := any(theta).([]float32); ok {
+		sgd32(t32, any(grad).([]float32), any(vel).([]float32), float32(lr), float32(mom), float32(wd), nesterov)
+		return
+	}
+	sgdLoop(theta, grad, vel, lr, mom, wd, nesterov)
+}
+
+// sgdGo is one SGD step over a float32 span in Go (the AVX-512 loop rounds
+// every operation the same way).
+func sgdGo(theta, grad, vel []float32, lr, mom, wd float32, nesterov bool) {
+	sgdLoop(theta, grad, vel, lr, mom, wd, nesterov)
+}
+
+// sgdLoop: g = grad + wd·θ; v = mom·v + g; θ −= lr·v, or lr·(g + mom·v).
+func sgdLoop[T gemm.Float](theta, grad, vel []T, lr, mom, wd T, nesterov bool) {
+	grad, vel = grad[:len(theta)], vel[:len(theta)]
 	for i := range theta {
 		g := grad[i] + wd*theta[i]
 		v := mom*vel[i] + g

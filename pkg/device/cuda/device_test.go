@@ -52,6 +52,13 @@ func TestConformanceFloat32(t *testing.T) {
 	devicetest.Run(t, d, tensor.Float32)
 }
 
+// TestDeterministicFloat32: every kernel gives the same bits when run again
+// on the same inputs (no sum whose order depends on the block schedule; the
+// emulator runs blocks in a fresh random order at every launch).
+func TestDeterministicFloat32(t *testing.T) {
+	devicetest.Deterministic(t, tensor.Float32, openTest(t))
+}
+
 // TestGemmTile: the largest tile that still gives every multiprocessor a
 // block, the smallest when none does.
 func TestGemmTile(t *testing.T) {

@@ -75,13 +75,14 @@ func testBadArguments(t *testing.T, h *harness) {
 	rejects(t, "conv: kernel larger than input", func() error { return dev.Conv2dForward(bad, b12, w3, y4) })
 
 	l := device.ChannelLayout{Outer: 2, C: 3, Inner: 2}
-	c3 := h.buf(h.normal(3))
+	c3, c6 := h.buf(h.normal(3)), h.buf(h.normal(6))
 	rejects(t, "bias add: bias length", func() error { return dev.BiasAdd(l, b12, b12, b12) })
 	rejects(t, "bias grad: output length", func() error { return dev.BiasGrad(l, b12, b11) })
 	bn := device.BatchNormParams{ChannelLayout: l, Eps: 1e-5, Momentum: 0.1, Training: true}
-	rejects(t, "batch norm forward: gamma length", func() error { return dev.BatchNormForward(bn, b12, b12, c3, c3, c3, b12) })
-	rejects(t, "batch norm backward data: dx length", func() error { return dev.BatchNormBackwardData(bn, b12, c3, c3, b12, b11) })
-	rejects(t, "batch norm backward gamma: x length", func() error { return dev.BatchNormBackwardGamma(bn, b11, c3, c3, b12, c3) })
+	rejects(t, "batch norm stats: stats length", func() error { return dev.BatchNormStats(bn, b12, c3, c3, c3) })
+	rejects(t, "batch norm forward: gamma length", func() error { return dev.BatchNormForward(bn, b12, c6, b12, c3, b12) })
+	rejects(t, "batch norm backward data: dx length", func() error { return dev.BatchNormBackwardData(bn, b12, c6, c3, c3, c3, b12, b11) })
+	rejects(t, "batch norm backward gamma: x length", func() error { return dev.BatchNormBackwardGamma(bn, b11, c6, b12, c3) })
 
 	rejects(t, "global avg pool: output length", func() error { return dev.GlobalAvgPool(3, 4, b12, b12) })
 	rejects(t, "global avg pool grad: input length", func() error { return dev.GlobalAvgPoolGrad(3, 4, c3, b11) })

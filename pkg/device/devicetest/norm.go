@@ -7,9 +7,10 @@ import (
 	"github.com/collegium/collegium/pkg/device"
 )
 
-// bnRef holds the reference results of batch normalisation of one input.
+// bnRef holds the reference results of batch normalisation of one input:
+// stats is the means then the inverse standard deviations.
 type bnRef struct {
-	y, runMean, runVar, dx, dgamma []float64
+	stats, y, runMean, runVar, dx, dgamma, dbeta []float64
 }
 
 // batchNormRef computes batch normalisation by its definition: per channel
@@ -17,8 +18,8 @@ type bnRef struct {
 // the gradients of y with respect to x and gamma.
 func batchNormRef(p device.BatchNormParams, x, gamma, beta, runMean, runVar, dy []float64) bnRef {
 	l := p.ChannelLayout
-	r := bnRef{y: make([]float64, len(x)), dx: make([]float64, len(x)), dgamma: make([]float64, l.C),
-		runMean: append([]float64(nil), runMean...), runVar: append([]float64(nil), runVar...)}
+	r := bnRef{y: make([]float64, len(x)), dx: make([]float64, len(x)), dgamma: make([]float64, l.C), dbeta: make([]float64, l.C),
+		stats: make([]float64, 2*l.C), runMean: append([]float64(nil), runMean...), runVar: append([]float64(nil), runVar...)}
 	count := float64(l.Outer * l.Inner)
 	for c := range l.C {
 		var idx []int
@@ -40,11 +41,13 @@ func batchNormRef(p device.BatchNormParams, x, gamma, beta, runMean, runVar, dy 
 			r.runVar[c] = (1-p.Momentum)*runVar[c] + p.Momentum*variance*count/(count-1)
 		}
 		sd := math.Sqrt(variance + p.Eps)
+		r.stats[c], r.stats[l.C+c] = mean, 1/sd
 		var meanDy, meanDyXhat float64
 		for _, i := range idx {
 			xhat := (x[i] - mean) / sd
 			r.y[i] = gamma[c]*xhat + beta[c]
 			r.dgamma[c] += dy[i] * xhat
+			r.dbeta[c] += dy[i]
 			meanDy += dy[i] / count
 			meanDyXhat += dy[i] * xhat / count
 		}
@@ -71,18 +74,20 @@ func testBatchNorm(t *testing.T, h *harness) {
 			ref := batchNormRef(p, x, gamma, beta, rm, rv, dy)
 			X, G, DY := h.buf(x), h.buf(gamma), h.buf(dy)
 			RM, RV := h.buf(rm), h.buf(rv)
-			y := h.poisoned(l.Len())
-			h.must("batch norm forward", h.dev.BatchNormForward(p, X, G, h.buf(beta), RM, RV, y))
-			h.check("batch norm forward", y, ref.y)
+			stats := h.poisoned(2 * l.C)
+			h.must("batch norm stats", h.dev.BatchNormStats(p, X, RM, RV, stats))
+			h.check("batch norm stats", stats, ref.stats)
 			h.check("batch norm running mean", RM, ref.runMean)
 			h.check("batch norm running var", RV, ref.runVar)
-			RM, RV = h.buf(rm), h.buf(rv)
-			dx := h.poisoned(l.Len())
-			h.must("batch norm backward data", h.dev.BatchNormBackwardData(p, X, G, RV, DY, dx))
-			h.check("batch norm backward data", dx, ref.dx)
+			y := h.poisoned(l.Len())
+			h.must("batch norm forward", h.dev.BatchNormForward(p, X, stats, G, h.buf(beta), y))
+			h.check("batch norm forward", y, ref.y)
 			dg := h.poisoned(l.C)
-			h.must("batch norm backward gamma", h.dev.BatchNormBackwardGamma(p, X, RM, RV, DY, dg))
+			h.must("batch norm backward gamma", h.dev.BatchNormBackwardGamma(p, X, stats, DY, dg))
 			h.check("batch norm backward gamma", dg, ref.dgamma)
+			dx := h.poisoned(l.Len())
+			h.must("batch norm backward data", h.dev.BatchNormBackwardData(p, X, stats, G, dg, h.buf(ref.dbeta), DY, dx))
+			h.check("batch norm backward data", dx, ref.dx)
 		}
 	}
 }

@@ -43,3 +43,32 @@ func scaleC[T Float](m, n int, beta T, c []T, ldc int) {
 		}
 	}
 }
+
+// Transpose sets dst[j·ldd + i] = src[i·lds + j] for i < rows, j < cols:
+// float32 blocks of 16×16 go through an AVX-512 transpose where present.
+func Transpose[T Float](dst []T, ldd int, src []T, lds, rows, cols int) {
+	i0 := 0
+	if unsafe.Sizeof(dst[0]) == 4 && useAVX512 {
+		d, s := asF32(dst), asF32(src)
+		var tile [nr * nr]float32
+		for ; i0+nr <= rows; i0 += nr {
+			j := 0
+			for ; j+nr <= cols; j += nr {
+				transpose16(tile[:], s[i0*lds+j:], lds)
+				for r := range nr {
+					copy(d[(j+r)*ldd+i0:][:nr], tile[r*nr:][:nr])
+				}
+			}
+			for ; j < cols; j++ {
+				for i := i0; i < i0+nr; i++ {
+					d[j*ldd+i] = s[i*lds+j]
+				}
+			}
+		}
+	}
+	for i := i0; i < rows; i++ {
+		for j := range cols {
+			dst[j*ldd+i] = src[i*lds+j]
+		}
+	}
+}

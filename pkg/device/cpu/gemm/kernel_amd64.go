@@ -19,7 +19,8 @@ func kernel6x16AVX2(k int, a *float32, rsa, csa int, b *float32, rsb int, c *flo
 //go:noescape
 func kernel16x16AVX512(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32)
 
-// rows16AVX512 is rows16Go in AVX-512 assembly.
+// rows16AVX512 is rows16Go in AVX-512 assembly, with the arithmetic of
+// kernel16x16AVX512.
 //
 //go:noescape
 func rows16AVX512(rows int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, alpha, beta float32)

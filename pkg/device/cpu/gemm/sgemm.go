@@ -23,13 +23,15 @@ const (
 // every column step lands on a new cache line, and for rows a multiple of
 // 2 KiB apart (aliased), which crowd into a few L1 sets and evict each
 // other. Below packMinRows rows or packMinFlops multiply-adds nothing
-// optional is packed; above, A is packed when transposed or when aliased
-// and n ≥ 2·packMinCols, and B when n ≥ packMinCols and either aliased or
-// reused by at least packMinReuse rows of A. B is always packed when
-// transposed or narrower than a tile, and A when it is shorter than a tile.
-// On one Xeon core a 128×1024×1152 product (a convolution's) with rows
-// 1040 apart ran at 122 GFLOP/s unpacked and 111 with B packed; with rows
-// 1024 apart, 97 unpacked and 109 packed.
+// optional is packed; above, A is packed when transposed or aliased, and B
+// when n ≥ packMinCols and either aliased or reused by at least
+// packMinReuse rows of A. B is always packed when transposed or narrower
+// than a tile, and A when it is shorter than a tile. On one Xeon core a
+// 128×1024×1152 product (a convolution's) with rows 1040 apart ran at 122
+// GFLOP/s unpacked and 111 with B packed; with rows 1024 apart, 97 unpacked
+// and 109 packed. An aliased A was left unpacked below n = 512 until, on a
+// Zen 4 core, a 1×1 convolution's filter gradient (512×64×1024, A rows 4 KiB
+// apart) ran at 50 GFLOP/s in place and twice that packed.
 var (
 	packMinRows  = 64
 	packMinCols  = 256
@@ -75,7 +77,7 @@ func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 	}
 	mr := tileRows()
 	big := m >= packMinRows && m*n*k >= packMinFlops
-	packA := m < mr || (big && (transA || (n/2 >= packMinCols && aliased(lda))))
+	packA := m < mr || (big && (transA || aliased(lda)))
 	packB := transB || n < nr || (big && n >= packMinCols && (aliased(ldb) || m >= packMinReuse))
 
 	var ws *sworkspace
@@ -162,22 +164,22 @@ func sgemmBlock(m, n, ic, mb, jc, nb, kb, mr int, alpha float32, aop, bop operan
 	}
 }
 
-// edgeTile computes a whole tile into scratch and writes its rows×cols part
-// starting at (offi, offj) to c: the ragged edges of C. It is kept apart so
-// that full tiles do not pay for clearing the scratch.
+// edgeTile computes a whole tile in scratch, holding the rows×cols part of C
+// at (offi, offj) when beta ≠ 0, and writes that part back to c: the ragged
+// edges of C. The kernel's own epilogue applies alpha and beta, so an edge
+// element gets the same bits as it would in a full tile, wherever the
+// blocks of a split product fall. It is kept apart so that full tiles do
+// not pay for the scratch.
 func edgeTile(kb int, ap *float32, rsa, csa int, bp *float32, rsb int, alpha, beta float32, c []float32, ldc, offi, rows, offj, cols int) {
 	var tmp [mrMax * nr]float32
-	kernel(kb, ap, rsa, csa, bp, rsb, &tmp[0], nr, alpha, 0)
-	for r := 0; r < rows; r++ {
-		t := tmp[(offi+r)*nr+offj : (offi+r)*nr+offj+cols]
-		ci := c[r*ldc : r*ldc+cols]
-		if beta == 0 {
-			copy(ci, t)
-			continue
+	if beta != 0 {
+		for r := range rows {
+			copy(tmp[(offi+r)*nr+offj:][:cols], c[r*ldc:][:cols])
 		}
-		for j, v := range t {
-			ci[j] = v + beta*ci[j]
-		}
+	}
+	kernel(kb, ap, rsa, csa, bp, rsb, &tmp[0], nr, alpha, beta)
+	for r := range rows {
+		copy(c[r*ldc:][:cols], tmp[(offi+r)*nr+offj:][:cols])
 	}
 }
 
@@ -229,12 +231,24 @@ func copyRows(d []float32, w int, s []float32, ld, cols, kb int) {
 }
 
 // interleave sets d[p·w+r] = s[r·ld+p] for p < kb, r < rows, and zero for
-// rows ≤ r < w: it transposes a rows×kb block into w-wide columns.
+// rows ≤ r < w: it transposes a rows×kb block into w-wide columns. A full
+// 16-row block goes 16 columns at a time through transpose16 (AVX-512: an
+// element per ~0.1 ns instead of ~1).
 func interleave(d []float32, w int, s []float32, ld, rows, kb int) {
 	if rows < w {
 		clear(d[:w*kb])
 	}
 	d = d[:w*kb]
+	if w == nr && rows == nr && useAVX512 {
+		p := 0
+		for ; p+nr <= kb; p += nr {
+			transpose16(d[p*nr:], s[p:], ld)
+		}
+		if p == kb {
+			return
+		}
+		d, s, kb = d[p*nr:], s[p:], kb-p
+	}
 	r := 0
 	for ; r+4 <= rows; r += 4 {
 		s0 := s[r*ld : r*ld+kb]

@@ -41,7 +41,7 @@ void call(void** slot) {
 #define KERNEL(name) {#name, arity(name), call<name>}
 
 const Kernel table[] = {
-    KERNEL(bn_forward_train_f32),  KERNEL(bn_forward_eval_f32),   KERNEL(bn_backward_data_f32),
+    KERNEL(bn_stats_train_f32),    KERNEL(bn_stats_eval_f32),     KERNEL(bn_forward_f32),        KERNEL(bn_backward_data_f32),
     KERNEL(bn_backward_gamma_f32), KERNEL(conv_fwd_f32),          KERNEL(conv_bwd_data_f32),
     KERNEL(conv_bwd_filter_f32),   KERNEL(conv_tiled_4_f32),      KERNEL(conv_tiled_8_f32),
     KERNEL(conv_tiled_16_f32),     KERNEL(conv_wgrad_tiled_4_f32), KERNEL(conv_wgrad_tiled_8_f32),
