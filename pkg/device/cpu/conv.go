@@ -150,10 +150,12 @@ func runConvSlices[T gemm.Float](e *engine[T], mode convMode, p device.ConvParam
 		t.ld = colStride(t.pix)
 	}
 	items := p.N * p.Groups
-	if mode == convBackwardData {
+	t.dconv = t.planDirect()
+	if mode == convBackwardData && !t.dconv {
+		// Only the direct path's items (dataPhases) set every element of
+		// dx; the other paths need it zeroed first.
 		clear(t.x)
 	}
-	t.dconv = t.planDirect()
 	t.wino = !t.dconv && t.planWinograd()
 	t.nb = 1
 	if !t.dconv && !t.wino {
