@@ -60,7 +60,7 @@ type gemmTask[T gemm.Float] struct {
 	rowBlocks, colBlocks int
 }
 
-func runGemm[T gemm.Float](e *engine[T], p device.GemmParams) {
+func runGemm[T gemm.Float](e *workspace[T], p device.GemmParams) {
 	if p.Batch == 0 || p.M == 0 || p.N == 0 {
 		return
 	}
