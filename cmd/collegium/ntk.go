@@ -30,8 +30,11 @@ func init() {
 					return err
 				}
 				study := ntk.DefaultStudy(quick)
+				if samples < 0 || samples == 1 {
+					return fmt.Errorf("--samples %d: want ≥ 2 (or 0 for the study's default)", samples)
+				}
 				if samples > 0 {
-					study.Scan.Samples = samples
+					study.Scan.Sampling = ntk.FixedSampling(samples)
 				}
 				study.Scan.Seed = seed
 				study.Scan.Workers = workers
@@ -41,7 +44,7 @@ func init() {
 				}
 				study.Scan.Cache = cache
 				// (a)'s MLP-CE has MNIST's input size; the other networks get random inputs.
-				if study.Scan.Data, err = ntk.LoadInputData(cmd.Context(), inputs, string(study.MembersSpec.Family), ntk.MNISTSource, dataDir); err != nil {
+				if study.Scan.Data, err = ntk.LoadInputData(cmd.Context(), inputs, study.MembersSpec.Input, dataDir); err != nil {
 					return err
 				}
 				if err := study.Run(cmd.OutOrStdout()); err != nil {

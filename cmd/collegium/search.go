@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/sirupsen/logrus"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
@@ -23,6 +24,8 @@ func init() {
 			inputs, dataDir   string
 			noCache           bool
 			top               int
+			measure           measureFlags
+			allLaws           bool
 		)
 		cmd := &cobra.Command{
 			Use:   "search",
@@ -40,11 +43,36 @@ func init() {
 				if f != search.Text && f != search.CSV && f != search.JSON {
 					return fmt.Errorf("--format %q: want text, csv or json", format)
 				}
+				if err := measure.apply(&req.Scan, req.Family); err != nil {
+					return err
+				}
+				if req.BudgetTolerance < 0 {
+					return fmt.Errorf("--budget-tolerance %g: want ≥ 0 (0.02 allows P ≤ 1.02·P0)", req.BudgetTolerance)
+				}
+				if req.MeasureSize < 0 {
+					return fmt.Errorf("--measure-size %d: want > 0 (or 0 for the family's default)", req.MeasureSize)
+				}
+				if req.Rerank < 0 {
+					return fmt.Errorf("--rerank %d: want ≥ 0", req.Rerank)
+				}
+				req.Scan.Log = logrus.StandardLogger()
 				if req.Scan.Cache, err = openCache(cacheDir, noCache); err != nil {
 					return err
 				}
-				if req.Scan.Data, err = ntk.LoadInputData(cmd.Context(), inputs, req.Family, req.Dataset, dataDir); err != nil {
+				arch, err := req.Architecture()
+				if err != nil {
 					return err
+				}
+				if req.Scan.Data, err = ntk.LoadInputData(cmd.Context(), inputs, arch.Measure.Input, dataDir); err != nil {
+					return err
+				}
+				if allLaws {
+					outs, err := search.Laws(req)
+					if err != nil {
+						return fmt.Errorf("search: %w", err)
+					}
+					search.WriteLaws(cmd.OutOrStdout(), outs)
+					return nil
 				}
 				rep, err := search.Do(req)
 				if err != nil {
@@ -71,7 +99,12 @@ func init() {
 		fl.IntVar(&req.MaxN, "max-n", 0, "largest n in the grid (0: twice the baseline width, at least the largest measured)")
 		fl.IntVar(&req.Budget, "budget", 0, "parameter budget P0 for the primal (0: the baseline's)")
 		fl.Float64Var(&req.Target, "target", 0, "variance target V0 for the dual (0: the baseline's)")
-		fl.StringVar(&req.Law, "law", "", "V_1(n) law to search with instead of the best AIC: "+lawNames())
+		fl.Float64Var(&req.BudgetTolerance, "budget-tolerance", 0, "primal: allow P ≤ (1 + F)·P0 (published comparisons match budgets within a few percent)")
+		fl.IntVar(&req.MeasureSize, "measure-size", 0, "spatial size S of the S×S inputs a conv net's V_1 is measured on (0: resnext29 32, resnext50 64)")
+		measure.add(fl)
+		addMembersFlags(fl, &req)
+		fl.BoolVar(&allLaws, "all-laws", false, "print the optimum under every fitted V_1 law (Markdown) instead of the ranked table")
+		fl.StringVar(&req.Law, "law", "", "V_1(n) law to search with instead of the one that best predicts held-out widths: "+lawNames())
 		addScanFlags(fl, &req.Scan)
 		addInputFlags(fl, &inputs, &dataDir)
 		addCacheFlags(fl, &cacheDir, &noCache)
@@ -80,15 +113,15 @@ func init() {
 }
 
 // checkSearchFlags checks the numeric flags, the law and --out before
-// anything is measured.
+// anything is measured (the sampling flags: measureFlags.apply).
 func checkSearchFlags(req search.Request, top int, out string) error {
 	errs := []error{
 		atLeast("depth", req.Depth, 0), atLeast("max-m", req.MaxM, 1), atLeast("max-n", req.MaxN, 0),
 		atLeast("budget", req.Budget, 0), finiteAtLeast0("target", req.Target), atLeast("top", top, 0),
-		atLeast("samples", req.Scan.Samples, 2), atLeast("input-count", req.Scan.Inputs, 1), atLeast("workers", req.Scan.Workers, 0),
+		atLeast("input-count", req.Scan.Inputs, 2), atLeast("workers", req.Scan.Workers, 0),
 		outputDir("out", out),
 	}
-	if req.Law != "" && !slices.ContainsFunc(ntk.WidthLaws, func(l ntk.Law) bool { return l.Name == req.Law }) {
+	if req.Law != "" && !slices.ContainsFunc(ntk.WidthLaws(1), func(l ntk.Law) bool { return l.ID == req.Law }) {
 		errs = append(errs, fmt.Errorf("--law %q: want one of %s", req.Law, lawNames()))
 	}
 	return errors.Join(errs...)
@@ -97,16 +130,15 @@ func checkSearchFlags(req search.Request, top int, out string) error {
 // lawNames lists the V_1 laws a search can be told to use.
 func lawNames() string {
 	var names []string
-	for _, l := range ntk.WidthLaws {
-		names = append(names, strconv.Quote(l.Name))
+	for _, l := range ntk.WidthLaws(1) {
+		names = append(names, strconv.Quote(l.ID))
 	}
 	return strings.Join(names, ", ")
 }
 
 // addScanFlags adds the Monte-Carlo settings of V_1 measurements.
 func addScanFlags(f *pflag.FlagSet, s *ntk.ScanConfig) {
-	f.IntVar(&s.Samples, "samples", 64, "Monte-Carlo initialisations per measured width")
-	f.IntVar(&s.Inputs, "input-count", 4, "inputs per kernel")
+	f.IntVar(&s.Inputs, "input-count", 2, "inputs per kernel (with train-mode BN they form one batch)")
 	f.Uint64Var(&s.Seed, "seed", 1, "seed of the initialisations")
 	f.Uint64Var(&s.InputSeed, "input-seed", 1, "seed of the inputs (random values or the choice of images)")
 	f.IntVar(&s.Workers, "workers", 0, "parallel workers (0: GOMAXPROCS)")
@@ -115,8 +147,8 @@ func addScanFlags(f *pflag.FlagSet, s *ntk.ScanConfig) {
 // addInputFlags adds --inputs (the source of the kernel's inputs) and
 // --data-dir.
 func addInputFlags(f *pflag.FlagSet, source, dataDir *string) {
-	f.StringVar(source, "inputs", "", "kernel inputs: mnist (test images; mlp on mnist only) or random N(0, 1) (default: mnist for the mlp on mnist when the data is available, else random)")
-	f.StringVar(dataDir, "data-dir", "", "directory to look for MNIST first")
+	f.StringVar(source, "inputs", "", "kernel inputs: random N(0, 1); mnist or fashion-mnist (test images, 1×28×28 networks); or a directory of CIFAR-10/100 binary batches (3×32×32 networks) or JPEG/PNG images (resized and centre-cropped to the measured size). Default: mnist for 1×28×28 networks when the data is available, else random")
+	f.StringVar(dataDir, "data-dir", "", "directory to look for MNIST and Fashion-MNIST first")
 }
 
 // addCacheFlags adds --cache and --no-cache.

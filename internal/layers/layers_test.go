@@ -27,6 +27,7 @@ var layers = []struct {
 	{"pkg/sweep", 7},
 	{"pkg/search", 7},
 	{"pkg/bench", 7},
+	{"pkg/study", 7},
 	{"pkg/train", 6},
 	{"pkg/ntk", 6},
 	{"pkg/models", 5},
@@ -36,6 +37,7 @@ var layers = []struct {
 	{"pkg/device/", 3}, // the devices, their registry and conformance suite
 	{"pkg/device", 2},  // the contract itself
 	{"datasets", 1},
+	{"internal/synth", 1}, // test datasets, built as datasets.Dataset values
 	{"internal/", 0},
 	{"kernels", 0},
 }

@@ -39,6 +39,21 @@ type Model struct {
 // (Param.Grad); an eval model uses the running statistics and has no
 // gradients. Parameter values are not set: draw them with Param.Values.
 func Build(s Spec, batch int, dtype tensor.Dtype, training bool) (*Model, error) {
+	m, err := BuildForward(s, batch, dtype, training)
+	if err != nil || !training {
+		return m, err
+	}
+	if err := m.differentiate(); err != nil {
+		return nil, fmt.Errorf("models: build %s: %w", s, err)
+	}
+	return m, nil
+}
+
+// BuildForward makes the graph of s like Build but never differentiates
+// it: batchStats picks BN on the batch's statistics (as in training) or on
+// the running statistics. Callers that take their own gradients (the NTK
+// of the train-mode network) start from it.
+func BuildForward(s Spec, batch int, dtype tensor.Dtype, batchStats bool) (*Model, error) {
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
@@ -48,8 +63,8 @@ func Build(s Spec, batch int, dtype tensor.Dtype, training bool) (*Model, error)
 	if dtype != tensor.Float32 && dtype != tensor.Float64 {
 		return nil, fmt.Errorf("models: build %s: dtype %v: want float32 or float64", s, dtype)
 	}
-	b := newBuilder(s, dtype, training)
-	m := &Model{Spec: s, Batch: batch, Dtype: dtype, Training: training, Graph: b.g}
+	b := newBuilder(s, dtype, batchStats)
+	m := &Model{Spec: s, Batch: batch, Dtype: dtype, Training: batchStats, Graph: b.g}
 	if s.Family == MLP {
 		m.Input = b.leaf("input", batch, s.Input.Size())
 	} else {
@@ -71,15 +86,9 @@ func Build(s Spec, batch int, dtype tensor.Dtype, training bool) (*Model, error)
 		return nil, fmt.Errorf("models: build %s: %w", s, b.err)
 	}
 	m.Params, m.State = b.params, b.state
-	if training {
-		if err := m.differentiate(); err != nil {
-			return nil, fmt.Errorf("models: build %s: %w", s, err)
-		}
-	}
 	return m, nil
 }
 
-// differentiate adds the gradient of Loss with respect to every parameter.
 func (m *Model) differentiate() error {
 	wrt := make(G.Nodes, len(m.Params))
 	for i, p := range m.Params {

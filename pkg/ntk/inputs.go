@@ -4,10 +4,14 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/sirupsen/logrus"
 
 	"github.com/collegium/collegium/datasets"
+	"github.com/collegium/collegium/pkg/models"
 )
 
 // The input sources of a kernel measurement.
@@ -71,29 +75,36 @@ func DataInputs(ds *datasets.Dataset, count int, seed uint64) ([][]float64, erro
 	return out, nil
 }
 
-// LoadInputData resolves an input source for networks of family on
-// dataset: RandomSource gives nil (random inputs); MNISTSource the MNIST
-// test split (an error when it cannot be read or the network is not an
-// MLP on MNIST); "" (automatic) MNIST for an MLP on MNIST when the data can
-// be read, otherwise nil with a warning, unless dataDir was given: data the
-// caller asked for by its place is an error when it cannot be read, never a
-// quiet switch to random inputs. dataDir is searched first.
-func LoadInputData(ctx context.Context, source, family, dataset, dataDir string) (*datasets.Dataset, error) {
-	fits := family == "mlp" && dataset == MNISTSource
+// FashionMNISTSource takes a seeded subset of the Fashion-MNIST test
+// images.
+const FashionMNISTSource = "fashion-mnist"
+
+// LoadInputData resolves the source of a kernel's inputs for a network
+// whose example has shape input: RandomSource gives nil (random inputs);
+// MNISTSource or FashionMNISTSource the test split of that dataset (1×28×28
+// networks only); a directory, the files in it: CIFAR-10 or CIFAR-100
+// binary batches (3×32×32 networks) or JPEG/PNG images, resized and
+// centre-cropped to the network's square input (LoadImageDir); "" (automatic)
+// MNIST for a 1×28×28 network when the data can be read, otherwise nil
+// with a warning, unless dataDir was given: data the caller asked for by its
+// place is an error when it cannot be read, never a quiet switch to random
+// inputs. dataDir is searched first for the named datasets.
+func LoadInputData(ctx context.Context, source string, input models.Input, dataDir string) (*datasets.Dataset, error) {
+	mnistShape := input == models.Input{Channels: 1, Height: 28, Width: 28}
 	switch source {
 	case RandomSource:
 		return nil, nil
-	case MNISTSource:
-		if !fits {
-			return nil, fmt.Errorf("ntk: mnist inputs need the mlp family on mnist, not %s on %s", family, dataset)
+	case MNISTSource, FashionMNISTSource:
+		if !mnistShape {
+			return nil, fmt.Errorf("ntk: %s inputs need a 1×28×28 network, not %d×%d×%d", source, input.Channels, input.Height, input.Width)
 		}
-		ds, err := datasets.Load(ctx, MNISTSource, datasets.Test, dataDir)
+		ds, err := datasets.Load(ctx, source, datasets.Test, dataDir)
 		if err != nil {
-			return nil, fmt.Errorf("ntk: mnist inputs: %w", err)
+			return nil, fmt.Errorf("ntk: %s inputs: %w", source, err)
 		}
 		return ds, nil
 	case "":
-		if !fits {
+		if !mnistShape {
 			return nil, nil
 		}
 		ds, err := datasets.Load(ctx, MNISTSource, datasets.Test, dataDir)
@@ -106,5 +117,51 @@ func LoadInputData(ctx context.Context, source, family, dataset, dataDir string)
 		}
 		return ds, nil
 	}
-	return nil, fmt.Errorf("ntk: inputs %q: want mnist or random", source)
+	st, err := os.Stat(source)
+	if err != nil || !st.IsDir() {
+		return nil, fmt.Errorf("ntk: inputs %q: want random, mnist, fashion-mnist or a directory of CIFAR batches or images", source)
+	}
+	return loadInputDir(source, input, datasets.Lookup)
+}
+
+// loadInputDir reads CIFAR batches or image files from dir for a network
+// of shape input; lookup gives the CIFAR specs the files are checked
+// against (datasets.Lookup: the official files only).
+func loadInputDir(dir string, input models.Input, lookup func(name string) (datasets.Spec, error)) (*datasets.Dataset, error) {
+	for _, c := range []struct{ name, file string }{
+		{"cifar10", "test_batch.bin"}, {"cifar10", "data_batch_1.bin"}, {"cifar100", "test.bin"}, {"cifar100", "train.bin"},
+	} {
+		if _, err := os.Stat(filepath.Join(dir, c.file)); err != nil {
+			continue
+		}
+		if input != (models.Input{Channels: 3, Height: 32, Width: 32}) {
+			return nil, fmt.Errorf("ntk: %s inputs in %s need a 3×32×32 network, not %d×%d×%d", c.name, dir, input.Channels, input.Height, input.Width)
+		}
+		spec, err := lookup(c.name)
+		if err != nil {
+			return nil, err
+		}
+		split := datasets.Test
+		if strings.HasPrefix(c.file, "data_") || strings.HasPrefix(c.file, "train") {
+			split = datasets.Train
+		}
+		ds, err := datasets.LoadDir(spec, dir, split)
+		if err != nil {
+			return nil, fmt.Errorf("ntk: inputs: %w", err)
+		}
+		return ds, nil
+	}
+	if input.Channels != 3 || input.Height != input.Width {
+		return nil, fmt.Errorf("ntk: image inputs in %s need a square RGB network, not %d×%d×%d", dir, input.Channels, input.Height, input.Width)
+	}
+	ds, err := datasets.LoadImageDir(dir, input.Height, 256, 1)
+	if err != nil {
+		return nil, fmt.Errorf("ntk: inputs: %w", err)
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("ntk: inputs: %w", err)
+	}
+	ds.Name = "images:" + abs
+	return ds, nil
 }

@@ -38,11 +38,16 @@ func addGram(k []float64, g [][]float64) {
 }
 
 // Empirical returns the empirical NTK of t at its current parameters on the
-// inputs: the B×B matrix K(x_i, x_j) of the chosen output, row-major.
+// inputs: the B×B matrix K(x_i, x_j) of the chosen output, row-major. A
+// graph that takes several examples at once (Tangent.Batch > 1) must be
+// given exactly that many inputs, which it sees together.
 func Empirical(t *Tangent, inputs [][]float64, out Output) ([]float64, error) {
 	b := len(inputs)
 	if b == 0 {
 		return nil, fmt.Errorf("ntk: empirical kernel: no inputs")
+	}
+	if t.batch != 1 && b != t.batch {
+		return nil, fmt.Errorf("ntk: empirical kernel: %d inputs to a graph of batch %d", b, t.batch)
 	}
 	for len(t.work) < b {
 		t.work = append(t.work, make([]float64, t.size))
@@ -54,27 +59,43 @@ func Empirical(t *Tangent, inputs [][]float64, out Output) ([]float64, error) {
 			logits = append(logits, k)
 		}
 	}
-	kern := make([]float64, b*b)
 	if out.Sum {
-		ones := make([]float64, t.NumOutputs())
-		for i := range ones {
-			ones[i] = 1
-		}
-		for i, x := range inputs {
-			if err := t.gradient(x, ones, t.work[i]); err != nil {
-				return nil, fmt.Errorf("ntk: empirical kernel, input %d: %w", i, err)
-			}
-		}
-		addGram(kern, t.work[:b])
-		return kern, nil
+		logits = []int{-1}
 	}
+	var batch []float64
+	if t.batch > 1 {
+		for _, x := range inputs {
+			batch = append(batch, x...)
+		}
+	}
+	kern := make([]float64, b*b)
 	for _, k := range logits {
 		for i, x := range inputs {
-			if err := t.Gradient(x, k, t.work[i]); err != nil {
+			if err := t.gradientOf(x, batch, i, k, t.work[i]); err != nil {
 				return nil, fmt.Errorf("ntk: empirical kernel, input %d: %w", i, err)
 			}
 		}
 		addGram(kern, t.work[:b])
 	}
 	return kern, nil
+}
+
+// gradientOf writes the gradient of example i's logit k (all logits summed
+// when k < 0), feeding x alone to a one-example graph or the whole batch
+// to a batch graph.
+func (t *Tangent) gradientOf(x, batch []float64, i, k int, dst []float64) error {
+	kk := t.NumOutputs()
+	w, in := t.weights, x
+	if t.batch == 1 {
+		i = 0
+	} else {
+		in = batch
+	}
+	clear(w)
+	for j := range kk {
+		if k < 0 || j == k {
+			w[i*kk+j] = 1
+		}
+	}
+	return t.gradient(in, w, dst)
 }

@@ -5,6 +5,8 @@ import "math"
 // Law is a finite-width law y = Eval(x, params) for the normalised variance
 // as a function of a width-like variable x (the width n, or n/L for depth L).
 type Law struct {
+	// ID is a short name for the command line ("hanin-nica").
+	ID string
 	// Name is the formula, written in n.
 	Name string
 	// Params names the parameters in order.
@@ -17,6 +19,7 @@ type Law struct {
 
 // InverseWidth is V = a/n, the leading finite-width term.
 var InverseWidth = Law{
+	ID:     "inverse",
 	Name:   "a/n",
 	Params: []string{"a"},
 	Eval:   func(x float64, p []float64) float64 { return p[0] / x },
@@ -27,6 +30,7 @@ var InverseWidth = Law{
 
 // InverseQuadratic is V = a/n + b/n², the next order of the 1/n expansion.
 var InverseQuadratic = Law{
+	ID:     "inverse-quadratic",
 	Name:   "a/n + b/n^2",
 	Params: []string{"a", "b"},
 	Eval:   func(x float64, p []float64) float64 { return p[0]/x + p[1]/(x*x) },
@@ -35,9 +39,10 @@ var InverseQuadratic = Law{
 	},
 }
 
-// ExpInverse is V = exp(c/n) − 1, Hanin & Nica's law with c = 5·L for a
-// ReLU MLP of depth L (or c = 5 with x = n/L).
+// ExpInverse is V = exp(c/x) − 1, Hanin & Nica's law in x = n/L (their c
+// is 5 for a deep ReLU MLP); HaninNica is the same law in n at a fixed L.
 var ExpInverse = Law{
+	ID:     "exp-inverse",
 	Name:   "exp(c/n) - 1",
 	Params: []string{"c"},
 	Eval:   func(x float64, p []float64) float64 { return math.Expm1(p[0] / x) },
@@ -48,6 +53,7 @@ var ExpInverse = Law{
 
 // PowerLaw is V = a·n^−p.
 var PowerLaw = Law{
+	ID:     "power",
 	Name:   "a*n^-p",
 	Params: []string{"a", "p"},
 	Eval:   func(x float64, p []float64) float64 { return p[0] * math.Pow(x, -p[1]) },
@@ -61,6 +67,7 @@ var PowerLaw = Law{
 // parts of a network that do not shrink with n (stem, residual stream,
 // classifier) plus the leading finite-width term.
 var InverseWidthFloor = Law{
+	ID:     "inverse-floor",
 	Name:   "b + a/n",
 	Params: []string{"a", "b"},
 	Eval:   func(x float64, p []float64) float64 { return p[1] + p[0]/x },
@@ -69,8 +76,50 @@ var InverseWidthFloor = Law{
 	},
 }
 
-// WidthLaws are the laws compared for V_1(n).
-var WidthLaws = []Law{InverseWidth, InverseQuadratic, ExpInverse, PowerLaw, InverseWidthFloor}
+// HaninNica is V = exp(b·L/n) − 1 for a network whose width-n layers add
+// up to depth L (Σ_i n/n_i over the layers whose width n_i scales with n):
+// Hanin & Nica's E[K²]/E[K]² ≃ exp(5·Σ_i 1/n_i) for deep ReLU MLPs, where
+// b = 5.
+func HaninNica(depth float64) Law {
+	return Law{
+		ID:     "hanin-nica",
+		Name:   "exp(b*L/n) - 1",
+		Params: []string{"b"},
+		Eval:   func(x float64, p []float64) float64 { return math.Expm1(p[0] * depth / x) },
+		Start: func(xs, ys []float64) []float64 {
+			return []float64{meanOf(xs, ys, func(x, y float64) float64 { return x * math.Log1p(math.Max(y, 0)) }) / depth}
+		},
+	}
+}
+
+// ScaledExp is V = a·(exp(b/n) − 1): Hanin & Nica's form with a free
+// amplitude, for networks where only part of the kernel compounds with
+// depth (a residual stream, a shared stem and classifier).
+var ScaledExp = Law{
+	ID:     "scaled-exp",
+	Name:   "a*(exp(b/n) - 1)",
+	Params: []string{"a", "b"},
+	Eval:   func(x float64, p []float64) float64 { return p[0] * math.Expm1(p[1]/x) },
+	Start: func(xs, ys []float64) []float64 {
+		return []float64{1, meanOf(xs, ys, func(x, y float64) float64 { return x * math.Log1p(math.Max(y, 0)) })}
+	},
+}
+
+// WidthLaws are the laws compared for V_1(n) of a network of Hanin–Nica
+// depth L (see HaninNica).
+func WidthLaws(depth float64) []Law {
+	return []Law{InverseWidth, InverseQuadratic, PowerLaw, InverseWidthFloor, HaninNica(depth), ScaledExp}
+}
+
+// LawByName returns the law of laws whose ID or Name is name.
+func LawByName(laws []Law, name string) (Law, bool) {
+	for _, l := range laws {
+		if l.ID == name || l.Name == name {
+			return l, true
+		}
+	}
+	return Law{}, false
+}
 
 // meanOf averages f(x, y) over the points with finite positive y.
 func meanOf(xs, ys []float64, f func(x, y float64) float64) float64 {

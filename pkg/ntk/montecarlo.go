@@ -14,10 +14,12 @@ import (
 type Builder func() (Network, error)
 
 // MonteCarloConfig sets a Monte-Carlo run: Samples initialisations, the
-// i-th drawn with SampleSeed(Seed, i), spread over Workers goroutines
-// (GOMAXPROCS when ≤ 0), each with a one-thread CPU device.
+// i-th (counting from Start) drawn with SampleSeed(Seed, i), spread over
+// Workers goroutines (GOMAXPROCS when ≤ 0), each with a one-thread CPU
+// device.
 type MonteCarloConfig struct {
 	Samples int
+	Start   int
 	Seed    uint64
 	Workers int
 	Output  Output
@@ -40,38 +42,100 @@ func MonteCarlo(build Builder, inputs [][]float64, cfg MonteCarloConfig) (Sample
 	if cfg.Samples < 2 {
 		return Samples{}, fmt.Errorf("ntk: monte carlo: %d samples: %w", cfg.Samples, ErrTooFewSamples)
 	}
-	if len(inputs) == 0 {
-		return Samples{}, errors.New("ntk: monte carlo: no inputs")
-	}
 	workers := cfg.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	workers = min(workers, cfg.Samples)
-	out := Samples{Inputs: len(inputs), Kernels: make([][]float64, cfg.Samples)}
+	s, err := NewSampler(build, inputs, cfg.Output, cfg.Seed, min(workers, cfg.Samples))
+	if err != nil {
+		return Samples{}, err
+	}
+	defer s.Close()
+	ks, err := s.Draw(cfg.Start, cfg.Samples)
+	if err != nil {
+		return Samples{}, err
+	}
+	return Samples{Inputs: len(inputs), Kernels: ks}, nil
+}
+
+// Sampler draws kernels of one network on fixed inputs with a pool of
+// compiled networks, one per worker, kept between draws.
+type Sampler struct {
+	tangents []*Tangent
+	inputs   [][]float64
+	output   Output
+	seed     uint64
+}
+
+// NewSampler compiles workers copies of the built network (GOMAXPROCS when
+// workers ≤ 0).
+func NewSampler(build Builder, inputs [][]float64, out Output, seed uint64, workers int) (*Sampler, error) {
+	if len(inputs) == 0 {
+		return nil, errors.New("ntk: monte carlo: no inputs")
+	}
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	s := &Sampler{inputs: inputs, output: out, seed: seed}
+	for range workers {
+		t, err := compileWorker(build)
+		if err != nil {
+			s.Close()
+			return nil, fmt.Errorf("ntk: monte carlo: %w", err)
+		}
+		s.tangents = append(s.tangents, t)
+	}
+	return s, nil
+}
+
+// Draw returns the kernels of samples start … start+count−1.
+func (s *Sampler) Draw(start, count int) ([][]float64, error) {
+	out := make([][]float64, count)
 	next := make(chan int)
-	errs := make([]error, workers)
+	errs := make([]error, len(s.tangents))
 	var wg sync.WaitGroup
-	for w := range workers {
+	for w, t := range s.tangents {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[w] = sampleWorker(build, inputs, cfg, next, out.Kernels)
-			if errs[w] != nil {
-				for range next {
+			for i := range next {
+				if errs[w] != nil {
+					continue
 				}
+				errs[w] = s.sample(t, start+i, out, i)
 			}
 		}()
 	}
-	for i := range cfg.Samples {
+	for i := range count {
 		next <- i
 	}
 	close(next)
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
-		return Samples{}, fmt.Errorf("ntk: monte carlo: %w", err)
+		return nil, fmt.Errorf("ntk: monte carlo: %w", err)
 	}
 	return out, nil
+}
+
+// sample draws sample i with t into dst[slot].
+func (s *Sampler) sample(t *Tangent, i int, dst [][]float64, slot int) error {
+	if err := t.Init(SampleSeed(s.seed, i)); err != nil {
+		return fmt.Errorf("sample %d: %w", i, err)
+	}
+	k, err := Empirical(t, s.inputs, s.output)
+	if err != nil {
+		return fmt.Errorf("sample %d: %w", i, err)
+	}
+	dst[slot] = k
+	return nil
+}
+
+// Close frees the compiled networks.
+func (s *Sampler) Close() {
+	for _, t := range s.tangents {
+		t.Close()
+	}
+	s.tangents = nil
 }
 
 // graphMu serialises graph construction and differentiation across
@@ -89,25 +153,4 @@ func compileWorker(build Builder) (*Tangent, error) {
 		return nil, fmt.Errorf("build network: %w", err)
 	}
 	return Compile(net, cpu.New(1))
-}
-
-// sampleWorker compiles its own network and fills dst[i] for every i it
-// receives.
-func sampleWorker(build Builder, inputs [][]float64, cfg MonteCarloConfig, next <-chan int, dst [][]float64) error {
-	t, err := compileWorker(build)
-	if err != nil {
-		return err
-	}
-	defer t.Close()
-	for i := range next {
-		if err := t.Init(SampleSeed(cfg.Seed, i)); err != nil {
-			return fmt.Errorf("sample %d: %w", i, err)
-		}
-		k, err := Empirical(t, inputs, cfg.Output)
-		if err != nil {
-			return fmt.Errorf("sample %d: %w", i, err)
-		}
-		dst[i] = k
-	}
-	return nil
 }

@@ -9,16 +9,7 @@ import (
 
 func compileSpec(t *testing.T, s mlpSpec) *Tangent {
 	t.Helper()
-	net, err := s.build()
-	if err != nil {
-		t.Fatal(err)
-	}
-	tg, err := Compile(net, cpu.New(1))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { tg.Close() })
-	return tg
+	return compiled(t, s.build)
 }
 
 // TestKernelMatchesFiniteDifferences compares the kernel with J·Jᵀ for the

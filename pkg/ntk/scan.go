@@ -4,24 +4,33 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/sirupsen/logrus"
+	"gorgonia.org/tensor"
+
 	"github.com/collegium/collegium/datasets"
 	"github.com/collegium/collegium/pkg/models"
 )
 
-// ScanConfig is shared by every point of a scan: Samples initialisations
-// from Seed, on Inputs inputs chosen by InputSeed, Workers goroutines, the
-// Output whose kernel is measured, and the Cache. The inputs are images of
+// ScanConfig is shared by every point of a scan: initialisations from Seed
+// drawn by the Sampling rule, on Inputs inputs chosen by InputSeed, in
+// Precision (float32 or float64; empty: float64), with eval-mode BN or,
+// with BatchStats, train-mode BN over the batch of inputs, on Workers
+// goroutines, the Output whose kernel is measured, the Cache, and the Log
+// for progress (nil: logrus's standard logger). The inputs are images of
 // Data for networks whose input size is Data's image size, and seeded
 // N(0, 1) vectors otherwise (or when Data is nil).
 type ScanConfig struct {
-	Samples   int
-	Seed      uint64
-	Inputs    int
-	InputSeed uint64
-	Data      *datasets.Dataset
-	Workers   int
-	Output    Output
-	Cache     Cache
+	Sampling   Sampling
+	Seed       uint64
+	Inputs     int
+	InputSeed  uint64
+	Data       *datasets.Dataset
+	Precision  string
+	BatchStats bool
+	Workers    int
+	Output     Output
+	Cache      Cache
+	Log        logrus.FieldLogger
 }
 
 // ScanPoint is one measured network of a scan.
@@ -43,7 +52,12 @@ func MeasureSpec(spec models.Spec, cfg ScanConfig) (ScanPoint, error) {
 	if err != nil {
 		return ScanPoint{}, fmt.Errorf("ntk: measure %s: %w", spec, err)
 	}
-	s, err := Measure(measurement(spec, spec.Input.Size(), cfg), FromModel(spec), cfg.Workers, cfg.Cache)
+	dtype, err := cfg.dtype()
+	if err != nil {
+		return ScanPoint{}, err
+	}
+	build := FromModel(spec, dtype, cfg.BatchStats, cfg.Inputs)
+	s, err := Measure(measurement(spec, spec.Input.Size(), cfg), cfg.Sampling, build, cfg.Workers, cfg.Cache, cfg.Log)
 	if err != nil {
 		return ScanPoint{}, err
 	}
@@ -52,7 +66,10 @@ func MeasureSpec(spec models.Spec, cfg ScanConfig) (ScanPoint, error) {
 
 // MeasurePath measures an isolated bottleneck path.
 func MeasurePath(b BottleneckPath, cfg ScanConfig) (ScanPoint, error) {
-	s, err := Measure(measurement(b, b.InputSize(), cfg), b.Build, cfg.Workers, cfg.Cache)
+	if cfg.Precision != "" || cfg.BatchStats {
+		return ScanPoint{}, fmt.Errorf("ntk: bottleneck path %+v: measured in float64 without BN only", b)
+	}
+	s, err := Measure(measurement(b, b.InputSize(), cfg), cfg.Sampling, b.Build, cfg.Workers, cfg.Cache, cfg.Log)
 	if err != nil {
 		return ScanPoint{}, err
 	}
@@ -65,7 +82,28 @@ func measurement(network any, inputSize int, cfg ScanConfig) Measurement {
 	if cfg.Data != nil && cfg.Data.ImageSize() == inputSize {
 		in.Source, in.Data = cfg.Data.Name+"/"+string(cfg.Data.Split), cfg.Data
 	}
-	return Measurement{Network: network, Output: cfg.Output, Samples: cfg.Samples, Seed: cfg.Seed, Inputs: in}
+	m := Measurement{Network: network, Output: cfg.Output, Seed: cfg.Seed, Inputs: in, Precision: cfg.Precision, BatchStats: cfg.BatchStats}
+	if m.Precision == Float64 {
+		m.Precision = ""
+	}
+	return m
+}
+
+// The precisions a measurement can run in.
+const (
+	Float32 = "float32"
+	Float64 = "float64"
+)
+
+// dtype resolves cfg.Precision; float64 is stored as "" in cache keys.
+func (cfg ScanConfig) dtype() (tensor.Dtype, error) {
+	switch cfg.Precision {
+	case "", Float64:
+		return tensor.Float64, nil
+	case Float32:
+		return tensor.Float32, nil
+	}
+	return tensor.Dtype{}, fmt.Errorf("ntk: precision %q: want float32 or float64", cfg.Precision)
 }
 
 // InputsLabel says in words which inputs a network of inputSize values is
@@ -123,10 +161,15 @@ func DepthWidthScan(base models.Spec, ls, ns []int, cfg ScanConfig) ([]ScanPoint
 }
 
 // WidthFits fits every law of laws to V_diag against the width N of the
-// points, best AIC first.
-func WidthFits(pts []ScanPoint, laws []Law) ([]Fit, error) {
-	xs, ys, ses := curve(pts, func(p ScanPoint) float64 { return float64(p.N) })
-	return FitAll(laws, xs, ys, ses)
+// points and ranks them by held-out prediction (SelectLaw).
+func WidthFits(pts []ScanPoint, laws []Law) (Selection, error) {
+	xs, ys, ses := WidthCurve(pts)
+	return SelectLaw(laws, xs, ys, ses)
+}
+
+// WidthCurve is (n, V_diag, SE) of the points, each SE floored at 1% of V.
+func WidthCurve(pts []ScanPoint) (xs, ys, ses []float64) {
+	return curve(pts, func(p ScanPoint) float64 { return float64(p.N) })
 }
 
 // curve extracts (x, V_diag, SE) from the points, flooring each SE at 1% of

@@ -19,11 +19,24 @@ type Row struct {
 	N              int     `json:"n"`
 	Params         int     `json:"params"`
 	V              float64 `json:"v"`
+	VSE            float64 `json:"v_se"`
 	ParamsRatio    float64 `json:"params_ratio"`
 	VRatio         float64 `json:"v_ratio"`
 	BaselineName   string  `json:"baseline"`
 	BaselineParams int     `json:"baseline_params"`
 	BaselineV      float64 `json:"baseline_v"`
+	BaselineVSE    float64 `json:"baseline_v_se"`
+	// Law is the V_1(n) law the ranking used; VModel how V(m, n) follows
+	// from it ("V_1(n)/m" for the collegial-ensemble law).
+	Law    string `json:"law,omitempty"`
+	VModel string `json:"v_model,omitempty"`
+	// VMeasured (± VMeasuredSE) is V measured directly, for re-ranked
+	// rows; BaselineVMeasured (± BaselineVMeasuredSE) the baseline's, for
+	// a re-ranked dual.
+	VMeasured           float64 `json:"v_measured,omitempty"`
+	VMeasuredSE         float64 `json:"v_measured_se,omitempty"`
+	BaselineVMeasured   float64 `json:"baseline_v_measured,omitempty"`
+	BaselineVMeasuredSE float64 `json:"baseline_v_measured_se,omitempty"`
 }
 
 // Rows turns the first top ranked points of r into Rows (all when top ≤ 0).
@@ -36,10 +49,12 @@ func Rows(r Result, top int) []Row {
 	for i, pt := range pts {
 		rows[i] = Row{
 			Rank: i + 1, Objective: string(r.Objective), Name: BaselineName(pt.M, pt.N),
-			M: pt.M, N: pt.N, Params: pt.Params, V: pt.V,
+			M: pt.M, N: pt.N, Params: pt.Params, V: pt.V, VSE: pt.VSE,
 			ParamsRatio:  float64(pt.Params) / float64(r.Baseline.Params),
 			VRatio:       pt.V / r.Baseline.V,
 			BaselineName: BaselineName(r.Baseline.M, r.Baseline.N), BaselineParams: r.Baseline.Params, BaselineV: r.Baseline.V,
+			BaselineVSE: r.Baseline.VSE, Law: r.Law, VModel: r.VModel,
+			VMeasured: pt.VMeasured, VMeasuredSE: pt.VMeasuredSE, BaselineVMeasured: r.Baseline.VMeasured, BaselineVMeasuredSE: r.Baseline.VMeasuredSE,
 		}
 	}
 	return rows
@@ -76,9 +91,25 @@ func Write(w io.Writer, f Format, rows []Row) error {
 
 func writeText(w io.Writer, rows []Row) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "rank\tconfig\tm\tn\tparams\tv\tparams/P0\tv/V0\t")
+	measured := len(rows) > 0 && rows[0].VMeasured > 0
+	baseline := len(rows) > 0 && rows[0].BaselineVMeasured > 0
+	head := "rank\tconfig\tm\tn\tparams\tv\tv_se\tparams/P0\tv/V0\t"
+	if measured {
+		head += "v measured\t"
+	}
+	if baseline {
+		head += "V0 measured\t"
+	}
+	fmt.Fprintln(tw, head)
 	for _, r := range rows {
-		fmt.Fprintf(tw, "%d\t%s\t%d\t%d\t%d\t%.4g\t%.3f\t%.3f\t\n", r.Rank, r.Name, r.M, r.N, r.Params, r.V, r.ParamsRatio, r.VRatio)
+		fmt.Fprintf(tw, "%d\t%s\t%d\t%d\t%d\t%.4g\t%.2g\t%.3f\t%.3f\t", r.Rank, r.Name, r.M, r.N, r.Params, r.V, r.VSE, r.ParamsRatio, r.VRatio)
+		if measured && r.VMeasured > 0 {
+			fmt.Fprintf(tw, "%.4g ± %.2g\t", r.VMeasured, r.VMeasuredSE)
+		}
+		if baseline {
+			fmt.Fprintf(tw, "%.4g ± %.2g\t", r.BaselineVMeasured, r.BaselineVMeasuredSE)
+		}
+		fmt.Fprintln(tw)
 	}
 	if err := tw.Flush(); err != nil {
 		return fmt.Errorf("write text: %w", err)
@@ -88,7 +119,7 @@ func writeText(w io.Writer, rows []Row) error {
 
 func writeCSV(w io.Writer, rows []Row) error {
 	cw := csv.NewWriter(w)
-	rec := []string{"rank", "objective", "m", "n", "params", "v", "params_ratio", "v_ratio", "baseline", "baseline_params", "baseline_v"}
+	rec := []string{"rank", "objective", "m", "n", "params", "v", "params_ratio", "v_ratio", "baseline", "baseline_params", "baseline_v", "v_se", "baseline_v_se", "law", "v_model", "v_measured", "v_measured_se", "baseline_v_measured"}
 	if err := cw.Write(rec); err != nil {
 		return fmt.Errorf("write csv: %w", err)
 	}
@@ -97,6 +128,7 @@ func writeCSV(w io.Writer, rows []Row) error {
 		rec = []string{
 			strconv.Itoa(r.Rank), r.Objective, strconv.Itoa(r.M), strconv.Itoa(r.N), strconv.Itoa(r.Params),
 			g(r.V), g(r.ParamsRatio), g(r.VRatio), r.BaselineName, strconv.Itoa(r.BaselineParams), g(r.BaselineV),
+			g(r.VSE), g(r.BaselineVSE), r.Law, r.VModel, g(r.VMeasured), g(r.VMeasuredSE), g(r.BaselineVMeasured),
 		}
 		if err := cw.Write(rec); err != nil {
 			return fmt.Errorf("write csv: %w", err)
@@ -107,4 +139,28 @@ func writeCSV(w io.Writer, rows []Row) error {
 		return fmt.Errorf("write csv: %w", err)
 	}
 	return nil
+}
+
+// WriteLaws writes the optimum under each law as a Markdown table, then
+// the members law under the chosen V_1 law.
+func WriteLaws(w io.Writer, outs []LawOutcome) {
+	fmt.Fprintln(w, "| law | held-out z² | optimum | params/P0 | V ± SE | V/V0 |")
+	fmt.Fprintln(w, "|---|---:|---|---:|---:|---:|")
+	for _, o := range outs {
+		name := o.Law
+		if o.Chosen {
+			name = "**" + name + "** (chosen)"
+		}
+		if o.Err != "" {
+			fmt.Fprintf(w, "| %s | %.3g | none: %s | | | |\n", name, o.CV, o.Err)
+			continue
+		}
+		b := o.Best
+		fmt.Fprintf(w, "| %s | %.3g | %s | %.3f | %.4g ± %.2g | %.3f |\n", name, o.CV, b.Name, b.ParamsRatio, b.V, b.VSE, b.VRatio)
+	}
+	for _, o := range outs {
+		if o.Chosen && o.Members != "" {
+			fmt.Fprintf(w, "\nMembers law under the chosen V_1 law: %s.\n", o.Members)
+		}
+	}
 }

@@ -26,20 +26,36 @@ func ParseObjective(s string) (Objective, error) {
 }
 
 // Point is one configuration: M members of width N, its exact parameter
-// count and its ensemble variance V = V_1(N)/M.
+// count and its ensemble variance V (V_1(N)/M for a CE) with its standard
+// error VSE.
 type Point struct {
 	M      int     `json:"m"`
 	N      int     `json:"n"`
 	Params int     `json:"params"`
 	V      float64 `json:"v"`
+	VSE    float64 `json:"v_se"`
+	// VMeasured and VMeasuredSE are V measured directly at (M, N), set
+	// when the search re-ranks its top configurations.
+	VMeasured   float64 `json:"v_measured,omitempty"`
+	VMeasuredSE float64 `json:"v_measured_se,omitempty"`
 }
 
-// Problem is what a search needs: the exact parameter count, the
-// single-member variance V_1(n), and the grid of integer m and n.
+// Problem is what a search needs: the exact parameter count, the ensemble
+// variance V(m, n) with its standard error, and the grid of integer m and
+// n.
 type Problem struct {
 	Params func(m, n int) (int, error)
-	V1     func(n int) float64
+	V      func(m, n int) (v, se float64)
 	Ms, Ns []int
+}
+
+// CE is the collegial-ensemble variance V(m, n) = V_1(n)/m of members
+// whose kernels are i.i.d. (exact when they share no parameter).
+func CE(v1 func(n int) (v, se float64)) func(m, n int) (float64, float64) {
+	return func(m, n int) (float64, float64) {
+		v, se := v1(n)
+		return v / float64(m), se / float64(m)
+	}
 }
 
 // Result is a ranked search outcome: Ranked holds the feasible points, best
@@ -51,6 +67,12 @@ type Result struct {
 	Budget    int       `json:"budget,omitempty"`
 	Target    float64   `json:"target,omitempty"`
 	Ranked    []Point   `json:"ranked"`
+	// Law and VModel say how V was computed (set by the caller).
+	Law    string `json:"law,omitempty"`
+	VModel string `json:"v_model,omitempty"`
+	// Reranked is how many of the first Ranked were re-ranked by V
+	// measured directly.
+	Reranked int `json:"reranked,omitempty"`
 	// Grid is every evaluated point, for plotting the frontier.
 	Grid []Point `json:"-"`
 }
@@ -67,11 +89,11 @@ func Evaluate(p Problem, m, n int) (Point, error) {
 	if err != nil {
 		return Point{}, fmt.Errorf("parameters of m=%d n=%d: %w", m, n, err)
 	}
-	v := p.V1(n) / float64(m)
+	v, se := p.V(m, n)
 	if math.IsNaN(v) || v <= 0 {
-		return Point{}, fmt.Errorf("V_1(%d) = %g is not a variance", n, p.V1(n))
+		return Point{}, fmt.Errorf("V(m=%d, n=%d) = %g is not a variance", m, n, v)
 	}
-	return Point{M: m, N: n, Params: params, V: v}, nil
+	return Point{M: m, N: n, Params: params, V: v, VSE: se}, nil
 }
 
 // Grid evaluates every (m, n) of p.

@@ -22,7 +22,7 @@ func synthetic() Problem {
 	}
 	return Problem{
 		Params: func(m, n int) (int, error) { return 1000 + m*(20*n+n*n), nil },
-		V1:     func(n int) float64 { return 1 / float64(n) },
+		V:      CE(func(n int) (float64, float64) { return 1 / float64(n), 0.1 / float64(n) }),
 		Ms:     ms, Ns: ns,
 	}
 }
@@ -33,9 +33,9 @@ func bruteForce(p Problem, budget int) Point {
 	for _, m := range p.Ms {
 		for _, n := range p.Ns {
 			params, _ := p.Params(m, n)
-			v := p.V1(n) / float64(m)
+			v, se := p.V(m, n)
 			if params <= budget && (v < best.V || v == best.V && params < best.Params) {
-				best = Point{M: m, N: n, Params: params, V: v}
+				best = Point{M: m, N: n, Params: params, V: v, VSE: se}
 			}
 		}
 	}

@@ -238,23 +238,12 @@ func checkTensorName(name string) error {
 // checking that names, shapes and dtypes match the model exactly.
 func (r *run) loadTensors() error {
 	path := filepath.Join(r.dir, r.ck.Tensors)
-	if fi, err := os.Lstat(path); err != nil {
-		return fmt.Errorf("resume: %w", err)
-	} else if !fi.Mode().IsRegular() {
-		return fmt.Errorf("resume: %s is not a regular file", path)
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return fmt.Errorf("resume: %w", err)
-	}
-	if want := r.ck.TensorsSHA256; want == "" {
+	if r.ck.TensorsSHA256 == "" {
 		r.log.Warnf("resume: %s has no tensors_sha256 (written by an older Collegium): %s cannot be verified", checkpointJSON, path)
-	} else if got := sha256.Sum256(b); hex.EncodeToString(got[:]) != want {
-		return fmt.Errorf("resume: %s has SHA-256 %x, %s says %s: the file was changed or corrupted", path, got, checkpointJSON, want)
 	}
-	tensors, _, err := parseSafetensors(b)
+	tensors, err := checkedTensors(path, r.ck.TensorsSHA256)
 	if err != nil {
-		return fmt.Errorf("resume: %s: %w", path, err)
+		return fmt.Errorf("resume: %w", err)
 	}
 	want := r.buffers()
 	for _, n := range want {
@@ -288,4 +277,53 @@ func (r *run) loadTensors() error {
 	}
 	r.lastGood = describeCheckpoint(r.dir, r.ck)
 	return nil
+}
+
+// checkedTensors reads the tensor file at path, which must be a regular
+// file whose SHA-256 is wantSHA (unchecked when empty), and parses it.
+func checkedTensors(path, wantSHA string) (map[string]hostTensor, error) {
+	if fi, err := os.Lstat(path); err != nil {
+		return nil, err
+	} else if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", path)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if got := sha256.Sum256(b); wantSHA != "" && hex.EncodeToString(got[:]) != wantSHA {
+		return nil, fmt.Errorf("%s has SHA-256 %x, %s says %s: the file was changed or corrupted", path, got, checkpointJSON, wantSHA)
+	}
+	tensors, _, err := parseSafetensors(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return tensors, nil
+}
+
+// CheckpointTensors returns every tensor of the checkpoint of the run in
+// dir (parameters, BN running statistics, optimizer state) by name, as
+// float64, so that others can evaluate the trained model (the NTK of the
+// trained parameters, for instance).
+func CheckpointTensors(dir string) (map[string][]float64, error) {
+	ck, err := readCheckpoint(dir)
+	if err != nil {
+		return nil, err
+	}
+	tensors, err := checkedTensors(filepath.Join(dir, ck.Tensors), ck.TensorsSHA256)
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint of %s: %w", dir, err)
+	}
+	out := make(map[string][]float64, len(tensors))
+	for name, t := range tensors {
+		if t.F64 != nil {
+			out[name] = t.F64
+			continue
+		}
+		out[name] = make([]float64, len(t.F32))
+		for i, v := range t.F32 {
+			out[name][i] = float64(v)
+		}
+	}
+	return out, nil
 }

@@ -58,6 +58,21 @@ func TestCheckpointSafetensors(t *testing.T) {
 	if ck.Epoch != 1 || ck.Step != 20 || ck.Loader.Epoch != 1 || ck.Loader.Batch != 0 {
 		t.Errorf("checkpoint position: epoch %d step %d loader %+v", ck.Epoch, ck.Step, ck.Loader)
 	}
+	all, err := CheckpointTensors(c.Out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != len(ours) {
+		t.Errorf("CheckpointTensors: %d tensors, want %d", len(all), len(ours))
+	}
+	for name, o := range ours {
+		if !slices.Equal(all[name], o.F64) {
+			t.Errorf("CheckpointTensors: %s differs from the file", name)
+		}
+	}
+	if _, err := CheckpointTensors(t.TempDir()); err == nil {
+		t.Error("a directory without a checkpoint accepted")
+	}
 }
 
 func toU64(s []int) []uint64 {

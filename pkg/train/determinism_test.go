@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/collegium/collegium/datasets"
+	"github.com/collegium/collegium/internal/synth"
 	"github.com/collegium/collegium/pkg/device/cpu"
 	"github.com/collegium/collegium/pkg/models"
 )
@@ -74,7 +75,7 @@ func trainWithWorkers(t *testing.T, spec models.Spec, input models.Input, batch,
 	c := testConfig(t.TempDir())
 	c.Model, c.Epochs, c.BatchSize, c.EvalBatchSize = spec, 1, batch, 20
 	c.Optimizer.LR = 0.01
-	train, test := synthetic(3*batch, 1), synthetic(20, 2)
+	train, test := synth.Dataset(3*batch, 1), synth.Dataset(20, 2)
 	if input != (models.Input{}) {
 		train, test = resized(train, input), resized(test, input)
 	}

@@ -166,28 +166,49 @@ func TestImageDataRefused(t *testing.T) {
 	}
 }
 
-// TestImageNetReferenceConfig: configs/resnext50-32x4d-imagenet.yaml is the
-// reference recipe, and on ImageNet's 1000 classes at 224×224 its model is
-// torchvision's ResNeXt-50 32×4d (25,028,904 parameters).
+// TestImageNetReferenceConfig: every ImageNet file in configs/ (the
+// reference 32×4d and the search study's baselines and optima) is the
+// reference recipe with its augmentation, and on ImageNet's 1000 classes at
+// 224×224 its model has exactly the parameters of torchvision's
+// ResNet(Bottleneck, [3, 4, 6, 3], groups=m, width_per_group=n).
 func TestImageNetReferenceConfig(t *testing.T) {
-	c, err := LoadConfig("../../configs/resnext50-32x4d-imagenet.yaml")
-	if err != nil {
-		t.Fatal(err)
+	torchvision := map[string]int{ // summed p.numel() of torchvision 0.14's model
+		"resnext50-32x4d-imagenet.yaml":       25028904,
+		"study-resnext50-1x64d-imagenet.yaml": 25557032, // ResNet-50
+		"study-resnext50-32x4d-imagenet.yaml": 25028904,
+		"study-resnext50-21x6d-imagenet.yaml": 25410124,
+		"study-resnext50-17x4d-imagenet.yaml": 15577224,
+		"study-resnext50-25x5d-imagenet.yaml": 24901695,
 	}
-	if err := c.Validate(); err != nil {
-		t.Fatal(err)
+	paths, err := filepath.Glob("../../configs/*imagenet*.yaml")
+	if err != nil || len(paths) != len(torchvision) {
+		t.Fatalf("ImageNet configs %v (%v), want the %d of this test", paths, err, len(torchvision))
 	}
-	o, s := c.Optimizer, c.Schedule
-	if c.Epochs != 100 || c.BatchSize != 256 || o.Kind != OptSGD || o.LR != 0.1 || o.Momentum != 0.9 || o.Nesterov || o.WeightDecay != 1e-4 ||
-		s.Kind != ScheduleMultiStep || !slices.Equal(s.Milestones, []int{30, 60, 90}) || s.Gamma != 0.1 ||
-		!IsImageNet(c.Data.Dataset) || c.Data.imageSize() != 224 || !c.Data.Flip {
-		t.Errorf("not the reference recipe: %+v", c)
-	}
-	c.Model.Input, c.Model.Classes = models.Input{Channels: 3, Height: 224, Width: 224}, 1000
-	if err := c.Model.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	if n, err := models.ParamCount(c.Model); err != nil || n != 25028904 {
-		t.Errorf("%d parameters (%v), want 25,028,904", n, err)
+	for _, p := range paths {
+		want, ok := torchvision[filepath.Base(p)]
+		if !ok {
+			t.Errorf("%s: no parameter count to check it against", p)
+			continue
+		}
+		c, err := LoadConfig(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		o, s, d := c.Optimizer, c.Schedule, c.Data
+		if c.Epochs != 100 || c.BatchSize != 256 || o.Kind != OptSGD || o.LR != 0.1 || o.Momentum != 0.9 || o.Nesterov || o.WeightDecay != 1e-4 ||
+			s.Kind != ScheduleMultiStep || !slices.Equal(s.Milestones, []int{30, 60, 90}) || s.Gamma != 0.1 ||
+			!IsImageNet(d.Dataset) || d.imageSize() != 224 || !d.Flip || d.ColorJitter != 0.4 || d.Lighting != 0.1 {
+			t.Errorf("%s: not the reference recipe: %+v", p, c)
+		}
+		c.Model.Input, c.Model.Classes = models.Input{Channels: 3, Height: 224, Width: 224}, 1000
+		if err := c.Model.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := models.ParamCount(c.Model); err != nil || n != want {
+			t.Errorf("%s: %d parameters (%v), want %d", p, n, err, want)
+		}
 	}
 }

@@ -3,13 +3,15 @@ package train
 import (
 	"strings"
 	"testing"
+
+	"github.com/collegium/collegium/internal/synth"
 )
 
 // TestHeadLimitsSplits: a limit keeps the first images and labels, 0 keeps
 // all, and a limit past the split, a negative one or one for a streamed
 // ImageNet tree is an error naming the setting.
 func TestHeadLimitsSplits(t *testing.T) {
-	d := synthetic(50, 1)
+	d := synth.Dataset(50, 1)
 	h, err := head(d, 20, "data.train_limit")
 	if err != nil {
 		t.Fatal(err)

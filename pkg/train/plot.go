@@ -3,18 +3,14 @@ package train
 import (
 	"fmt"
 	"image/color"
-	"io"
-	"path/filepath"
-	"strings"
 
-	"github.com/collegium/collegium/internal/atomicfile"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
-	"gonum.org/v1/plot/vg/vgimg"
-	"gonum.org/v1/plot/vg/vgsvg"
+
+	"github.com/collegium/collegium/internal/figure"
 )
 
 // RunMetrics is one run's history under the name its curves get.
@@ -27,15 +23,9 @@ type RunMetrics struct {
 // curves of runs, one colour per run, side by side, to path: PNG when it
 // ends in .png, SVG when it ends in .svg.
 func PlotRuns(path string, runs []RunMetrics) error {
-	var canvas vg.CanvasWriterTo
-	const w, h = 24 * vg.Centimeter, 9 * vg.Centimeter
-	switch strings.ToLower(filepath.Ext(path)) {
-	case ".png":
-		canvas = vgimg.PngCanvas{Canvas: vgimg.New(w, h)}
-	case ".svg":
-		canvas = vgsvg.New(w, h)
-	default:
-		return fmt.Errorf("plot %s: want a .png or .svg file name", path)
+	canvas, err := figure.Canvas(path, 24*vg.Centimeter, 9*vg.Centimeter)
+	if err != nil {
+		return err
 	}
 	loss, acc := plot.New(), plot.New()
 	loss.Title.Text, loss.X.Label.Text, loss.Y.Label.Text = "Loss (train solid, test dashed)", "epoch", "cross-entropy"
@@ -64,10 +54,7 @@ func PlotRuns(path string, runs []RunMetrics) error {
 	for j, c := range plot.Align(plots, tiles, dc)[0] {
 		plots[0][j].Draw(c)
 	}
-	return atomicfile.Write(path, func(f io.Writer) error {
-		_, err := canvas.WriteTo(f)
-		return err
-	})
+	return figure.Write(path, canvas)
 }
 
 // addLine adds a line (a line with points when it has one point) to p,

@@ -12,34 +12,10 @@ import (
 	"testing"
 
 	"github.com/collegium/collegium/datasets"
+	"github.com/collegium/collegium/internal/synth"
 	"github.com/collegium/collegium/pkg/device/cpu"
 	"github.com/collegium/collegium/pkg/models"
 )
-
-// synthetic makes a learnable set: 4 classes, each a fixed random 1×6×6
-// prototype plus Gaussian noise.
-func synthetic(n int, seed uint64) *datasets.Dataset {
-	const classes, side = 4, 6
-	protos := rand.New(rand.NewPCG(99, 0))
-	proto := make([]float32, classes*side*side)
-	for i := range proto {
-		proto[i] = float32(protos.NormFloat64())
-	}
-	r := rand.New(rand.NewPCG(seed, 1))
-	d := &datasets.Dataset{
-		Name: "synthetic", Channels: 1, Height: side, Width: side, Classes: classes,
-		Mean: []float32{0}, Std: []float32{1},
-		Images: make([]float32, n*side*side), Labels: make([]int, n),
-	}
-	for i := range n {
-		c := r.IntN(classes)
-		d.Labels[i] = c
-		for j := range side * side {
-			d.Images[i*side*side+j] = proto[c*side*side+j] + float32(1.5*r.NormFloat64())
-		}
-	}
-	return d
-}
 
 // randomSet is n random images of the spec's input shape with random
 // labels, for timing.
@@ -74,7 +50,7 @@ func testConfig(dir string) Config {
 }
 
 func testOptions() Options {
-	return Options{Device: cpu.New(0), Data: Datasets{Train: synthetic(640, 1), Test: synthetic(230, 2)}, Stderr: io.Discard}
+	return Options{Device: cpu.New(0), Data: Datasets{Train: synth.Dataset(640, 1), Test: synth.Dataset(230, 2)}, Stderr: io.Discard}
 }
 
 func runOK(t *testing.T, ctx context.Context, c Config, o Options) *Result {
