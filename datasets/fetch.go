@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 
 	"github.com/collegium/collegium/internal/atomicfile"
+	"github.com/collegium/collegium/internal/logs"
 	"github.com/sirupsen/logrus"
 )
 
@@ -28,8 +29,10 @@ const maxDownload = 1 << 30
 // the spec's checksums before it is written atomically; files already there
 // and valid are kept. A fetch that fails removes dir/NAME if it created it,
 // so that a half-fetched copy cannot stand in for the dataset. A nil client
-// means http.DefaultClient.
-func Fetch(ctx context.Context, spec Spec, dir string, client *http.Client) (_ string, err error) {
+// means http.DefaultClient. Each download and each file written or kept is
+// logged to log (nil: the lines are dropped).
+func Fetch(ctx context.Context, spec Spec, dir string, client *http.Client, log logrus.FieldLogger) (_ string, err error) {
+	log = logs.OrDiscard(log)
 	if client == nil {
 		client = http.DefaultClient
 	}
@@ -46,9 +49,9 @@ func Fetch(ctx context.Context, spec Spec, dir string, client *http.Client) (_ s
 	}
 	switch spec.Format {
 	case FormatIDX:
-		err = fetchIDX(ctx, client, spec, dest)
+		err = fetchIDX(ctx, client, log, spec, dest)
 	case FormatCIFAR10, FormatCIFAR100:
-		err = fetchCIFAR(ctx, client, spec, dest)
+		err = fetchCIFAR(ctx, client, log, spec, dest)
 	default:
 		err = fmt.Errorf("unknown format %d", spec.Format)
 	}
@@ -60,15 +63,15 @@ func Fetch(ctx context.Context, spec Spec, dir string, client *http.Client) (_ s
 
 // fetchIDX downloads each IDX file gzipped and checks the MD5 of its
 // decompressed content, which is what the published checksums cover.
-func fetchIDX(ctx context.Context, client *http.Client, spec Spec, dest string) error {
+func fetchIDX(ctx context.Context, client *http.Client, log logrus.FieldLogger, spec Spec, dest string) error {
 	for _, f := range append(append([]File(nil), spec.Train...), spec.Test...) {
 		target := filepath.Join(dest, f.Name+".gz")
 		if old, err := ReadIDXFile(target); err == nil && (f.MD5 == "" || old.MD5 == f.MD5) {
-			logrus.Infof("%s: already present", target)
+			log.Infof("%s: already present", target)
 			continue
 		}
 		url := spec.BaseURL + f.Name + ".gz"
-		body, err := download(ctx, client, url)
+		body, err := download(ctx, client, log, url)
 		if err != nil {
 			return err
 		}
@@ -86,17 +89,17 @@ func fetchIDX(ctx context.Context, client *http.Client, spec Spec, dest string) 
 		}); err != nil {
 			return err
 		}
-		logrus.Infof("%s: %v, MD5 %s", target, a.Dims, c.Status())
+		log.Infof("%s: %v, MD5 %s", target, a.Dims, c.Status())
 	}
 	return nil
 }
 
 // fetchCIFAR downloads the official tarball to a temporary file, checks its
 // MD5, and extracts the split files from it.
-func fetchCIFAR(ctx context.Context, client *http.Client, spec Spec, dest string) error {
+func fetchCIFAR(ctx context.Context, client *http.Client, log logrus.FieldLogger, spec Spec, dest string) error {
 	files := append(append([]File(nil), spec.Train...), spec.Test...)
 	if verifyCIFAR(spec, dest) == nil {
-		logrus.Infof("%s: already present", dest)
+		log.Infof("%s: already present", dest)
 		return nil
 	}
 	url := spec.BaseURL + spec.Archive.Name
@@ -107,7 +110,7 @@ func fetchCIFAR(ctx context.Context, client *http.Client, spec Spec, dest string
 	defer os.Remove(tmp.Name())
 	defer tmp.Close()
 	sum := md5.New()
-	if err := downloadTo(ctx, client, url, io.MultiWriter(tmp, sum)); err != nil {
+	if err := downloadTo(ctx, client, log, url, io.MultiWriter(tmp, sum)); err != nil {
 		return err
 	}
 	c := FileCheck{Path: url, MD5: hex.EncodeToString(sum.Sum(nil)), Want: spec.Archive.MD5}
@@ -123,7 +126,7 @@ func fetchCIFAR(ctx context.Context, client *http.Client, spec Spec, dest string
 	if err := verifyCIFAR(spec, dest); err != nil {
 		return err
 	}
-	logrus.Infof("%s: %d files extracted, archive MD5 %s", dest, len(files), c.Status())
+	log.Infof("%s: %d files extracted, archive MD5 %s", dest, len(files), c.Status())
 	return nil
 }
 
@@ -187,20 +190,20 @@ func extractFiles(r io.Reader, dest string, files []File) error {
 }
 
 // download returns the body of a GET request, at most maxDownload bytes.
-func download(ctx context.Context, client *http.Client, url string) ([]byte, error) {
+func download(ctx context.Context, client *http.Client, log logrus.FieldLogger, url string) ([]byte, error) {
 	var buf bytes.Buffer
-	if err := downloadTo(ctx, client, url, &buf); err != nil {
+	if err := downloadTo(ctx, client, log, url, &buf); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil
 }
 
-func downloadTo(ctx context.Context, client *http.Client, url string, w io.Writer) error {
+func downloadTo(ctx context.Context, client *http.Client, log logrus.FieldLogger, url string, w io.Writer) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return fmt.Errorf("fetch %s: %w", url, err)
 	}
-	logrus.Infof("downloading %s", url)
+	log.Infof("downloading %s", url)
 	resp, err := client.Do(req)
 	if err != nil {
 		return fmt.Errorf("fetch %s: %w", url, err)

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"sync/atomic"
 	"testing"
+
+	"github.com/sirupsen/logrus/hooks/test"
 )
 
 // fileServer serves fixed files by path and counts requests.
@@ -42,7 +44,7 @@ func TestFetchIDX(t *testing.T) {
 	srv, hits := fileServer(t, files)
 	spec.BaseURL = srv.URL + "/mnist/"
 	to := t.TempDir()
-	dir, err := Fetch(t.Context(), spec, to, srv.Client())
+	dir, err := Fetch(t.Context(), spec, to, srv.Client(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,8 +55,12 @@ func TestFetchIDX(t *testing.T) {
 	if err != nil || ds.Len() != 10 {
 		t.Fatalf("load fetched files: %v", err)
 	}
-	if _, err := Fetch(t.Context(), spec, to, srv.Client()); err != nil || hits.Load() != 4 {
+	log, hook := test.NewNullLogger()
+	if _, err := Fetch(t.Context(), spec, to, srv.Client(), log); err != nil || hits.Load() != 4 {
 		t.Fatalf("second fetch: %v, %d requests (want none)", err, hits.Load()-4)
+	}
+	if n := len(hook.AllEntries()); n != 4 {
+		t.Errorf("second fetch logged %d lines to its logger, want 4 (one per file kept)", n)
 	}
 	leftovers, _ := filepath.Glob(filepath.Join(dir, ".*"))
 	if len(leftovers) != 0 {
@@ -73,14 +79,14 @@ func TestFetchIDXChecksumMismatch(t *testing.T) {
 	spec.BaseURL = srv.URL + "/"
 	spec.Train[0].MD5 = "ffffffffffffffffffffffffffffffff"
 	to := t.TempDir()
-	_, err = Fetch(t.Context(), spec, to, srv.Client())
+	_, err = Fetch(t.Context(), spec, to, srv.Client(), nil)
 	wantErr(t, err, "fetch mnist", srv.URL+"/train-images-idx3-ubyte.gz: MD5 of decompressed content is", "want ffffffffffffffffffffffffffffffff")
 	entries, _ := os.ReadDir(filepath.Join(to, "mnist"))
 	if len(entries) != 0 {
 		t.Errorf("a file that failed its checksum was written: %v", entries)
 	}
 	spec.Train[0].MD5 = ""
-	_, err = Fetch(t.Context(), spec, to, srv.Client())
+	_, err = Fetch(t.Context(), spec, to, srv.Client(), nil)
 	wantErr(t, err, "train-labels-idx1-ubyte.gz: 404 Not Found")
 }
 
@@ -117,11 +123,11 @@ func TestFetchCIFAR10(t *testing.T) {
 
 	spec.Archive.MD5 = md5Hex([]byte("something else"))
 	to := t.TempDir()
-	_, err := Fetch(t.Context(), spec, to, srv.Client())
+	_, err := Fetch(t.Context(), spec, to, srv.Client(), nil)
 	wantErr(t, err, "cifar-10-binary.tar.gz: MD5", "want "+spec.Archive.MD5)
 
 	spec.Archive.MD5 = md5Hex(archive)
-	if _, err := Fetch(t.Context(), spec, to, srv.Client()); err != nil {
+	if _, err := Fetch(t.Context(), spec, to, srv.Client(), nil); err != nil {
 		t.Fatal(err)
 	}
 	ds, err := Resolver{DataDir: to}.Load(t.Context(), spec, Train)
@@ -133,13 +139,13 @@ func TestFetchCIFAR10(t *testing.T) {
 		t.Errorf("want exactly the 6 batch files, got %v", entries)
 	}
 	before := hits.Load()
-	if _, err := Fetch(t.Context(), spec, to, srv.Client()); err != nil || hits.Load() != before {
+	if _, err := Fetch(t.Context(), spec, to, srv.Client(), nil); err != nil || hits.Load() != before {
 		t.Fatalf("second fetch: %v, %d new requests", err, hits.Load()-before)
 	}
 	// An archive whose members are not the files the spec's checksums
 	// describe is refused after extraction.
 	spec.Test[0].MD5 = md5Hex([]byte("another test batch"))
-	_, err = Fetch(t.Context(), spec, t.TempDir(), srv.Client())
+	_, err = Fetch(t.Context(), spec, t.TempDir(), srv.Client(), nil)
 	wantErr(t, err, "test_batch.bin: MD5 of decompressed content is", "want "+spec.Test[0].MD5)
 }
 
@@ -148,6 +154,6 @@ func TestFetchCIFAR100MissingMember(t *testing.T) {
 	archive := cifarTarball(t, "cifar-100-binary", map[string][]byte{"train.bin": cifarRecords(3, true)})
 	srv, _ := fileServer(t, map[string][]byte{"/cifar-100-binary.tar.gz": archive})
 	spec.BaseURL, spec.Archive.MD5 = srv.URL+"/", md5Hex(archive)
-	_, err := Fetch(t.Context(), spec, t.TempDir(), srv.Client())
+	_, err := Fetch(t.Context(), spec, t.TempDir(), srv.Client(), nil)
 	wantErr(t, err, "archive has no test.bin")
 }

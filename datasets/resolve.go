@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 
 	"github.com/sirupsen/logrus"
+
+	"github.com/collegium/collegium/internal/logs"
 )
 
 // EnvDataDir names the environment variable that points at a data directory.
@@ -29,12 +31,15 @@ type Resolver struct {
 	DataDir string
 	EnvDir  string
 	Builtin func(ctx context.Context, name string) (string, error)
+	// Log receives where a dataset was looked for and the warning of step 2
+	// (nil: the lines are dropped).
+	Log logrus.FieldLogger
 }
 
 // NewResolver returns the resolver the CLI uses: dataDir from --data-dir
-// (may be empty), $COLLEGIUM_DATA, then the built-in copies.
-func NewResolver(dataDir string) Resolver {
-	return Resolver{DataDir: dataDir, EnvDir: os.Getenv(EnvDataDir), Builtin: builtinDir}
+// (may be empty), $COLLEGIUM_DATA, then the built-in copies, logging to log.
+func NewResolver(dataDir string, log logrus.FieldLogger) Resolver {
+	return Resolver{DataDir: dataDir, EnvDir: os.Getenv(EnvDataDir), Builtin: builtinDir, Log: log}
 }
 
 // Location is where a dataset was found and which rule found it.
@@ -57,9 +62,9 @@ func (r Resolver) Find(ctx context.Context, spec Spec) (Location, error) {
 		dir := filepath.Join(r.EnvDir, spec.Name)
 		switch err := isDir(dir); {
 		case err != nil:
-			logrus.WithError(err).Debugf("dataset %s: not in $%s", spec.Name, EnvDataDir)
+			logs.OrDiscard(r.Log).WithError(err).Debugf("dataset %s: not in $%s", spec.Name, EnvDataDir)
 		case !holdsAny(dir, spec):
-			logrus.Warnf("dataset %s: %s holds none of its files: passed over", spec.Name, dir)
+			logs.OrDiscard(r.Log).Warnf("dataset %s: %s holds none of its files: passed over", spec.Name, dir)
 		default:
 			return Location{Dir: dir, Origin: "$" + EnvDataDir}, nil
 		}
@@ -81,18 +86,21 @@ func (r Resolver) Load(ctx context.Context, spec Spec, split Split) (*Dataset, e
 	if err != nil {
 		return nil, err
 	}
-	logrus.Debugf("dataset %s %s: reading %s (%s)", spec.Name, split, loc.Dir, loc.Origin)
+	logs.OrDiscard(r.Log).Debugf("dataset %s %s: reading %s (%s)", spec.Name, split, loc.Dir, loc.Origin)
 	return LoadDir(spec, loc.Dir, split)
 }
 
 // Load loads one split of a known dataset by name, looking in dataDir (may
-// be empty), then $COLLEGIUM_DATA, then the built-in copies.
+// be empty), then $COLLEGIUM_DATA, then the built-in copies. It logs to
+// logrus's standard logger, for the callers that hold no logger yet
+// (pkg/ntk, pkg/train's loadDatasets); a caller with a logger uses
+// NewResolver(dataDir, log).Load.
 func Load(ctx context.Context, name string, split Split, dataDir string) (*Dataset, error) {
 	spec, err := Lookup(name)
 	if err != nil {
 		return nil, err
 	}
-	return NewResolver(dataDir).Load(ctx, spec, split)
+	return NewResolver(dataDir, logrus.StandardLogger()).Load(ctx, spec, split)
 }
 
 // builtinDir returns the directory of a copy that ships without a manual

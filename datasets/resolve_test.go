@@ -6,6 +6,9 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/sirupsen/logrus"
+	"github.com/sirupsen/logrus/hooks/test"
 )
 
 func TestResolverOrder(t *testing.T) {
@@ -64,4 +67,28 @@ func TestLoadFromEnv(t *testing.T) {
 	// The tiny files do not match the official MD5s, which Load enforces.
 	_, err := Load(t.Context(), "mnist", Test, "")
 	wantErr(t, err, filepath.Join(env, "mnist", "t10k-images-idx3-ubyte"), "MD5")
+}
+
+// TestResolverLogsToItsLogger checks that the warning for an $COLLEGIUM_DATA
+// folder without the dataset goes to the resolver's logger, not logrus's
+// standard one.
+func TestResolverLogsToItsLogger(t *testing.T) {
+	spec, _ := Lookup("mnist")
+	env := t.TempDir()
+	if err := os.Mkdir(filepath.Join(env, "mnist"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	global := test.NewGlobal()
+	defer logrus.StandardLogger().ReplaceHooks(logrus.LevelHooks{})
+	log, hook := test.NewNullLogger()
+	stub := func(context.Context, string) (string, error) { return t.TempDir(), nil }
+	if _, err := (Resolver{EnvDir: env, Builtin: stub, Log: log}).Find(t.Context(), spec); err != nil {
+		t.Fatal(err)
+	}
+	if e := hook.LastEntry(); e == nil || e.Level != logrus.WarnLevel {
+		t.Errorf("resolver's logger got %v, want the pass-over warning", hook.AllEntries())
+	}
+	if n := len(global.AllEntries()); n != 0 {
+		t.Errorf("%d lines reached logrus's standard logger, want 0", n)
+	}
 }

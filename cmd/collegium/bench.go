@@ -118,7 +118,7 @@ func runBench(cmd *cobra.Command, f benchFlags) error {
 	if f.peak || (len(cases) > 0 && f.peakGFLOPS == 0) {
 		logrus.Info("bench: measuring the device's peaks (--peak-gflops skips this)")
 		pc := f.peakCfg
-		pc.Timing, pc.Verify, pc.Limit, pc.Seed = f.timing, f.verify, limit, f.seed
+		pc.Timing, pc.Verify, pc.Limit, pc.Seed, pc.Log = f.timing, f.verify, limit, f.seed, logrus.StandardLogger()
 		peaks, err := bench.MeasurePeak(dev, pc)
 		if err != nil {
 			return err
@@ -128,7 +128,7 @@ func runBench(cmd *cobra.Command, f benchFlags) error {
 			f.peakGFLOPS = peaks[0].GFLOPS
 		}
 	}
-	cfg := bench.Config{Passes: passes, Timing: f.timing, Verify: f.verify, Limit: limit, PeakGFLOPS: f.peakGFLOPS, Seed: f.seed}
+	cfg := bench.Config{Passes: passes, Timing: f.timing, Verify: f.verify, Limit: limit, PeakGFLOPS: f.peakGFLOPS, Seed: f.seed, Log: logrus.StandardLogger()}
 	caseResults, err := bench.Run(dev, cases, cfg)
 	rs = append(rs, caseResults...)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/sirupsen/logrus"
 	"github.com/spf13/cobra"
 
 	"github.com/collegium/collegium/datasets"
@@ -49,7 +50,7 @@ func dataFetchCmd() *cobra.Command {
 			}
 			ctx, stop := interruptContext(cmd.Context())
 			defer stop()
-			dir, err := datasets.Fetch(ctx, spec, to, nil)
+			dir, err := datasets.Fetch(ctx, spec, to, nil, logrus.StandardLogger())
 			if err != nil {
 				return whileInterrupted(ctx, "data fetch", err)
 			}
@@ -77,7 +78,7 @@ func dataInfoCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			info, err := datasets.NewResolver(dataDir).Inspect(cmd.Context(), spec)
+			info, err := datasets.NewResolver(dataDir, logrus.StandardLogger()).Inspect(cmd.Context(), spec)
 			if err != nil {
 				return err
 			}

@@ -294,7 +294,7 @@ func findData(ctx context.Context, cfg train.Config) (*train.ImageFolders, error
 	if err != nil {
 		return nil, fmt.Errorf("%w, or %s (a folder tree)", err, datasets.ImageNet)
 	}
-	_, err = datasets.NewResolver(d.Dir).Find(ctx, spec)
+	_, err = datasets.NewResolver(d.Dir, logrus.StandardLogger()).Find(ctx, spec)
 	return nil, err
 }
 

@@ -106,29 +106,16 @@ func (l *layer) conv(p Pass) error {
 	return l.dev.Conv2dForward(cp, l.x, l.w, l.y)
 }
 
-// gemm is product p of a matmul case as m strided products, block k reading
-// columns [k·n, (k+1)·n) of the activations and the k-th n×n weight block.
+// gemm is product p of a matmul case: c.Groups members of width
+// c.PerGroup() (device.BlockDiag).
 func (l *layer) gemm(p Pass) device.GemmParams {
-	c := l.c
-	n, width := c.PerGroup(), c.Channels
-	act := func(b device.Buffer) (device.Buffer, int, int) { return b, width, n }
-	wt := func(b device.Buffer) (device.Buffer, int, int) { return b, n, n * n }
-	g := device.GemmParams{Alpha: 1, Batch: c.Groups, M: c.Batch, N: n, K: n}
+	n := l.c.PerGroup()
+	s := device.BlockDiag{Members: l.c.Groups, Batch: l.c.Batch, In: n, Out: n}
 	switch p {
-	case Forward:
-		g.A, g.LDA, g.StrideA = act(l.x)
-		g.B, g.LDB, g.StrideB = wt(l.w)
-		g.C, g.LDC, g.StrideC = act(l.y)
 	case BackwardData:
-		g.TransB = true
-		g.A, g.LDA, g.StrideA = act(l.dy)
-		g.B, g.LDB, g.StrideB = wt(l.w)
-		g.C, g.LDC, g.StrideC = act(l.dx)
+		return s.GradData(l.dy, l.w, l.dx)
 	case BackwardWeight:
-		g.TransA, g.M, g.K = true, n, c.Batch
-		g.A, g.LDA, g.StrideA = act(l.x)
-		g.B, g.LDB, g.StrideB = act(l.dy)
-		g.C, g.LDC, g.StrideC = wt(l.dw)
+		return s.GradWeight(l.x, l.dy, l.dw)
 	}
-	return g
+	return s.Forward(l.x, l.w, l.y)
 }

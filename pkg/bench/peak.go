@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/collegium/collegium/pkg/device"
+	"github.com/sirupsen/logrus"
 	"gorgonia.org/tensor"
 )
 
@@ -24,6 +25,7 @@ type PeakConfig struct {
 	Verify    VerifyConfig
 	Limit     MemoryLimit
 	Seed      uint64
+	Log       logrus.FieldLogger // receives the SGEMM's line (nil: dropped)
 }
 
 // DefaultPeak measures a 2048³ SGEMM and a 256 MiB copy.
@@ -34,7 +36,7 @@ var DefaultPeak = PeakConfig{GemmSize: 2048, CopyBytes: 256 << 20, Timing: Defau
 // bytes read plus bytes written by Copy over the median time).
 func MeasurePeak(dev device.Device, c PeakConfig) ([]Result, error) {
 	g := Case{Op: Dense, Batch: c.GemmSize, Channels: c.GemmSize, Groups: 1}
-	rs, err := Run(dev, []Case{g}, Config{Passes: []Pass{Forward}, Timing: c.Timing, Verify: c.Verify, Limit: c.Limit, Seed: c.Seed})
+	rs, err := Run(dev, []Case{g}, Config{Passes: []Pass{Forward}, Timing: c.Timing, Verify: c.Verify, Limit: c.Limit, Seed: c.Seed, Log: c.Log})
 	if err != nil {
 		return nil, fmt.Errorf("peak sgemm: %w", err)
 	}

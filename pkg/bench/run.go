@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"github.com/collegium/collegium/internal/logs"
 	"github.com/collegium/collegium/pkg/device"
 	"github.com/sirupsen/logrus"
 )
@@ -18,6 +19,8 @@ type Config struct {
 	Limit      MemoryLimit // cases that do not fit are refused before any runs
 	PeakGFLOPS float64     // the device's SGEMM peak for PeakFrac; 0 if unknown
 	Seed       uint64      // seeds the inputs and the sampled elements
+	// Log receives one line per timed pass (nil: the lines are dropped).
+	Log logrus.FieldLogger
 }
 
 // Run benchmarks every pass of every case on dev. It refuses the whole run,
@@ -43,6 +46,7 @@ func Run(dev device.Device, cases []Case, cfg Config) ([]Result, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("bench: %w", err)
 	}
+	cfg.Log = logs.OrDiscard(cfg.Log)
 	rng := rand.New(rand.NewPCG(cfg.Seed, 0x636f6c6c6567))
 	var out []Result
 	for _, c := range cases {
@@ -73,11 +77,11 @@ func runCase(dev device.Device, c Case, cfg Config, rng *rand.Rand) (rs []Result
 		r.MaxRelErr = maxRel
 		if perr != nil {
 			r.Error = perr.Error()
-			logrus.WithError(perr).WithField("case", r.Case).WithField("pass", p).Error("bench: pass not verified")
+			cfg.Log.WithError(perr).WithField("case", r.Case).WithField("pass", p).Error("bench: pass not verified")
 		} else {
 			r.Verified = true
 			r.Figures = newFigures(t, r.FLOPs, r.Bytes, cfg.PeakGFLOPS)
-			logrus.WithFields(logrus.Fields{"case": r.Case, "pass": p, "median_ms": r.MedianMS, "gflops": r.GFLOPS}).Info("bench")
+			cfg.Log.WithFields(logrus.Fields{"case": r.Case, "pass": p, "median_ms": r.MedianMS, "gflops": r.GFLOPS}).Info("bench")
 		}
 		rs = append(rs, r)
 	}

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sirupsen/logrus/hooks/test"
+
 	"github.com/collegium/collegium/pkg/device"
 	"github.com/collegium/collegium/pkg/device/cpu"
 )
@@ -36,12 +38,17 @@ func tinyCases(t *testing.T) []Case {
 func TestRunCPU(t *testing.T) {
 	cfg := tinyConfig
 	cfg.PeakGFLOPS = 100
+	log, hook := test.NewNullLogger()
+	cfg.Log = log
 	rs, err := Run(cpu.New(2), tinyCases(t), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(rs) != 5*len(AllPasses) {
 		t.Fatalf("%d results, want %d", len(rs), 5*len(AllPasses))
+	}
+	if n := len(hook.AllEntries()); n != len(rs) {
+		t.Errorf("Config.Log got %d lines, want one per result (%d)", n, len(rs))
 	}
 	if err := Unverified(rs); err != nil {
 		t.Fatal(err)

@@ -72,11 +72,25 @@ type Device interface {
 	Kernels
 }
 
-// Kernels are the numeric routines of Collegium's ops. Each returns an error
-// for bad arguments or a failed launch, or an error wrapping ErrNoKernel when
-// the device does not support the buffers' dtype. All tensors are dense and
+// Kernels are the numeric routines of Collegium's ops, grouped by concern
+// the way gonum groups BLAS by level, so that a device can be read (and a new
+// kernel placed) one concern at a time. Each returns an error for bad
+// arguments or a failed launch, or an error wrapping ErrNoKernel when the
+// device does not support the buffers' dtype. All tensors are dense and
 // row-major.
 type Kernels interface {
+	Elementwise
+	BLAS
+	Convolution
+	Normalization
+	Pooling
+	Ensemble
+	Loss
+	Optimizer
+}
+
+// Elementwise are the kernels that map each element on its own.
+type Elementwise interface {
 	// Fill sets every element of b to v.
 	Fill(b Buffer, v float64) error
 	// Copy copies src into dst (equal lengths and dtypes).
@@ -85,28 +99,36 @@ type Kernels interface {
 	Add(a, b, y Buffer) error
 	// Scale computes y = alpha·x elementwise. y may alias x.
 	Scale(alpha float64, x, y Buffer) error
+	// ReLU computes y = max(x, 0).
+	ReLU(x, y Buffer) error
+	// ReLUGrad computes dx = dy where y > 0, else 0, from the forward output y.
+	ReLUGrad(y, dy, dx Buffer) error
+}
 
+// BLAS is the batched matrix product every dense and block-diagonal layer uses.
+type BLAS interface {
 	// Gemm computes, for every batch index i, C_i = alpha·op(A_i)·op(B_i) +
 	// beta·C_i (see GemmParams).
 	Gemm(p GemmParams) error
+}
 
+// Convolution are the grouped 2-D convolution kernels (see ConvParams).
+type Convolution interface {
 	// Conv2dForward computes y = conv(x, w) (see ConvParams for shapes).
 	Conv2dForward(p ConvParams, x, w, y Buffer) error
 	// Conv2dBackwardData computes dx from dy and w (dx is overwritten).
 	Conv2dBackwardData(p ConvParams, dy, w, dx Buffer) error
 	// Conv2dBackwardFilter computes dw from x and dy (dw is overwritten).
 	Conv2dBackwardFilter(p ConvParams, x, dy, dw Buffer) error
+}
 
+// Normalization are the per-channel kernels: bias and batch normalisation,
+// over x viewed as (Outer, C, Inner).
+type Normalization interface {
 	// BiasAdd computes y[o,c,i] = x[o,c,i] + b[c] for x viewed as (Outer, C, Inner).
 	BiasAdd(l ChannelLayout, x, b, y Buffer) error
 	// BiasGrad computes db[c] = Σ_{o,i} dy[o,c,i].
 	BiasGrad(l ChannelLayout, dy, db Buffer) error
-
-	// ReLU computes y = max(x, 0).
-	ReLU(x, y Buffer) error
-	// ReLUGrad computes dx = dy where y > 0, else 0, from the forward output y.
-	ReLUGrad(y, dy, dx Buffer) error
-
 	// BatchNormStats writes the statistics that normalise channel c of the
 	// (Outer, C, Inner) view of x: stats[c] = mean and stats[C+c] =
 	// 1/sqrt(var + eps). In training mode they are the batch mean and biased
@@ -126,7 +148,10 @@ type Kernels interface {
 	// BatchNormBackwardGamma and dbeta = Σ dy (BiasGrad); in eval mode dx =
 	// dy·gamma·invstd and dgamma, dbeta are not read.
 	BatchNormBackwardData(p BatchNormParams, x, stats, gamma, dgamma, dbeta, dy, dx Buffer) error
+}
 
+// Pooling are the spatial reductions (see PoolParams).
+type Pooling interface {
 	// GlobalAvgPool computes y[r] = mean over x[r, 0:spatial] for x viewed as
 	// (rows, spatial).
 	GlobalAvgPool(rows, spatial int, x, y Buffer) error
@@ -141,13 +166,20 @@ type Kernels interface {
 	// row-major order on ties (PyTorch's rule). The positions are found
 	// again from x, not stored by the forward pass.
 	MaxPool2dGrad(p PoolParams, x, dy, dx Buffer) error
+}
 
+// Ensemble are the kernels that combine the members of a collegial ensemble
+// (see MemberParams).
+type Ensemble interface {
 	// MemberMean computes y[b, j] = scale·Σ_k x[b, k·width + j] for x of
 	// shape (batch, members·width) and y of shape (batch, width).
 	MemberMean(p MemberParams, x, y Buffer) error
 	// MemberMeanGrad computes dx[b, k·width + j] = scale·dy[b, j].
 	MemberMeanGrad(p MemberParams, dy, dx Buffer) error
+}
 
+// Loss are the kernels that reduce outputs to a scalar loss.
+type Loss interface {
 	// SoftmaxCrossEntropy computes loss[0] = mean over rows b of
 	// −log softmax(logits[b, :])[labels[b]]; labels hold class indices as
 	// floats. A label outside [0, classes) is an error.
@@ -159,7 +191,10 @@ type Kernels interface {
 	WeightedSum(x, w, y Buffer) error
 	// WeightedSumGrad computes dx[i] = dy[0]·w[i].
 	WeightedSumGrad(w, dy, dx Buffer) error
+}
 
+// Optimizer are the in-place parameter updates (see SGDParams, AdamParams).
+type Optimizer interface {
 	// SGDUpdate applies one step of SGD with momentum to param in place,
 	// using and updating velocity (see SGDParams).
 	SGDUpdate(p SGDParams, param, grad, velocity Buffer) error

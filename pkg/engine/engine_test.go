@@ -285,7 +285,7 @@ func mustBuffer(t *testing.T, plan *engine.Plan, n *G.Node) device.Buffer {
 func compare(t *testing.T, plan *engine.Plan, what string, n *G.Node, want G.Value, tol float64) {
 	t.Helper()
 	got := read(t, plan, n)
-	ref := asFloat64(want)
+	ref := opstest.Float64s(want)
 	if len(got) != len(ref) {
 		t.Fatalf("%s: %d values, want %d", what, len(got), len(ref))
 	}
@@ -297,24 +297,6 @@ func compare(t *testing.T, plan *engine.Plan, what string, n *G.Node, want G.Val
 	if e := relErr(got, ref); e > tol {
 		t.Errorf("%s: rel err %.3g > %.0g", what, e, tol)
 	}
-}
-
-func asFloat64(v G.Value) []float64 {
-	switch d := v.Data().(type) {
-	case float32:
-		return []float64{float64(d)}
-	case float64:
-		return []float64{d}
-	case []float32:
-		out := make([]float64, len(d))
-		for i, x := range d {
-			out[i] = float64(x)
-		}
-		return out
-	case []float64:
-		return append([]float64(nil), d...)
-	}
-	return nil
 }
 
 // relErr is ‖a − b‖ / ‖b‖ (‖a − b‖ when b is zero).

@@ -10,6 +10,7 @@ import (
 	"gorgonia.org/tensor"
 
 	"github.com/collegium/collegium/pkg/ops"
+	"github.com/collegium/collegium/pkg/ops/opstest"
 )
 
 // leaf is an input of a gradient check: its shape, whether it is
@@ -128,7 +129,7 @@ func gradCheck(t *testing.T, seed uint64, leaves []leaf, f func(in []*G.Node) (*
 	run()
 	analytic := make([][]float64, len(grads))
 	for i, gr := range grads {
-		analytic[i] = asFloat64s(gr.Value())
+		analytic[i] = opstest.Float64s(gr.Value())
 	}
 	const h = 1e-5
 	for i, d := range wrtData {

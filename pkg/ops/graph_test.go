@@ -81,9 +81,9 @@ func TestFloat32MatchesFloat64(t *testing.T) {
 					t.Fatal(err)
 				}
 				m.Close()
-				cost[i] = asFloat64s(net.Cost.Value())[0]
+				cost[i] = opstest.Float64s(net.Cost.Value())[0]
 				for _, gr := range net.Grads {
-					grads[i] = append(grads[i], asFloat64s(gr.Value()))
+					grads[i] = append(grads[i], opstest.Float64s(gr.Value()))
 				}
 			}
 			if math.Abs(cost[0]-cost[1]) > 1e-5*math.Abs(cost[1]) || math.IsNaN(cost[1]) {
@@ -99,23 +99,4 @@ func TestFloat32MatchesFloat64(t *testing.T) {
 			}
 		})
 	}
-}
-
-// asFloat64s copies a value's elements as float64.
-func asFloat64s(v G.Value) []float64 {
-	switch d := v.Data().(type) {
-	case float32:
-		return []float64{float64(d)}
-	case float64:
-		return []float64{d}
-	case []float32:
-		out := make([]float64, len(d))
-		for i, x := range d {
-			out[i] = float64(x)
-		}
-		return out
-	case []float64:
-		return append([]float64(nil), d...)
-	}
-	panic("unexpected value type")
 }

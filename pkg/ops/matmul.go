@@ -22,7 +22,7 @@ func BlockDiagMatMul(x, w *G.Node) (*G.Node, error) {
 	if xs[1] != ws[0]*ws[1] {
 		return nil, fmt.Errorf("ops: %s: x %v, w %v: width %d is not members %d × in %d", name, xs, ws, xs[1], ws[0], ws[1])
 	}
-	k := blockDiagMatMul{members: ws[0], batch: xs[0], in: ws[1], out: ws[2]}
+	k := blockDiagMatMul{Members: ws[0], Batch: xs[0], In: ws[1], Out: ws[2]}
 	return apply(k, tensor.Shape{xs[0], ws[0] * ws[2]}, x, w)
 }
 
@@ -37,12 +37,12 @@ func MatMul(x, w *G.Node) (*G.Node, error) {
 	if xs[1] != ws[0] {
 		return nil, fmt.Errorf("ops: %s: x %v, w %v: inner dimensions differ", name, xs, ws)
 	}
-	k := blockDiagMatMul{members: 1, batch: xs[0], in: ws[0], out: ws[1]}
+	k := blockDiagMatMul{Members: 1, Batch: xs[0], In: ws[0], Out: ws[1]}
 	return apply(k, tensor.Shape{xs[0], ws[1]}, x, w)
 }
 
 // blockDiagMatMul is y = x·blockdiag(w[0], …, w[members-1]); inputs x, w.
-type blockDiagMatMul struct{ members, batch, in, out int }
+type blockDiagMatMul device.BlockDiag
 
 // blockDiagGradData is dx = dy·blockdiag(w)ᵀ; inputs dy, w.
 type blockDiagGradData blockDiagMatMul
@@ -50,38 +50,17 @@ type blockDiagGradData blockDiagMatMul
 // blockDiagGradWeight is dw[k] = x_kᵀ·dy_k; inputs x, dy.
 type blockDiagGradWeight blockDiagMatMul
 
-// Each product is one strided batched GEMM over the members: member k's
-// columns start at k·width in a row of width members·width.
+// Each product is one strided batched GEMM over the members (device.BlockDiag).
 func (p blockDiagMatMul) launch(k device.Kernels, in []device.Buffer, out device.Buffer) error {
-	m := p.members
-	return k.Gemm(device.GemmParams{
-		M: p.batch, N: p.out, K: p.in, Alpha: 1, Batch: m,
-		A: in[0], LDA: m * p.in, StrideA: p.in,
-		B: in[1], LDB: p.out, StrideB: p.in * p.out,
-		C: out, LDC: m * p.out, StrideC: p.out,
-	})
+	return k.Gemm(device.BlockDiag(p).Forward(in[0], in[1], out))
 }
 
 func (p blockDiagGradData) launch(k device.Kernels, in []device.Buffer, out device.Buffer) error {
-	m := p.members
-	return k.Gemm(device.GemmParams{
-		TransB: true,
-		M:      p.batch, N: p.in, K: p.out, Alpha: 1, Batch: m,
-		A: in[0], LDA: m * p.out, StrideA: p.out,
-		B: in[1], LDB: p.out, StrideB: p.in * p.out,
-		C: out, LDC: m * p.in, StrideC: p.in,
-	})
+	return k.Gemm(device.BlockDiag(p).GradData(in[0], in[1], out))
 }
 
 func (p blockDiagGradWeight) launch(k device.Kernels, in []device.Buffer, out device.Buffer) error {
-	m := p.members
-	return k.Gemm(device.GemmParams{
-		TransA: true,
-		M:      p.in, N: p.out, K: p.batch, Alpha: 1, Batch: m,
-		A: in[0], LDA: m * p.in, StrideA: p.in,
-		B: in[1], LDB: m * p.out, StrideB: p.out,
-		C: out, LDC: p.out, StrideC: p.in * p.out,
-	})
+	return k.Gemm(device.BlockDiag(p).GradWeight(in[0], in[1], out))
 }
 
 func (p blockDiagMatMul) diffWRT() []bool { return []bool{true, true} }

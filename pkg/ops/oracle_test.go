@@ -9,6 +9,7 @@ import (
 	"gorgonia.org/tensor"
 
 	"github.com/collegium/collegium/pkg/ops"
+	"github.com/collegium/collegium/pkg/ops/opstest"
 )
 
 // run executes a graph once and returns the values of the nodes as float64s.
@@ -21,7 +22,7 @@ func run(t *testing.T, g *G.ExprGraph, nodes ...*G.Node) [][]float64 {
 	}
 	out := make([][]float64, len(nodes))
 	for i, n := range nodes {
-		out[i] = asFloat64s(n.Value())
+		out[i] = opstest.Float64s(n.Value())
 	}
 	return out
 }

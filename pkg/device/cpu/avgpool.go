@@ -21,7 +21,7 @@ func (d *Device) GlobalAvgPoolGrad(rows, spatial int, dy, dx device.Buffer) erro
 
 // pooling checks the (rows, spatial) tensor full and the per-row vector
 // perRow, then runs f32 or f64 over rows with a layout (rows, 1, spatial)
-// and full, perRow in spanArgs fields x, y.
+// and full, perRow in spanArgs.buf.
 func (d *Device) pooling(op string, rows, spatial int, f32 func(*spanArgs[float32], int, int), f64 func(*spanArgs[float64], int, int), full, perRow device.Buffer) error {
 	if rows < 0 || spatial <= 0 {
 		return fmt.Errorf("cpu: %s: rows %d must be non-negative and spatial %d positive", op, rows, spatial)
@@ -47,24 +47,24 @@ func (d *Device) pooling(op string, rows, spatial int, f32 func(*spanArgs[float3
 	return nil
 }
 
-// avgPoolSpan: rows of x averaged into y.
+// avgPoolSpan: buf = x, output y; rows of x averaged into y.
 func avgPoolSpan[T gemm.Float](a *spanArgs[T], lo, hi int) {
 	n := a.l.Inner
 	for r := lo; r < hi; r++ {
 		var s float64
-		for _, v := range a.x[r*n : (r+1)*n] {
+		for _, v := range a.buf[0][r*n : (r+1)*n] {
 			s += float64(v)
 		}
-		a.y[r] = T(s / float64(n))
+		a.buf[1][r] = T(s / float64(n))
 	}
 }
 
-// avgPoolGradSpan: y[r]/spatial spread over row r of x.
+// avgPoolGradSpan: buf = output dx, dy; dy[r]/spatial spread over row r of dx.
 func avgPoolGradSpan[T gemm.Float](a *spanArgs[T], lo, hi int) {
 	n := a.l.Inner
 	for r := lo; r < hi; r++ {
-		v := T(float64(a.y[r]) / float64(n))
-		row := a.x[r*n : (r+1)*n]
+		v := T(float64(a.buf[1][r]) / float64(n))
+		row := a.buf[0][r*n : (r+1)*n]
 		for i := range row {
 			row[i] = v
 		}

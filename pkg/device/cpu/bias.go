@@ -79,23 +79,19 @@ func channelOperands(op string, l device.ChannelLayout, full, perChannel []devic
 }
 
 // channelRun runs f over n items (rows (o, c) or channels) of perItem
-// elements each, with the layout and up to four buffers in spanArgs fields
-// x, y, z, u.
-func channelRun[T gemm.Float](e *engine[T], f func(*spanArgs[T], int, int), l device.ChannelLayout, n, perItem int, bufs ...device.Buffer) {
+// elements each, with the layout and up to four buffers in spanArgs.buf.
+func channelRun[T gemm.Float](e *workspace[T], f func(*spanArgs[T], int, int), l device.ChannelLayout, n, perItem int, bufs ...device.Buffer) {
 	a := &e.span.a
 	a.l = l
-	fields := [...]*[]T{&a.x, &a.y, &a.z, &a.u}
-	for i, b := range bufs {
-		*fields[i] = elems[T](b)
-	}
+	a.bind(bufs)
 	e.spans(f, n, rowsPerChunk(perItem))
 }
 
-// biasAddSpan: rows r = (o, c) of x, bias y, output z.
+// biasAddSpan: buf = x, bias, output y; rows r = (o, c).
 func biasAddSpan[T gemm.Float](a *spanArgs[T], lo, hi int) {
 	for r := lo; r < hi; r++ {
-		bc := a.y[r%a.l.C]
-		x, y := a.x[r*a.l.Inner:(r+1)*a.l.Inner], a.z[r*a.l.Inner:(r+1)*a.l.Inner]
+		bc := a.buf[1][r%a.l.C]
+		x, y := a.buf[0][r*a.l.Inner:(r+1)*a.l.Inner], a.buf[2][r*a.l.Inner:(r+1)*a.l.Inner]
 		if y32, ok := any(y).([]float32); ok && len(y) >= vecRowMin {
 			centered32(y32, any(x).([]float32), 0, 1, float32(bc))
 			continue
@@ -106,17 +102,17 @@ func biasAddSpan[T gemm.Float](a *spanArgs[T], lo, hi int) {
 	}
 }
 
-// denseBiasAddSpan: rows o of a (batch, channels) x, bias y, output z,
+// denseBiasAddSpan: buf = x, bias, output y; rows o of a (batch, channels) x,
 // whole rows at a time.
 func denseBiasAddSpan(a *spanArgs[float32], lo, hi int) {
 	c := a.l.C
 	for o := lo; o < hi; o++ {
-		add32(a.z[o*c:][:c], a.x[o*c:][:c], a.y[:c])
+		add32(a.buf[2][o*c:][:c], a.buf[0][o*c:][:c], a.buf[1][:c])
 	}
 }
 
-// denseBiasGradSpan: channels [lo, hi) of a (batch, channels) dy x, output
-// db y. The rows are added into float64 accumulators in order, so each
+// denseBiasGradSpan: buf = dy, output db; channels [lo, hi) of a (batch,
+// channels) dy. The rows are added into float64 accumulators in order, so each
 // channel's sum is channelSum's, whole rows at a time.
 func denseBiasGradSpan(a *spanArgs[float32], lo, hi int) {
 	var buf [denseChunk]float64
@@ -124,10 +120,10 @@ func denseBiasGradSpan(a *spanArgs[float32], lo, hi int) {
 		acc := buf[:min(denseChunk, hi-c0)]
 		clear(acc)
 		for o := range a.l.Outer {
-			accum32(acc, a.x[o*a.l.C+c0:][:len(acc)])
+			accum32(acc, a.buf[0][o*a.l.C+c0:][:len(acc)])
 		}
 		for i, v := range acc {
-			a.y[c0+i] = float32(v)
+			a.buf[1][c0+i] = float32(v)
 		}
 	}
 }
@@ -136,10 +132,10 @@ func denseBiasGradSpan(a *spanArgs[float32], lo, hi int) {
 // the stack at a time.
 const denseChunk = 256
 
-// biasGradSpan: channels c of dy x, output db y.
+// biasGradSpan: buf = dy, output db; channels c.
 func biasGradSpan[T gemm.Float](a *spanArgs[T], lo, hi int) {
 	for c := lo; c < hi; c++ {
-		a.y[c] = T(channelSum(a.x, a.l, c))
+		a.buf[1][c] = T(channelSum(a.buf[0], a.l, c))
 	}
 }
 

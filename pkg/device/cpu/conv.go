@@ -65,7 +65,7 @@ func (d *Device) conv(mode convMode, op string, p device.ConvParams, x, w, y dev
 // convTask holds one convolution call; items are (image, group) pairs, or
 // for the filter gradient (group, part) pairs (see filterParts).
 type convTask[T gemm.Float] struct {
-	e        *engine[T]
+	e        *workspace[T]
 	mode     convMode
 	p        device.ConvParams
 	x, w, y  []T
@@ -99,7 +99,7 @@ type convTask[T gemm.Float] struct {
 // the direct 3×3 kernels and needs no col2im; a 1×1 one is a plain product
 // with the filter transposed and skips the flip, a transpose of the whole
 // filter on every call.
-func runConv[T gemm.Float](e *engine[T], mode convMode, p device.ConvParams, x, w, y device.Buffer) {
+func runConv[T gemm.Float](e *workspace[T], mode convMode, p device.ConvParams, x, w, y device.Buffer) {
 	if mode == convBackwardData && p.StrideH == 1 && p.StrideW == 1 && (p.KH > 1 || p.KW > 1) &&
 		p.PadH <= p.DilH*(p.KH-1) && p.PadW <= p.DilW*(p.KW-1) {
 		e.flipped = grow(e.flipped, w.Len())
@@ -139,7 +139,7 @@ func flipFilter[T gemm.Float](p device.ConvParams, w, flipped []T) {
 
 // runConvSlices runs mode on the typed operands: x is the input side (x or
 // dx), w the filter side (w or dw), y the output side (y or dy).
-func runConvSlices[T gemm.Float](e *engine[T], mode convMode, p device.ConvParams, x, w, y []T) {
+func runConvSlices[T gemm.Float](e *workspace[T], mode convMode, p device.ConvParams, x, w, y []T) {
 	t := &e.conv
 	*t = convTask[T]{e: e, mode: mode, p: p, x: x, w: w, y: y}
 	t.cpg, t.opg = p.C/p.Groups, p.O/p.Groups

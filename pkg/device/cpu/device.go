@@ -15,8 +15,8 @@ import (
 type Device struct {
 	mu   sync.Mutex
 	pool *pool
-	f32  *engine[float32]
-	f64  *engine[float64]
+	f32  *workspace[float32]
+	f64  *workspace[float64]
 }
 
 var _ device.Device = (*Device)(nil)
@@ -28,7 +28,7 @@ func New(workers int) *Device {
 		workers = runtime.GOMAXPROCS(0)
 	}
 	p := newPool(workers)
-	return &Device{pool: p, f32: newEngine[float32](p), f64: newEngine[float64](p)}
+	return &Device{pool: p, f32: newWorkspace[float32](p), f64: newWorkspace[float64](p)}
 }
 
 // Name is "cpu".

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/collegium/collegium/pkg/device"
+	"github.com/collegium/collegium/pkg/device/convref"
 )
 
 // kernelSets are the direct kernel sets this machine can run, by name.
@@ -192,54 +193,19 @@ func TestIm2colFallback(t *testing.T) {
 	defer dev.Close()
 	var y, dx, dw []float32
 	withKernels([2]bool{}, func() { y, dx, dw = convOutputs(t, dev, p, x, w, dy) })
-	wantY, wantDX, wantDW := naiveConv(p, x, w, dy)
-	for name, c := range map[string][2][]float32{"forward": {y, wantY}, "backward data": {dx, wantDX}, "backward filter": {dw, wantDW}} {
+	wantY, wantDX, wantDW := convref.All(p, x, w, dy)
+	for name, c := range map[string][2][]float32{"forward": {y, to32(wantY)}, "backward data": {dx, to32(wantDX)}, "backward filter": {dw, to32(wantDW)}} {
 		if err := closeTo(c[0], c[1], 64); err != nil {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
 }
 
-// naiveConv is the loop definition of the three passes (stride 1,
-// dilation 1) in float64.
-func naiveConv(p device.ConvParams, x, w, dy []float32) (y, dx, dw []float32) {
-	oh, ow := p.OutH(), p.OutW()
-	cpg, opg := p.C/p.Groups, p.O/p.Groups
-	y, dx, dw = make([]float32, len(dy)), make([]float32, len(x)), make([]float32, len(w))
-	yd, dxd, dwd := make([]float64, len(dy)), make([]float64, len(x)), make([]float64, len(w))
-	for n := range p.N {
-		for o := range p.O {
-			g := o / opg
-			for oy := range oh {
-				for ox := range ow {
-					yi := ((n*p.O+o)*oh+oy)*ow + ox
-					for c := range cpg {
-						for ky := range p.KH {
-							for kx := range p.KW {
-								iy, ix := oy+ky-p.PadH, ox+kx-p.PadW
-								if iy < 0 || iy >= p.H || ix < 0 || ix >= p.W {
-									continue
-								}
-								xi := ((n*p.C+g*cpg+c)*p.H+iy)*p.W + ix
-								wi := ((o*cpg+c)*p.KH+ky)*p.KW + kx
-								yd[yi] += float64(x[xi]) * float64(w[wi])
-								dxd[xi] += float64(dy[yi]) * float64(w[wi])
-								dwd[wi] += float64(dy[yi]) * float64(x[xi])
-							}
-						}
-					}
-				}
-			}
-		}
+// to32 rounds a float64 reference to float32.
+func to32(v []float64) []float32 {
+	out := make([]float32, len(v))
+	for i, x := range v {
+		out[i] = float32(x)
 	}
-	for i := range y {
-		y[i] = float32(yd[i])
-	}
-	for i := range dx {
-		dx[i] = float32(dxd[i])
-	}
-	for i := range dw {
-		dw[i] = float32(dwd[i])
-	}
-	return y, dx, dw
+	return out
 }

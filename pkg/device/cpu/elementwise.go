@@ -46,8 +46,8 @@ func (d *Device) ReLUGrad(y, dy, dx device.Buffer) error {
 	return d.vec("relu grad", [spanScalars]float64{}, reluGradSpan[float32], reluGradSpan[float64], dx, y, dy)
 }
 
-// vec runs an elementwise span function with the buffers in spanArgs fields
-// x, y, z, u (in that order; all of one length) and the scalars s.
+// vec runs an elementwise span function with bufs (all of one length, the
+// output first) in spanArgs.buf and the scalars s.
 func (d *Device) vec(op string, s [spanScalars]float64, f32 func(*spanArgs[float32], int, int), f64 func(*spanArgs[float64], int, int), bufs ...device.Buffer) error {
 	dt, err := operands(op, bufs...)
 	if err != nil {
@@ -69,27 +69,24 @@ func (d *Device) vec(op string, s [spanScalars]float64, f32 func(*spanArgs[float
 	return nil
 }
 
-func runVec[T gemm.Float](e *engine[T], f func(*spanArgs[T], int, int), n int, s [spanScalars]float64, bufs []device.Buffer) {
+func runVec[T gemm.Float](e *workspace[T], f func(*spanArgs[T], int, int), n int, s [spanScalars]float64, bufs []device.Buffer) {
 	a := &e.span.a
 	a.s = s
-	fields := [...]*[]T{&a.x, &a.y, &a.z, &a.u}
-	for i, b := range bufs {
-		*fields[i] = elems[T](b)
-	}
+	a.bind(bufs)
 	e.spans(f, n, vecChunk)
 }
 
 func fillSpan[T gemm.Float](a *spanArgs[T], lo, hi int) {
 	v := T(a.s[0])
 	for i := lo; i < hi; i++ {
-		a.x[i] = v
+		a.buf[0][i] = v
 	}
 }
 
-func copySpan[T gemm.Float](a *spanArgs[T], lo, hi int) { copy(a.x[lo:hi], a.y[lo:hi]) }
+func copySpan[T gemm.Float](a *spanArgs[T], lo, hi int) { copy(a.buf[0][lo:hi], a.buf[1][lo:hi]) }
 
 func addSpan[T gemm.Float](a *spanArgs[T], lo, hi int) {
-	x, y, z := a.x[lo:hi], a.y[lo:hi], a.z[lo:hi]
+	x, y, z := a.buf[0][lo:hi], a.buf[1][lo:hi], a.buf[2][lo:hi]
 	for i := range x {
 		x[i] = y[i] + z[i]
 	}
@@ -97,14 +94,14 @@ func addSpan[T gemm.Float](a *spanArgs[T], lo, hi int) {
 
 func scaleSpan[T gemm.Float](a *spanArgs[T], lo, hi int) {
 	alpha := T(a.s[0])
-	x, y := a.x[lo:hi], a.y[lo:hi]
+	x, y := a.buf[0][lo:hi], a.buf[1][lo:hi]
 	for i := range x {
 		x[i] = alpha * y[i]
 	}
 }
 
 func reluSpan[T gemm.Float](a *spanArgs[T], lo, hi int) {
-	x, y := a.x[lo:hi], a.y[lo:hi]
+	x, y := a.buf[0][lo:hi], a.buf[1][lo:hi]
 	if x32, ok := any(x).([]float32); ok {
 		relu32(x32, any(y).([]float32))
 		return
@@ -115,7 +112,7 @@ func reluSpan[T gemm.Float](a *spanArgs[T], lo, hi int) {
 }
 
 func reluGradSpan[T gemm.Float](a *spanArgs[T], lo, hi int) {
-	dx, y, dy := a.x[lo:hi], a.y[lo:hi], a.z[lo:hi]
+	dx, y, dy := a.buf[0][lo:hi], a.buf[1][lo:hi], a.buf[2][lo:hi]
 	if dx32, ok := any(dx).([]float32); ok {
 		reluGrad32(dx32, any(y).([]float32), any(dy).([]float32))
 		return

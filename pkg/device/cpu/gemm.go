@@ -60,7 +60,7 @@ type gemmTask[T gemm.Float] struct {
 	rowBlocks, colBlocks int
 }
 
-func runGemm[T gemm.Float](e *engine[T], p device.GemmParams) {
+func runGemm[T gemm.Float](e *workspace[T], p device.GemmParams) {
 	if p.Batch == 0 || p.M == 0 || p.N == 0 {
 		return
 	}
@@ -119,23 +119,8 @@ func (t *gemmTask[T]) run(_, i int) {
 	}
 	offC := p.OffC + bi*p.StrideC + i0*p.LDC + j0
 	if p.K == 0 {
-		scaleRows(t.c[offC:], m, n, p.LDC, t.beta)
+		gemm.ScaleC(m, n, t.beta, t.c[offC:], p.LDC)
 		return
 	}
 	gemm.Gemm(p.TransA, p.TransB, m, n, p.K, t.alpha, t.a[offA:], p.LDA, t.b[offB:], p.LDB, t.beta, t.c[offC:], p.LDC)
-}
-
-// scaleRows sets the m×n matrix c (row stride ldc) to beta·c, without
-// reading c when beta is 0.
-func scaleRows[T gemm.Float](c []T, m, n, ldc int, beta T) {
-	for i := range m {
-		row := c[i*ldc : i*ldc+n]
-		if beta == 0 {
-			clear(row)
-			continue
-		}
-		for j := range row {
-			row[j] *= beta
-		}
-	}
 }

@@ -67,7 +67,7 @@ type maxPoolTask[T gemm.Float] struct {
 	planes, chunk     int
 }
 
-func runMaxPool[T gemm.Float](e *engine[T], grad bool, p device.PoolParams, x, dy, out device.Buffer) {
+func runMaxPool[T gemm.Float](e *workspace[T], grad bool, p device.PoolParams, x, dy, out device.Buffer) {
 	t := &e.maxPool
 	*t = maxPoolTask[T]{p: p, grad: grad, x: elems[T](x), y: elems[T](out),
 		oh: p.OutH(), ow: p.OutW(), inPlane: p.H * p.W, planes: p.N * p.C}

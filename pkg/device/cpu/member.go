@@ -21,7 +21,7 @@ func (d *Device) MemberMeanGrad(p device.MemberParams, dy, dx device.Buffer) err
 
 // member checks the (batch, members·width) tensor full and the (batch,
 // width) tensor agg, then runs f32 or f64 over batch rows with full, agg in
-// spanArgs fields x, y, the layout (batch, members, width) and the scale in
+// spanArgs.buf, the layout (batch, members, width) and the scale in
 // s[0].
 func (d *Device) member(op string, p device.MemberParams, f32 func(*spanArgs[float32], int, int), f64 func(*spanArgs[float64], int, int), full, agg device.Buffer) error {
 	if p.Batch < 0 || p.Members <= 0 || p.Width < 0 {
@@ -50,29 +50,31 @@ func (d *Device) member(op string, p device.MemberParams, f32 func(*spanArgs[flo
 	return nil
 }
 
-// memberMeanSpan: batch rows b of x (l.C members of l.Inner) into y.
+// memberMeanSpan: buf = x, output y; batch rows b of x (l.C members of
+// l.Inner) into y.
 func memberMeanSpan[T gemm.Float](a *spanArgs[T], lo, hi int) {
 	m, w := a.l.C, a.l.Inner
 	for b := lo; b < hi; b++ {
-		y := a.y[b*w : (b+1)*w]
+		y := a.buf[1][b*w : (b+1)*w]
 		for j := range y {
 			var s float64
 			for k := range m {
-				s += float64(a.x[(b*m+k)*w+j])
+				s += float64(a.buf[0][(b*m+k)*w+j])
 			}
 			y[j] = T(a.s[0] * s)
 		}
 	}
 }
 
-// memberMeanGradSpan: scale·y rows copied to every member of x.
+// memberMeanGradSpan: buf = output dx, dy; scale·dy rows copied to every
+// member of dx.
 func memberMeanGradSpan[T gemm.Float](a *spanArgs[T], lo, hi int) {
 	m, w := a.l.C, a.l.Inner
 	scale := T(a.s[0])
 	for b := lo; b < hi; b++ {
-		dy := a.y[b*w : (b+1)*w]
+		dy := a.buf[1][b*w : (b+1)*w]
 		for k := range m {
-			dx := a.x[(b*m+k)*w : (b*m+k+1)*w]
+			dx := a.buf[0][(b*m+k)*w : (b*m+k+1)*w]
 			for j, v := range dy {
 				dx[j] = scale * v
 			}

@@ -100,7 +100,7 @@ type bnTask[T gemm.Float] struct {
 	x, stats, gamma, beta, runMean, runVar, dgamma, dbeta, dy, out []T
 }
 
-func runBatchNorm[T gemm.Float](e *engine[T], mode bnMode, p device.BatchNormParams, b bnBuffers) {
+func runBatchNorm[T gemm.Float](e *workspace[T], mode bnMode, p device.BatchNormParams, b bnBuffers) {
 	typed := func(b device.Buffer) []T {
 		if b == nil {
 			return nil

@@ -34,11 +34,11 @@ func flag(b bool) float64 {
 	return 0
 }
 
-// sgdSpan: param x, grad y, velocity z; s = lr, momentum, weight decay,
+// sgdSpan: buf = param, grad, velocity; s = lr, momentum, weight decay,
 // nesterov.
 func sgdSpan[T gemm.Float](a *spanArgs[T], lo, hi int) {
 	lr, mom, wd, nesterov := T(a.s[0]), T(a.s[1]), T(a.s[2]), a.s[3] != 0
-	theta, grad, vel := a.x[lo:hi], a.y[lo:hi], a.z[lo:hi]
+	theta, grad, vel := a.buf[0][lo:hi], a.buf[1][lo:hi], a.buf[2][lo:hi]
 	if t32, ok := any(theta).([]float32); ok {
 		sgd32(t32, any(grad).([]float32), any(vel).([]float32), float32(lr), float32(mom), float32(wd), nesterov)
 		return
@@ -67,7 +67,7 @@ func sgdLoop[T gemm.Float](theta, grad, vel []T, lr, mom, wd T, nesterov bool) {
 	}
 }
 
-// adamSpan: param x, grad y, moments z and u; s = step size, beta1, beta2,
+// adamSpan: buf = param, grad, moments m and v; s = step size, beta1, beta2,
 // corrected eps, weight decay, lr, decoupled.
 func adamSpan[T gemm.Float](a *spanArgs[T], lo, hi int) {
 	step, b1, b2, eps, wd := T(a.s[0]), T(a.s[1]), T(a.s[2]), T(a.s[3]), T(a.s[4])
@@ -77,7 +77,7 @@ func adamSpan[T gemm.Float](a *spanArgs[T], lo, hi int) {
 	} else {
 		decay = 1
 	}
-	theta, grad, m, v := a.x[lo:hi], a.y[lo:hi], a.z[lo:hi], a.u[lo:hi]
+	theta, grad, m, v := a.buf[0][lo:hi], a.buf[1][lo:hi], a.buf[2][lo:hi], a.buf[3][lo:hi]
 	for i := range theta {
 		g := grad[i] + coupled*theta[i]
 		m[i] = b1*m[i] + (1-b1)*g

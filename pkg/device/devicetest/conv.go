@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/collegium/collegium/pkg/device"
+	"github.com/collegium/collegium/pkg/device/convref"
 )
 
 // convCases cover the dense, grouped and depthwise convolutions of CE
@@ -50,47 +51,6 @@ func convCases() []device.ConvParams {
 	}
 }
 
-// convRef computes, by the definition of cross-correlation, the output y of
-// x and w, and the gradients dx and dw for the output gradient dy.
-func convRef(p device.ConvParams, x, w, dy []float64) (y, dx, dw []float64) {
-	oh, ow := p.OutH(), p.OutW()
-	cpg, opg := p.C/p.Groups, p.O/p.Groups
-	y = make([]float64, p.N*p.O*oh*ow)
-	dx = make([]float64, len(x))
-	dw = make([]float64, len(w))
-	for n := range p.N {
-		for o := range p.O {
-			g := o / opg
-			for oy := range oh {
-				for ox := range ow {
-					yi := ((n*p.O+o)*oh+oy)*ow + ox
-					for ci := range cpg {
-						c := g*cpg + ci
-						for kh := range p.KH {
-							iy := oy*p.StrideH - p.PadH + kh*p.DilH
-							if iy < 0 || iy >= p.H {
-								continue
-							}
-							for kw := range p.KW {
-								ix := ox*p.StrideW - p.PadW + kw*p.DilW
-								if ix < 0 || ix >= p.W {
-									continue
-								}
-								xi := ((n*p.C+c)*p.H+iy)*p.W + ix
-								wi := ((o*cpg+ci)*p.KH+kh)*p.KW + kw
-								y[yi] += w[wi] * x[xi]
-								dx[xi] += w[wi] * dy[yi]
-								dw[wi] += x[xi] * dy[yi]
-							}
-						}
-					}
-				}
-			}
-		}
-	}
-	return y, dx, dw
-}
-
 func testConv(t *testing.T, h *harness) {
 	for _, p := range convCases() {
 		name := fmt.Sprintf("%+v", p)
@@ -99,7 +59,7 @@ func testConv(t *testing.T, h *harness) {
 		dy := h.normal(p.N * p.O * p.OutH() * p.OutW())
 		var y, dx, dw []float64
 		if !h.noRefs {
-			y, dx, dw = convRef(p, x, w, dy)
+			y, dx, dw = convref.All(p, x, w, dy)
 		}
 		X, W, DY := h.buf(x), h.buf(w), h.buf(dy)
 		Y, DX, DW := h.poisoned(len(dy)), h.poisoned(len(x)), h.poisoned(len(w))

@@ -175,3 +175,23 @@ func (b *builder) finish(x, labels, cost *G.Node) (*Net, error) {
 	b.net.Input, b.net.Labels, b.net.Cost, b.net.Grads = x, labels, cost, grads
 	return &b.net, nil
 }
+
+// Float64s copies the elements of a float32 or float64 value (scalar or
+// tensor) as float64; it returns nil for any other element type.
+func Float64s(v G.Value) []float64 {
+	switch d := v.Data().(type) {
+	case float32:
+		return []float64{float64(d)}
+	case float64:
+		return []float64{d}
+	case []float32:
+		out := make([]float64, len(d))
+		for i, x := range d {
+			out[i] = float64(x)
+		}
+		return out
+	case []float64:
+		return append([]float64(nil), d...)
+	}
+	return nil
+}

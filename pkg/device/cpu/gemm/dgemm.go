@@ -13,7 +13,7 @@ func dgemm(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int
 	if m == 0 || n == 0 {
 		return
 	}
-	scaleC(m, n, beta, c, ldc)
+	ScaleC(m, n, beta, c, ldc)
 	if k == 0 || alpha == 0 {
 		return
 	}

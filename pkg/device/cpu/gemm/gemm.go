@@ -26,9 +26,9 @@ func asF64[T Float](s []T) []float64 {
 	return unsafe.Slice((*float64)(unsafe.Pointer(unsafe.SliceData(s))), len(s))
 }
 
-// scaleC sets the m×n matrix C to beta·C, writing zeros without reading when
-// beta is 0.
-func scaleC[T Float](m, n int, beta T, c []T, ldc int) {
+// ScaleC sets the m×n matrix C (row stride ldc) to beta·C, writing zeros
+// without reading when beta is 0: the whole product when K is 0.
+func ScaleC[T Float](m, n int, beta T, c []T, ldc int) {
 	if beta == 1 {
 		return
 	}

@@ -72,7 +72,7 @@ func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 		return
 	}
 	if k == 0 || alpha == 0 {
-		scaleC(m, n, beta, c, ldc)
+		ScaleC(m, n, beta, c, ldc)
 		return
 	}
 	mr := tileRows()

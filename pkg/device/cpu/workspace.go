@@ -5,9 +5,9 @@ import (
 	"github.com/collegium/collegium/pkg/device/cpu/gemm"
 )
 
-// engine holds the per-dtype state of a Device: reusable task values and
+// workspace holds the per-dtype state of a Device: reusable task values and
 // per-worker scratch, so that steady-state kernel calls allocate nothing.
-type engine[T gemm.Float] struct {
+type workspace[T gemm.Float] struct {
 	pool    *pool
 	scratch [][]T // per worker, grown on demand and kept
 	accum   [][]T // per worker accumulators (conv backward filter)
@@ -20,8 +20,8 @@ type engine[T gemm.Float] struct {
 	maxPool maxPoolTask[T]
 }
 
-func newEngine[T gemm.Float](p *pool) *engine[T] {
-	return &engine[T]{pool: p, scratch: make([][]T, p.workers), accum: make([][]T, p.workers)}
+func newWorkspace[T gemm.Float](p *pool) *workspace[T] {
+	return &workspace[T]{pool: p, scratch: make([][]T, p.workers), accum: make([][]T, p.workers)}
 }
 
 // grow returns s resized to n elements, reallocating only when too small.
@@ -32,12 +32,20 @@ func grow[T gemm.Float](s []T, n int) []T {
 	return s[:n]
 }
 
-// spanArgs are the operands of a span function; each function documents
-// which fields it reads.
+// spanArgs are the operands of a span function: up to four buffers in the
+// order its kernel binds them, scalars and a layout. Each span function
+// documents what each buffer holds and which one it writes.
 type spanArgs[T gemm.Float] struct {
-	x, y, z, u []T
-	s          [spanScalars]float64
-	l          device.ChannelLayout
+	buf [4][]T
+	s   [spanScalars]float64
+	l   device.ChannelLayout
+}
+
+// bind sets buf to the elements of bufs, in order.
+func (a *spanArgs[T]) bind(bufs []device.Buffer) {
+	for i, b := range bufs {
+		a.buf[i] = elems[T](b)
+	}
 }
 
 // spanScalars is the number of scalar parameters a span function can take.
@@ -56,7 +64,7 @@ func (t *spanTask[T]) run(_, i int) {
 }
 
 // spans runs f on e.span.a over n items in chunks of at least chunk items.
-func (e *engine[T]) spans(f func(a *spanArgs[T], lo, hi int), n, chunk int) {
+func (e *workspace[T]) spans(f func(a *spanArgs[T], lo, hi int), n, chunk int) {
 	if n == 0 {
 		return
 	}
