@@ -6,9 +6,14 @@ import (
 
 	"gorgonia.org/tensor"
 
+	"github.com/collegium/collegium/pkg/device"
 	"github.com/collegium/collegium/pkg/device/cpu"
 	"github.com/collegium/collegium/pkg/models"
 )
+
+// oneThreadCPU is the device each worker of a test's Monte Carlo compiles
+// on, as the CLI's.
+func oneThreadCPU() device.Device { return cpu.New(1) }
 
 // compiled builds and compiles a network, closed when the test ends.
 func compiled(t *testing.T, build Builder) *Tangent {

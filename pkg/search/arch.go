@@ -8,6 +8,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/collegium/collegium/internal/logs"
 	"github.com/collegium/collegium/pkg/models"
 	"github.com/collegium/collegium/pkg/ntk"
 )
@@ -228,13 +229,15 @@ func (a Architecture) MeasureV1(cfg ntk.ScanConfig) (V1, error) {
 }
 
 // Problem is the search problem over m in [1, maxM] and n from the
-// smallest width V_1 was fitted at to maxN, with V(m, n) = V_1(n)/m.
-func (a Architecture) Problem(v V1, maxM, maxN int) (Problem, error) {
+// smallest width V_1 was fitted at to maxN, with V(m, n) = V_1(n)/m. A
+// grid that reaches past the widest measured width is warned of on log
+// (nil: the line is dropped).
+func (a Architecture) Problem(v V1, maxM, maxN int, log logrus.FieldLogger) (Problem, error) {
 	if maxM < 1 || maxN < 1 {
 		return Problem{}, fmt.Errorf("grid m ≤ %d, n ≤ %d: both bounds must be ≥ 1", maxM, maxN)
 	}
 	if maxN > v.MaxWidth {
-		logrus.Warnf("V_1(n) for n in (%d, %d] is extrapolated by %s", v.MaxWidth, maxN, v.Fits[0].Law)
+		logs.OrDiscard(log).Warnf("V_1(n) for n in (%d, %d] is extrapolated by %s", v.MaxWidth, maxN, v.Fits[0].Law)
 	}
 	p := Problem{Params: a.Params, V: CE(v.At)}
 	for m := 1; m <= maxM; m++ {
