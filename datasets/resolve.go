@@ -91,16 +91,14 @@ func (r Resolver) Load(ctx context.Context, spec Spec, split Split) (*Dataset, e
 }
 
 // Load loads one split of a known dataset by name, looking in dataDir (may
-// be empty), then $COLLEGIUM_DATA, then the built-in copies. It logs to
-// logrus's standard logger, for the callers that hold no logger yet
-// (pkg/ntk, pkg/train's loadDatasets); a caller with a logger uses
-// NewResolver(dataDir, log).Load.
-func Load(ctx context.Context, name string, split Split, dataDir string) (*Dataset, error) {
+// be empty), then $COLLEGIUM_DATA, then the built-in copies, logging to log
+// (nil: the lines are dropped).
+func Load(ctx context.Context, name string, split Split, dataDir string, log logrus.FieldLogger) (*Dataset, error) {
 	spec, err := Lookup(name)
 	if err != nil {
 		return nil, err
 	}
-	return NewResolver(dataDir, logrus.StandardLogger()).Load(ctx, spec, split)
+	return NewResolver(dataDir, log).Load(ctx, spec, split)
 }
 
 // builtinDir returns the directory of a copy that ships without a manual

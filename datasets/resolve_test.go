@@ -65,7 +65,7 @@ func TestLoadFromEnv(t *testing.T) {
 	writeTinyMNIST(t, filepath.Join(env, "mnist"), 4, false)
 	t.Setenv(EnvDataDir, env)
 	// The tiny files do not match the official MD5s, which Load enforces.
-	_, err := Load(t.Context(), "mnist", Test, "")
+	_, err := Load(t.Context(), "mnist", Test, "", nil)
 	wantErr(t, err, filepath.Join(env, "mnist", "t10k-images-idx3-ubyte"), "MD5")
 }
 

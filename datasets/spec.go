@@ -169,3 +169,30 @@ func knownSpecs() []Spec {
 		},
 	}
 }
+
+// ImageNet's example geometry: the side of the square images a network
+// sees (torchvision's evaluation crop) and the number of classes.
+const (
+	ImageNetSize    = 224
+	ImageNetClasses = 1000
+)
+
+// Geometry is what a model needs of a dataset: the shape of one example
+// and the number of classes.
+type Geometry struct {
+	Channels, Height, Width, Classes int
+}
+
+// GeometryOf returns the geometry of a dataset by name: a spec's for the
+// datasets Lookup knows, and ImageNetSize×ImageNetSize RGB images of
+// ImageNetClasses classes for ImageNet.
+func GeometryOf(name string) (Geometry, error) {
+	if strings.EqualFold(name, ImageNet) {
+		return Geometry{Channels: 3, Height: ImageNetSize, Width: ImageNetSize, Classes: ImageNetClasses}, nil
+	}
+	s, err := Lookup(name)
+	if err != nil {
+		return Geometry{}, err
+	}
+	return Geometry{Channels: s.Channels, Height: s.Height, Width: s.Width, Classes: s.Classes}, nil
+}

@@ -26,7 +26,7 @@ func TestMeasureFlagsRefuseBadValues(t *testing.T) {
 		{[]string{"search", "--measure-size", "-4"}, "--measure-size -4"},
 		{[]string{"search", "--family", "mlp", "--dataset", "mnist", "--measure-size", "16"}, "--measure-size is for conv nets"},
 		{[]string{"search", "--family", "resnext29", "--inputs", "fashion-mnist"}, "need a 1×28×28 network"},
-		{[]string{"search", "--inputs", "/nonexistent/dir"}, "want random, mnist, fashion-mnist or a directory"},
+		{[]string{"search", "--inputs", "/nonexistent/dir"}, "want random, mnist, fashion-mnist, auto or a directory"},
 		{[]string{"members", "--widths", "0"}, "every value must be ≥ 1"},
 		{[]string{"members", "--rel-se", "-1"}, "--rel-se"},
 		{[]string{"ntk", "--samples", "1"}, "--samples 1"},

@@ -46,10 +46,10 @@ func init() {
 				if scan.Cache, err = openCache(cache, noCache); err != nil {
 					return err
 				}
-				if scan.Data, err = ntk.LoadInputData(cmd.Context(), inputs, arch.Measure.Input, dataDir); err != nil {
+				if scan.Data, err = ntk.LoadInputData(cmd.Context(), inputs, arch.Measure.Input, dataDir, logrus.StandardLogger()); err != nil {
 					return err
 				}
-				scan.Log = logrus.StandardLogger()
+				scan.Log, scan.Device = logrus.StandardLogger(), workerDevice
 				g, err := arch.MeasureMembers(ms, ns, scan)
 				if err != nil {
 					return fmt.Errorf("members: %w", err)

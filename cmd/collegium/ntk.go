@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/sirupsen/logrus"
 	"github.com/spf13/cobra"
 
 	"github.com/collegium/collegium/pkg/ntk"
@@ -43,8 +44,9 @@ func init() {
 					return err
 				}
 				study.Scan.Cache = cache
+				study.Scan.Log, study.Scan.Device = logrus.StandardLogger(), workerDevice
 				// (a)'s MLP-CE has MNIST's input size; the other networks get random inputs.
-				if study.Scan.Data, err = ntk.LoadInputData(cmd.Context(), inputs, study.MembersSpec.Input, dataDir); err != nil {
+				if study.Scan.Data, err = ntk.LoadInputData(cmd.Context(), inputs, study.MembersSpec.Input, dataDir, logrus.StandardLogger()); err != nil {
 					return err
 				}
 				if err := study.Run(cmd.OutOrStdout()); err != nil {

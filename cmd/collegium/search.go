@@ -11,6 +11,8 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/collegium/collegium/pkg/device"
+	"github.com/collegium/collegium/pkg/device/cpu"
 	"github.com/collegium/collegium/pkg/ntk"
 	"github.com/collegium/collegium/pkg/search"
 )
@@ -55,7 +57,7 @@ func init() {
 				if req.Rerank < 0 {
 					return fmt.Errorf("--rerank %d: want ≥ 0", req.Rerank)
 				}
-				req.Scan.Log = logrus.StandardLogger()
+				req.Scan.Log, req.Scan.Device = logrus.StandardLogger(), workerDevice
 				if req.Scan.Cache, err = openCache(cacheDir, noCache); err != nil {
 					return err
 				}
@@ -63,7 +65,7 @@ func init() {
 				if err != nil {
 					return err
 				}
-				if req.Scan.Data, err = ntk.LoadInputData(cmd.Context(), inputs, arch.Measure.Input, dataDir); err != nil {
+				if req.Scan.Data, err = ntk.LoadInputData(cmd.Context(), inputs, arch.Measure.Input, dataDir, logrus.StandardLogger()); err != nil {
 					return err
 				}
 				if allLaws {
@@ -147,9 +149,13 @@ func addScanFlags(f *pflag.FlagSet, s *ntk.ScanConfig) {
 // addInputFlags adds --inputs (the source of the kernel's inputs) and
 // --data-dir.
 func addInputFlags(f *pflag.FlagSet, source, dataDir *string) {
-	f.StringVar(source, "inputs", "", "kernel inputs: random N(0, 1); mnist or fashion-mnist (test images, 1×28×28 networks); or a directory of CIFAR-10/100 binary batches (3×32×32 networks) or JPEG/PNG images (resized and centre-cropped to the measured size). Default: mnist for 1×28×28 networks when the data is available, else random")
+	f.StringVar(source, "inputs", ntk.AutoSource, "kernel inputs: random N(0, 1); mnist or fashion-mnist (test images, 1×28×28 networks); a directory of CIFAR-10/100 binary batches (3×32×32 networks) or JPEG/PNG images (resized and centre-cropped to the measured size); or auto: mnist for 1×28×28 networks when the data is available (random, with a warning, when it is not and --data-dir is not given), else random")
 	f.StringVar(dataDir, "data-dir", "", "directory to look for MNIST and Fashion-MNIST first")
 }
+
+// workerDevice is the device each NTK worker compiles its network on: one
+// thread, because the workers (--workers) are the parallelism.
+func workerDevice() device.Device { return cpu.New(1) }
 
 // addCacheFlags adds --cache and --no-cache.
 func addCacheFlags(f *pflag.FlagSet, dir *string, off *bool) {

@@ -120,7 +120,7 @@ func studyDynamicsCmd() *cobra.Command {
 			var panels []study.Panel
 			all := map[string][]study.DynamicsPoint{}
 			for _, name := range s.datasetNames {
-				data, err := study.LoadData(cmd.Context(), name, s.dataDir, s.trainN, s.testN)
+				data, err := study.LoadData(cmd.Context(), name, s.dataDir, s.trainN, s.testN, logrus.StandardLogger())
 				if err != nil {
 					return err
 				}
@@ -184,7 +184,7 @@ func studyAccuracyCmd() *cobra.Command {
 			if scan.Cache, err = openCache(cache, noCache); err != nil {
 				return err
 			}
-			scan.Log = logrus.StandardLogger()
+			scan.Log, scan.Device = logrus.StandardLogger(), workerDevice
 			if err := os.MkdirAll(s.outDir, 0o755); err != nil {
 				return err
 			}
@@ -193,7 +193,7 @@ func studyAccuracyCmd() *cobra.Command {
 			var results []study.AccuracyResult
 			var errSeries, lossSeries []study.Series
 			for _, name := range s.datasetNames {
-				data, err := study.LoadData(cmd.Context(), name, s.dataDir, s.trainN, s.testN)
+				data, err := study.LoadData(cmd.Context(), name, s.dataDir, s.trainN, s.testN, logrus.StandardLogger())
 				if err != nil {
 					return err
 				}

@@ -54,10 +54,10 @@ func (s *searchStudyFlags) request(cmd *cobra.Command) (search.Request, error) {
 	if req.Scan.Cache, err = openCache(s.cache, s.noCache); err != nil {
 		return req, err
 	}
-	if req.Scan.Data, err = ntk.LoadInputData(cmd.Context(), s.inputs, arch.Measure.Input, s.dataDir); err != nil {
+	if req.Scan.Data, err = ntk.LoadInputData(cmd.Context(), s.inputs, arch.Measure.Input, s.dataDir, logrus.StandardLogger()); err != nil {
 		return req, err
 	}
-	req.Scan.Log = logrus.StandardLogger()
+	req.Scan.Log, req.Scan.Device = logrus.StandardLogger(), workerDevice
 	return req, nil
 }
 

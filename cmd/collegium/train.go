@@ -205,7 +205,7 @@ func runTraining(ctx context.Context, cmd *cobra.Command, configPath, resume str
 		data = folders
 	} else {
 		logrus.Infof("loading dataset %s", cfg.Data.Dataset)
-		data, err = train.LoadDatasets(ctx, cfg.Data)
+		data, err = train.LoadDatasets(ctx, cfg.Data, logrus.StandardLogger())
 		if err == nil && ctx.Err() != nil {
 			err = context.Cause(ctx)
 		}

@@ -74,11 +74,23 @@ func initValues(how Init, shape []int, fanIn int, seed uint64, name string) []fl
 	case Kaiming:
 		h := fnv.New64a()
 		h.Write([]byte(name))
-		r := rand.New(rand.NewPCG(seed, h.Sum64()))
-		std := math.Sqrt(2 / float64(fanIn))
-		for i := range v {
-			v[i] = std * r.NormFloat64()
-		}
+		return Gaussian(len(v), KaimingStd(fanIn), seed, h.Sum64())
+	}
+	return v
+}
+
+// KaimingStd is the standard deviation of Kaiming's fan-in initialisation
+// with ReLU gain, √(2/fanIn).
+func KaimingStd(fanIn int) float64 { return math.Sqrt(2 / float64(fanIn)) }
+
+// Gaussian draws size values N(0, std²) from the PCG stream (seed, stream):
+// the draw behind Kaiming (a model's stream is keyed by the tensor's name)
+// and behind the networks pkg/ntk builds outside a model.
+func Gaussian(size int, std float64, seed, stream uint64) []float64 {
+	r := rand.New(rand.NewPCG(seed, stream))
+	v := make([]float64, size)
+	for i := range v {
+		v[i] = std * r.NormFloat64()
 	}
 	return v
 }

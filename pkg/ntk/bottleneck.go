@@ -2,12 +2,11 @@ package ntk
 
 import (
 	"fmt"
-	"math"
-	"math/rand/v2"
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 
+	"github.com/collegium/collegium/pkg/models"
 	"github.com/collegium/collegium/pkg/ops"
 )
 
@@ -34,7 +33,7 @@ func (b BottleneckPath) Build() (Network, error) {
 	net := Network{Graph: g, Input: x}
 	conv := func(h *G.Node, name string, out, in, k int) (*G.Node, error) {
 		w := G.NewTensor(g, tensor.Float64, 4, G.WithShape(out, in, k, k), G.WithName(name))
-		net.Params = append(net.Params, Param{Node: w, Scale: 1, Init: KaimingInit(out*in*k*k, in*k*k, len(net.Params))})
+		net.Params = append(net.Params, Param{Node: w, Scale: 1, Init: kaimingInit(out*in*k*k, in*k*k, len(net.Params))})
 		return ops.GroupedConv2d(h, w, ops.ConvConfig{Pad: [2]int{k / 2, k / 2}})
 	}
 	h, err := conv(x, "reduce", b.Width, b.In, 1)
@@ -59,21 +58,11 @@ func (b BottleneckPath) Build() (Network, error) {
 	return net, nil
 }
 
-// KaimingInit returns an initialiser drawing size values N(0, 2/fanIn),
-// the stream keyed by the seed and the tensor's index.
-func KaimingInit(size, fanIn, index int) func(seed uint64) []float64 {
-	return GaussianInit(size, math.Sqrt(2/float64(fanIn)), index)
-}
-
-// GaussianInit returns an initialiser drawing size values N(0, std²), the
-// stream keyed by the seed and the tensor's index.
-func GaussianInit(size int, std float64, index int) func(seed uint64) []float64 {
+// kaimingInit returns an initialiser drawing size values N(0, 2/fanIn) with
+// models' Kaiming draw, the stream keyed by the tensor's index (a path has
+// no model's tensor names).
+func kaimingInit(size, fanIn, index int) func(seed uint64) []float64 {
 	return func(seed uint64) []float64 {
-		r := rand.New(rand.NewPCG(seed, uint64(index)+1))
-		v := make([]float64, size)
-		for i := range v {
-			v[i] = std * r.NormFloat64()
-		}
-		return v
+		return models.Gaussian(size, models.KaimingStd(fanIn), seed, uint64(index)+1)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/collegium/collegium/datasets"
+	"github.com/collegium/collegium/internal/logs"
 	"github.com/collegium/collegium/pkg/models"
 )
 
@@ -20,6 +21,9 @@ const (
 	RandomSource = "random"
 	// MNISTSource takes a seeded subset of the MNIST test images.
 	MNISTSource = "mnist"
+	// AutoSource is MNISTSource for a 1×28×28 network when MNIST can be
+	// read and RandomSource otherwise (see LoadInputData).
+	AutoSource = "auto"
 )
 
 // Inputs describes the inputs of a kernel: Count vectors of Size values,
@@ -84,12 +88,15 @@ const FashionMNISTSource = "fashion-mnist"
 // MNISTSource or FashionMNISTSource the test split of that dataset (1×28×28
 // networks only); a directory, the files in it: CIFAR-10 or CIFAR-100
 // binary batches (3×32×32 networks) or JPEG/PNG images, resized and
-// centre-cropped to the network's square input (LoadImageDir); "" (automatic)
+// centre-cropped to the network's square input (LoadImageDir); AutoSource
 // MNIST for a 1×28×28 network when the data can be read, otherwise nil
-// with a warning, unless dataDir was given: data the caller asked for by its
-// place is an error when it cannot be read, never a quiet switch to random
-// inputs. dataDir is searched first for the named datasets.
-func LoadInputData(ctx context.Context, source string, input models.Input, dataDir string) (*datasets.Dataset, error) {
+// with a warning on log, unless dataDir was given: data the caller asked
+// for by its place is an error when it cannot be read, never a quiet switch
+// to random inputs. The caller names the source: "" is refused. dataDir is
+// searched first for the named datasets; where they were found goes to log
+// (nil: the lines are dropped).
+func LoadInputData(ctx context.Context, source string, input models.Input, dataDir string, log logrus.FieldLogger) (*datasets.Dataset, error) {
+	log = logs.OrDiscard(log)
 	mnistShape := input == models.Input{Channels: 1, Height: 28, Width: 28}
 	switch source {
 	case RandomSource:
@@ -98,28 +105,30 @@ func LoadInputData(ctx context.Context, source string, input models.Input, dataD
 		if !mnistShape {
 			return nil, fmt.Errorf("ntk: %s inputs need a 1×28×28 network, not %d×%d×%d", source, input.Channels, input.Height, input.Width)
 		}
-		ds, err := datasets.Load(ctx, source, datasets.Test, dataDir)
+		ds, err := datasets.Load(ctx, source, datasets.Test, dataDir, log)
 		if err != nil {
 			return nil, fmt.Errorf("ntk: %s inputs: %w", source, err)
 		}
 		return ds, nil
-	case "":
+	case AutoSource:
 		if !mnistShape {
 			return nil, nil
 		}
-		ds, err := datasets.Load(ctx, MNISTSource, datasets.Test, dataDir)
+		ds, err := datasets.Load(ctx, MNISTSource, datasets.Test, dataDir, log)
 		if err != nil && dataDir != "" {
 			return nil, fmt.Errorf("ntk: mnist inputs from --data-dir %s: %w", dataDir, err)
 		}
 		if err != nil {
-			logrus.Warnf("MNIST not available (%v): NTK inputs are random N(0, 1)", err)
+			log.Warnf("MNIST not available (%v): NTK inputs are random N(0, 1)", err)
 			return nil, nil
 		}
 		return ds, nil
+	case "":
+		return nil, fmt.Errorf("ntk: no inputs named: want random, mnist, fashion-mnist, auto or a directory of CIFAR batches or images")
 	}
 	st, err := os.Stat(source)
 	if err != nil || !st.IsDir() {
-		return nil, fmt.Errorf("ntk: inputs %q: want random, mnist, fashion-mnist or a directory of CIFAR batches or images", source)
+		return nil, fmt.Errorf("ntk: inputs %q: want random, mnist, fashion-mnist, auto or a directory of CIFAR batches or images", source)
 	}
 	return loadInputDir(source, input, datasets.Lookup)
 }

@@ -113,19 +113,22 @@ func TestLoadInputDataRejectsMismatch(t *testing.T) {
 	ctx := context.Background()
 	mnist := models.Input{Channels: 1, Height: 28, Width: 28}
 	cifar := models.Input{Channels: 3, Height: 32, Width: 32}
-	if ds, err := LoadInputData(ctx, RandomSource, mnist, ""); ds != nil || err != nil {
+	if ds, err := LoadInputData(ctx, RandomSource, mnist, "", nil); ds != nil || err != nil {
 		t.Errorf("random: %v, %v", ds, err)
 	}
 	for _, src := range []string{MNISTSource, FashionMNISTSource} {
-		if _, err := LoadInputData(ctx, src, cifar, ""); err == nil {
+		if _, err := LoadInputData(ctx, src, cifar, "", nil); err == nil {
 			t.Errorf("%s inputs for a 3×32×32 network accepted", src)
 		}
 	}
-	if _, err := LoadInputData(ctx, "imagenet", mnist, ""); err == nil {
+	if _, err := LoadInputData(ctx, "imagenet", mnist, "", nil); err == nil {
 		t.Error("unknown source accepted")
 	}
-	if ds, err := LoadInputData(ctx, "", models.Input{Channels: 3, Height: 64, Width: 64}, ""); ds != nil || err != nil {
+	if ds, err := LoadInputData(ctx, AutoSource, models.Input{Channels: 3, Height: 64, Width: 64}, "", nil); ds != nil || err != nil {
 		t.Errorf("automatic inputs for a 3×64×64 network: %v, %v", ds, err)
+	}
+	if _, err := LoadInputData(ctx, "", mnist, "", nil); err == nil || !strings.Contains(err.Error(), "no inputs named") {
+		t.Errorf("unnamed inputs: %v, want the caller told to name them", err)
 	}
 }
 
@@ -146,7 +149,7 @@ func TestLoadInputDataFromDirectory(t *testing.T) {
 		t.Fatal(err)
 	}
 	in32 := models.Input{Channels: 3, Height: 32, Width: 32}
-	if _, err := LoadInputData(ctx, cifar, in32, ""); err == nil || !strings.Contains(err.Error(), "not the official file") {
+	if _, err := LoadInputData(ctx, cifar, in32, "", nil); err == nil || !strings.Contains(err.Error(), "not the official file") {
 		t.Errorf("a 20-record test_batch.bin read as CIFAR-10's: %v", err)
 	}
 	// The same file under a spec that describes it (20 records, its MD5).
@@ -165,7 +168,7 @@ func TestLoadInputDataFromDirectory(t *testing.T) {
 	if m.Inputs.Source != "cifar10/test" {
 		t.Errorf("cifar source %q", m.Inputs.Source)
 	}
-	if _, err := LoadInputData(ctx, cifar, models.Input{Channels: 3, Height: 64, Width: 64}, ""); err == nil {
+	if _, err := LoadInputData(ctx, cifar, models.Input{Channels: 3, Height: 64, Width: 64}, "", nil); err == nil {
 		t.Error("cifar inputs for a 64×64 network accepted")
 	}
 	imgs := t.TempDir()
@@ -178,14 +181,14 @@ func TestLoadInputDataFromDirectory(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.Close()
-	ds, err = LoadInputData(ctx, imgs, models.Input{Channels: 3, Height: 64, Width: 64}, "")
+	ds, err = LoadInputData(ctx, imgs, models.Input{Channels: 3, Height: 64, Width: 64}, "", nil)
 	if err != nil || ds.ImageSize() != 3*64*64 || !strings.HasPrefix(ds.Name, "images:/") {
 		t.Fatalf("image directory: %+v, %v", ds, err)
 	}
-	if _, err := LoadInputData(ctx, imgs, models.Input{Channels: 1, Height: 28, Width: 28}, ""); err == nil {
+	if _, err := LoadInputData(ctx, imgs, models.Input{Channels: 1, Height: 28, Width: 28}, "", nil); err == nil {
 		t.Error("image inputs for a grey 28×28 network accepted")
 	}
-	if _, err := LoadInputData(ctx, filepath.Join(imgs, "missing"), in32, ""); err == nil {
+	if _, err := LoadInputData(ctx, filepath.Join(imgs, "missing"), in32, "", nil); err == nil {
 		t.Error("missing directory accepted")
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/sirupsen/logrus"
+
+	"github.com/collegium/collegium/internal/logs"
 )
 
 // Bootstrap is the bootstrap and jackknife used by Measure.
@@ -60,22 +62,23 @@ func (s Sampling) String() string {
 
 // Measure returns the summary of m under the sampling rule, continuing the
 // cached draws of m's stream (if any) with a Monte Carlo of build on m's
-// inputs over workers goroutines. Every block drawn is stored at once, so
-// an interrupted measurement loses at most one block. Progress, with an
-// estimate of the samples still needed and the time they take, goes to
-// log (nil: logrus's standard logger).
-func Measure(m Measurement, rule Sampling, build Builder, workers int, cache Cache, log logrus.FieldLogger) (Summary, error) {
+// inputs over workers goroutines, each on its own device from open. Every
+// block drawn is stored at once, so an interrupted measurement loses at
+// most one block. Progress, with an estimate of the samples still needed
+// and the time they take, goes to log (nil: the lines are dropped).
+func Measure(m Measurement, rule Sampling, build Builder, workers int, open DeviceOpener, cache Cache, log logrus.FieldLogger) (Summary, error) {
 	if err := rule.Validate(); err != nil {
 		return Summary{}, fmt.Errorf("measure %v: %w", m.Network, err)
 	}
-	if log == nil {
-		log = logrus.StandardLogger()
+	if open == nil {
+		return Summary{}, fmt.Errorf("measure %v: no device to compile on", m.Network)
 	}
+	log = logs.OrDiscard(log)
 	have, err := cache.Load(m)
 	if err != nil {
 		return Summary{}, err
 	}
-	d := drawer{m: m, build: build, workers: workers, cache: cache, have: have, log: log, logged: time.Now()}
+	d := drawer{m: m, build: build, workers: workers, open: open, cache: cache, have: have, log: log, logged: time.Now()}
 	defer d.close()
 	start := time.Now()
 	n := rule.Min
@@ -119,6 +122,7 @@ type drawer struct {
 	m       Measurement
 	build   Builder
 	workers int
+	open    DeviceOpener
 	cache   Cache
 	have    Samples
 	log     logrus.FieldLogger
@@ -137,7 +141,7 @@ func (d *drawer) extend(n, block int) error {
 			if err != nil {
 				return err
 			}
-			if d.sampler, err = NewSampler(d.build, inputs, d.m.Output, d.m.Seed, d.workers); err != nil {
+			if d.sampler, err = NewSampler(d.build, inputs, d.m.Output, d.m.Seed, d.workers, d.open); err != nil {
 				return err
 			}
 			d.have.Inputs = len(inputs)

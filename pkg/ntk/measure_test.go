@@ -5,6 +5,7 @@ import (
 	"io"
 	"math"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -45,7 +46,7 @@ func TestMeasureSequential(t *testing.T) {
 	rule := Sampling{Min: 16, Max: 1024, Block: 16, RelSE: 0.15}
 	var drawn atomic.Int64
 	cache := Cache{Dir: t.TempDir()}
-	fresh, err := Measure(m, rule, countingBuilder(s, &drawn), 2, Cache{}, quiet())
+	fresh, err := Measure(m, rule, countingBuilder(s, &drawn), 2, oneThreadCPU, Cache{}, quiet())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,10 +63,10 @@ func TestMeasureSequential(t *testing.T) {
 	// A first, capped measurement fills the cache with a prefix; the
 	// sequential one continues it, drawing only what it lacks.
 	drawn.Store(0)
-	if _, err := Measure(m, FixedSampling(rule.Min), countingBuilder(s, &drawn), 2, cache, quiet()); err != nil {
+	if _, err := Measure(m, FixedSampling(rule.Min), countingBuilder(s, &drawn), 2, oneThreadCPU, cache, quiet()); err != nil {
 		t.Fatal(err)
 	}
-	cont, err := Measure(m, rule, countingBuilder(s, &drawn), 2, cache, quiet())
+	cont, err := Measure(m, rule, countingBuilder(s, &drawn), 2, oneThreadCPU, cache, quiet())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,13 +79,13 @@ func TestMeasureSequential(t *testing.T) {
 	// Everything is cached now: nothing more is drawn, and a looser rule
 	// stops at its own earlier checkpoint on the cached prefix.
 	drawn.Store(0)
-	again, err := Measure(m, rule, countingBuilder(s, &drawn), 2, cache, quiet())
+	again, err := Measure(m, rule, countingBuilder(s, &drawn), 2, oneThreadCPU, cache, quiet())
 	if err != nil || drawn.Load() != 0 || again.VDiag != fresh.VDiag {
 		t.Errorf("cached measurement drew %d samples, V %+v (%v), want none and %+v", drawn.Load(), again.VDiag, err, fresh.VDiag)
 	}
 	loose := rule
 	loose.RelSE = 0.5
-	l, err := Measure(m, loose, countingBuilder(s, &drawn), 2, cache, quiet())
+	l, err := Measure(m, loose, countingBuilder(s, &drawn), 2, oneThreadCPU, cache, quiet())
 	if err != nil || l.Samples != rule.Min {
 		t.Errorf("loose rule stopped at %d samples (%v), want %d", l.Samples, err, rule.Min)
 	}
@@ -115,7 +116,10 @@ func TestSamplingValidate(t *testing.T) {
 			t.Errorf("%+v: %v", good, err)
 		}
 	}
-	if _, err := Measure(Measurement{}, Sampling{Min: 1, Max: 1}, nil, 1, Cache{}, quiet()); !errors.Is(err, ErrSampling) {
+	if _, err := Measure(Measurement{}, Sampling{Min: 1, Max: 1}, nil, 1, oneThreadCPU, Cache{}, quiet()); !errors.Is(err, ErrSampling) {
 		t.Errorf("Measure with a bad rule: err %v", err)
+	}
+	if _, err := Measure(Measurement{}, FixedSampling(3), nil, 1, nil, Cache{}, nil); err == nil || !strings.Contains(err.Error(), "no device") {
+		t.Errorf("Measure with no device: err %v", err)
 	}
 }

@@ -2,13 +2,19 @@ package ntk
 
 import (
 	"math"
+	"slices"
 	"testing"
 
 	"gorgonia.org/tensor"
 
+	"github.com/collegium/collegium/pkg/device"
 	"github.com/collegium/collegium/pkg/device/cpu"
 	"github.com/collegium/collegium/pkg/models"
 )
+
+// oneThreadCPU is the device each worker of a test's Monte Carlo compiles
+// on, as the CLI's.
+func oneThreadCPU() device.Device { return cpu.New(1) }
 
 // compiled builds and compiles a network, closed when the test ends.
 func compiled(t *testing.T, build Builder) *Tangent {
@@ -62,19 +68,26 @@ func relClose(a, b []float64, tol float64) bool {
 	return len(a) == len(b)
 }
 
-// TestFloat32MatchesFloat64: the float32 graph (kernels accumulated in
-// float64) gives the float64 kernel to float32 precision (relative to the
-// largest entry), for every family the search measures, eval-mode BN and
-// (but for the costly ResNeXt-50) train-mode BN.
-func TestFloat32MatchesFloat64(t *testing.T) {
+// measuredSpecs are small networks of every family the search measures.
+func measuredSpecs() []models.Spec {
 	specs := []models.Spec{
 		{Family: models.MLP, Members: 2, Width: 8, Depth: 2, Classes: 10, Input: models.Input{Channels: 1, Height: 6, Width: 6}},
 		{Family: models.ConvNet, Members: 2, Width: 4, Depth: 2, Classes: 10, Input: models.Input{Channels: 1, Height: 8, Width: 8}},
 		{Family: models.ResNeXt29, Members: 2, Width: 2, Depth: 29, Classes: 10, Input: models.Input{Channels: 3, Height: 8, Width: 8}},
 		{Family: models.ResNeXt50, Members: 2, Width: 1, Classes: 10, Input: models.Input{Channels: 3, Height: 32, Width: 32}},
 	}
-	for _, spec := range specs {
-		spec.Aggregation = models.AggregateMean
+	for i := range specs {
+		specs[i].Aggregation = models.AggregateMean
+	}
+	return specs
+}
+
+// TestFloat32MatchesFloat64: the float32 graph (kernels accumulated in
+// float64) gives the float64 kernel to float32 precision (relative to the
+// largest entry), for every family the search measures, eval-mode BN and
+// (but for the costly ResNeXt-50) train-mode BN.
+func TestFloat32MatchesFloat64(t *testing.T) {
+	for _, spec := range measuredSpecs() {
 		inputs := RandomInputs(Inputs{Count: 3, Size: spec.Input.Size(), Seed: 2})
 		for _, batch := range []bool{false, true} {
 			if batch && spec.Family == models.ResNeXt50 {
@@ -121,5 +134,37 @@ func TestBatchGraphKernel(t *testing.T) {
 	}
 	if err := tg.Gradient(a[0], 0, make([]float64, tg.NumParams())); err == nil {
 		t.Error("one-example gradient of a batch graph accepted")
+	}
+}
+
+// TestInitIsTrainingInit: the parameters a kernel is measured at for a seed
+// are bit for bit the initial weights training draws for that seed
+// (models.Param.Values of the training graph, the values pkg/train
+// uploads), read back from the compiled NTK graph, for every family the
+// search measures.
+func TestInitIsTrainingInit(t *testing.T) {
+	const seed = 11
+	for _, spec := range measuredSpecs() {
+		trained, err := models.Build(spec, 2, tensor.Float64, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tg := compiled(t, FromModel(spec, tensor.Float64, false, 1))
+		if err := tg.Init(seed); err != nil {
+			t.Fatal(err)
+		}
+		if len(tg.net.Params) != len(trained.Params) {
+			t.Fatalf("%s: %d NTK parameters, %d trained", spec, len(tg.net.Params), len(trained.Params))
+		}
+		for i, p := range tg.net.Params {
+			want := trained.Params[i]
+			got := make([]float64, want.Size())
+			if err := tg.get(p.Node, got); err != nil {
+				t.Fatal(err)
+			}
+			if p.Node.Name() != want.Node.Name() || !slices.Equal(got, want.Values(seed)) {
+				t.Errorf("%s: NTK parameter %s differs from the training initialisation of %s", spec, p.Node.Name(), want.Name)
+			}
+		}
 	}
 }

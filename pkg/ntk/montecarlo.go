@@ -6,22 +6,29 @@ import (
 	"runtime"
 	"sync"
 
-	"github.com/collegium/collegium/pkg/device/cpu"
+	"github.com/collegium/collegium/pkg/device"
 )
 
 // Builder builds a fresh Network in a new graph. MonteCarlo calls it once
 // per worker, so that no graph or plan is shared between goroutines.
 type Builder func() (Network, error)
 
+// DeviceOpener opens the device one worker compiles its network on. Each
+// worker of a Monte Carlo opens its own, so that no device is shared
+// between goroutines, and closes it with its network. The CLI's opens a
+// one-thread CPU device: the workers are the parallelism.
+type DeviceOpener func() device.Device
+
 // MonteCarloConfig sets a Monte-Carlo run: Samples initialisations, the
 // i-th (counting from Start) drawn with SampleSeed(Seed, i), spread over
-// Workers goroutines (GOMAXPROCS when ≤ 0), each with a one-thread CPU
-// device.
+// Workers goroutines (GOMAXPROCS when ≤ 0), each on its own device from
+// Device.
 type MonteCarloConfig struct {
 	Samples int
 	Start   int
 	Seed    uint64
 	Workers int
+	Device  DeviceOpener
 	Output  Output
 }
 
@@ -46,7 +53,7 @@ func MonteCarlo(build Builder, inputs [][]float64, cfg MonteCarloConfig) (Sample
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	s, err := NewSampler(build, inputs, cfg.Output, cfg.Seed, min(workers, cfg.Samples))
+	s, err := NewSampler(build, inputs, cfg.Output, cfg.Seed, min(workers, cfg.Samples), cfg.Device)
 	if err != nil {
 		return Samples{}, err
 	}
@@ -62,23 +69,29 @@ func MonteCarlo(build Builder, inputs [][]float64, cfg MonteCarloConfig) (Sample
 // compiled networks, one per worker, kept between draws.
 type Sampler struct {
 	tangents []*Tangent
+	devices  []device.Device
 	inputs   [][]float64
 	output   Output
 	seed     uint64
 }
 
 // NewSampler compiles workers copies of the built network (GOMAXPROCS when
-// workers ≤ 0).
-func NewSampler(build Builder, inputs [][]float64, out Output, seed uint64, workers int) (*Sampler, error) {
+// workers ≤ 0), each on its own device from open.
+func NewSampler(build Builder, inputs [][]float64, out Output, seed uint64, workers int, open DeviceOpener) (*Sampler, error) {
 	if len(inputs) == 0 {
 		return nil, errors.New("ntk: monte carlo: no inputs")
+	}
+	if open == nil {
+		return nil, errors.New("ntk: monte carlo: no device to compile on")
 	}
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
 	s := &Sampler{inputs: inputs, output: out, seed: seed}
 	for range workers {
-		t, err := compileWorker(build)
+		dev := open()
+		s.devices = append(s.devices, dev)
+		t, err := compileWorker(build, dev)
 		if err != nil {
 			s.Close()
 			return nil, fmt.Errorf("ntk: monte carlo: %w", err)
@@ -130,12 +143,15 @@ func (s *Sampler) sample(t *Tangent, i int, dst [][]float64, slot int) error {
 	return nil
 }
 
-// Close frees the compiled networks.
+// Close frees the compiled networks and closes their devices.
 func (s *Sampler) Close() {
 	for _, t := range s.tangents {
 		t.Close()
 	}
-	s.tangents = nil
+	for _, d := range s.devices {
+		d.Close()
+	}
+	s.tangents, s.devices = nil, nil
 }
 
 // graphMu serialises graph construction and differentiation across
@@ -144,13 +160,14 @@ func (s *Sampler) Close() {
 // unsynchronised write that two concurrent Grad calls race on.
 var graphMu sync.Mutex
 
-// compileWorker builds and compiles one worker's network under graphMu.
-func compileWorker(build Builder) (*Tangent, error) {
+// compileWorker builds one worker's network under graphMu and compiles it
+// on dev.
+func compileWorker(build Builder, dev device.Device) (*Tangent, error) {
 	graphMu.Lock()
 	defer graphMu.Unlock()
 	net, err := build()
 	if err != nil {
 		return nil, fmt.Errorf("build network: %w", err)
 	}
-	return Compile(net, cpu.New(1))
+	return Compile(net, dev)
 }

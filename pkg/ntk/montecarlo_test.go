@@ -3,6 +3,7 @@ package ntk
 import (
 	"math"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -12,7 +13,7 @@ func TestMonteCarloLinearVariance(t *testing.T) {
 	inputs := randomInputs(3, 6, 4)
 	for _, m := range []int{1, 2} {
 		s := mlpSpec{m: m, n: 4, depth: 1, d: 6, k: 1, scale: 1 / float64(m), std: 1}
-		samples, err := MonteCarlo(s.build, inputs, MonteCarloConfig{Samples: 3000, Seed: 1, Output: Output{}})
+		samples, err := MonteCarlo(s.build, inputs, MonteCarloConfig{Samples: 3000, Seed: 1, Device: oneThreadCPU, Output: Output{}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -32,7 +33,7 @@ func TestMonteCarloIndependentOfWorkers(t *testing.T) {
 	inputs := randomInputs(2, 4, 1)
 	var runs []Samples
 	for _, w := range []int{1, 3} {
-		r, err := MonteCarlo(s.build, inputs, MonteCarloConfig{Samples: 20, Seed: 7, Workers: w, Output: Output{Trace: true}})
+		r, err := MonteCarlo(s.build, inputs, MonteCarloConfig{Samples: 20, Seed: 7, Workers: w, Device: oneThreadCPU, Output: Output{Trace: true}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -46,7 +47,10 @@ func TestMonteCarloIndependentOfWorkers(t *testing.T) {
 	if slices.Equal(runs[0].Kernels[0], runs[0].Kernels[1]) {
 		t.Error("samples 0 and 1 are equal: seeds not varied")
 	}
-	if _, err := MonteCarlo(s.build, inputs, MonteCarloConfig{Samples: 1}); err == nil {
+	if _, err := MonteCarlo(s.build, inputs, MonteCarloConfig{Samples: 1, Device: oneThreadCPU}); err == nil {
 		t.Error("one sample accepted")
+	}
+	if _, err := MonteCarlo(s.build, inputs, MonteCarloConfig{Samples: 2}); err == nil || !strings.Contains(err.Error(), "no device") {
+		t.Errorf("no device: err %v", err)
 	}
 }

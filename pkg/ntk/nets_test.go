@@ -7,6 +7,7 @@ import (
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 
+	"github.com/collegium/collegium/pkg/models"
 	"github.com/collegium/collegium/pkg/ops"
 )
 
@@ -34,7 +35,7 @@ func (s mlpSpec) build() (Network, error) {
 		}
 		idx, size := len(net.Params), w.Shape().TotalSize()
 		net.Params = append(net.Params, Param{Node: w, Scale: 1, Init: func(seed uint64) []float64 {
-			return GaussianInit(size, s.std/math.Sqrt(float64(fanIn)), idx)(seed)
+			return models.Gaussian(size, s.std/math.Sqrt(float64(fanIn)), seed, uint64(idx)+1)
 		}})
 		return w
 	}

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/collegium/collegium/pkg/device/cpu"
+	"github.com/collegium/collegium/pkg/models"
 )
 
 func compileSpec(t *testing.T, s mlpSpec) *Tangent {
@@ -110,8 +111,8 @@ func TestKernelMatchesLinearClosedForm(t *testing.T) {
 	if err := tg.Init(seed); err != nil {
 		t.Fatal(err)
 	}
-	w := GaussianInit(s.d*s.m*s.n, s.std/math.Sqrt(float64(s.d)), 0)(seed) // (d, m·n)
-	v := GaussianInit(s.m*s.n*s.k, s.std/math.Sqrt(float64(s.n)), 1)(seed) // (m, n, k)
+	w := models.Gaussian(s.d*s.m*s.n, s.std/math.Sqrt(float64(s.d)), seed, 1) // (d, m·n)
+	v := models.Gaussian(s.m*s.n*s.k, s.std/math.Sqrt(float64(s.n)), seed, 2) // (m, n, k)
 	inputs := randomInputs(4, s.d, 2)
 	hidden := func(x []float64, j, u int) float64 { // (W_j x)_u
 		var h float64

@@ -15,8 +15,9 @@ import (
 // drawn by the Sampling rule, on Inputs inputs chosen by InputSeed, in
 // Precision (float32 or float64; empty: float64), with eval-mode BN or,
 // with BatchStats, train-mode BN over the batch of inputs, on Workers
-// goroutines, the Output whose kernel is measured, the Cache, and the Log
-// for progress (nil: logrus's standard logger). The inputs are images of
+// goroutines each with its own device from Device (required), the Output
+// whose kernel is measured, the Cache, and the Log for progress (nil: the
+// lines are dropped). The inputs are images of
 // Data for networks whose input size is Data's image size, and seeded
 // N(0, 1) vectors otherwise (or when Data is nil).
 type ScanConfig struct {
@@ -28,6 +29,7 @@ type ScanConfig struct {
 	Precision  string
 	BatchStats bool
 	Workers    int
+	Device     DeviceOpener
 	Output     Output
 	Cache      Cache
 	Log        logrus.FieldLogger
@@ -57,7 +59,7 @@ func MeasureSpec(spec models.Spec, cfg ScanConfig) (ScanPoint, error) {
 		return ScanPoint{}, err
 	}
 	build := FromModel(spec, dtype, cfg.BatchStats, cfg.Inputs)
-	s, err := Measure(measurement(spec, spec.Input.Size(), cfg), cfg.Sampling, build, cfg.Workers, cfg.Cache, cfg.Log)
+	s, err := Measure(measurement(spec, spec.Input.Size(), cfg), cfg.Sampling, build, cfg.Workers, cfg.Device, cfg.Cache, cfg.Log)
 	if err != nil {
 		return ScanPoint{}, err
 	}
@@ -69,7 +71,7 @@ func MeasurePath(b BottleneckPath, cfg ScanConfig) (ScanPoint, error) {
 	if cfg.Precision != "" || cfg.BatchStats {
 		return ScanPoint{}, fmt.Errorf("ntk: bottleneck path %+v: measured in float64 without BN only", b)
 	}
-	s, err := Measure(measurement(b, b.InputSize(), cfg), cfg.Sampling, b.Build, cfg.Workers, cfg.Cache, cfg.Log)
+	s, err := Measure(measurement(b, b.InputSize(), cfg), cfg.Sampling, b.Build, cfg.Workers, cfg.Device, cfg.Cache, cfg.Log)
 	if err != nil {
 		return ScanPoint{}, err
 	}

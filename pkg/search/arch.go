@@ -3,29 +3,21 @@ package search
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/collegium/collegium/datasets"
+	"github.com/collegium/collegium/internal/logs"
 	"github.com/collegium/collegium/pkg/models"
 	"github.com/collegium/collegium/pkg/ntk"
 )
 
-// Dataset is what a search needs of a dataset: its example shape and
-// number of classes.
-type Dataset struct {
-	Input   models.Input
-	Classes int
-}
-
-// Datasets are the datasets a search knows.
-var Datasets = map[string]Dataset{
-	"mnist":    {models.Input{Channels: 1, Height: 28, Width: 28}, 10},
-	"cifar10":  {models.Input{Channels: 3, Height: 32, Width: 32}, 10},
-	"cifar100": {models.Input{Channels: 3, Height: 32, Width: 32}, 100},
-	"imagenet": {models.Input{Channels: 3, Height: 224, Width: 224}, 1000},
-}
+// Datasets are the datasets a search knows; their example shapes and
+// classes are datasets.GeometryOf's.
+var Datasets = []string{"mnist", "cifar10", "cifar100", "imagenet"}
 
 // Architecture is a family on a dataset: Count is the spec whose exact
 // parameter count P(m, n) the search uses; Measure is the spec whose whole
@@ -55,11 +47,15 @@ var ErrUnknown = errors.New("unknown")
 // the MLP's hidden layers (0: 2) and is fixed for the ResNeXts; size > 0
 // replaces the measured spatial size of a conv net (size × size).
 func NewArchitecture(family, dataset string, depth, size int) (Architecture, error) {
-	ds, ok := Datasets[dataset]
-	if !ok {
+	if !slices.Contains(Datasets, dataset) {
 		return Architecture{}, fmt.Errorf("dataset %q: %w dataset (want mnist, cifar10, cifar100 or imagenet)", dataset, ErrUnknown)
 	}
-	count := models.Spec{Family: models.Family(family), Members: 1, Width: 1, Classes: ds.Classes, Input: ds.Input, Aggregation: models.AggregateMean}
+	geo, err := datasets.GeometryOf(dataset)
+	if err != nil {
+		return Architecture{}, fmt.Errorf("search: %w", err)
+	}
+	input := models.Input{Channels: geo.Channels, Height: geo.Height, Width: geo.Width}
+	count := models.Spec{Family: models.Family(family), Members: 1, Width: 1, Classes: geo.Classes, Input: input, Aggregation: models.AggregateMean}
 	a := Architecture{Count: count, Measure: count, MembersLaw: MembersMeasured, GridMembers: []int{1, 2, 4, 8, 16, 32}}
 	switch count.Family {
 	case models.MLP:
@@ -76,13 +72,13 @@ func NewArchitecture(family, dataset string, depth, size int) (Architecture, err
 		}
 	case models.ResNeXt29:
 		a.Count.Depth, a.Measure.Depth = 29, 29
-		a.Measure.Input = models.Input{Channels: ds.Input.Channels, Height: 32, Width: 32}
+		a.Measure.Input = models.Input{Channels: input.Channels, Height: 32, Width: 32}
 		a.Widths = []int{1, 2, 3, 4, 6, 8, 12, 16, 32, 64}
 		// 3 blocks per stage, 2 layers of width n·{1, 2, 4} per block.
 		a.HNDepth = 6 + 6.0/2 + 6.0/4
 		a.GridWidths = []int{2, 4, 8, 16}
 	case models.ResNeXt50:
-		a.Measure.Input = models.Input{Channels: ds.Input.Channels, Height: 64, Width: 64}
+		a.Measure.Input = models.Input{Channels: input.Channels, Height: 64, Width: 64}
 		a.Widths = []int{1, 2, 3, 4, 6, 8, 12, 16, 32, 64}
 		// 3, 4, 6, 3 blocks, 2 layers of width n·{1, 2, 4, 8} per block.
 		a.HNDepth = 6 + 8.0/2 + 12.0/4 + 6.0/8
@@ -228,13 +224,15 @@ func (a Architecture) MeasureV1(cfg ntk.ScanConfig) (V1, error) {
 }
 
 // Problem is the search problem over m in [1, maxM] and n from the
-// smallest width V_1 was fitted at to maxN, with V(m, n) = V_1(n)/m.
-func (a Architecture) Problem(v V1, maxM, maxN int) (Problem, error) {
+// smallest width V_1 was fitted at to maxN, with V(m, n) = V_1(n)/m. A
+// grid that reaches past the widest measured width is warned of on log
+// (nil: the line is dropped).
+func (a Architecture) Problem(v V1, maxM, maxN int, log logrus.FieldLogger) (Problem, error) {
 	if maxM < 1 || maxN < 1 {
 		return Problem{}, fmt.Errorf("grid m ≤ %d, n ≤ %d: both bounds must be ≥ 1", maxM, maxN)
 	}
 	if maxN > v.MaxWidth {
-		logrus.Warnf("V_1(n) for n in (%d, %d] is extrapolated by %s", v.MaxWidth, maxN, v.Fits[0].Law)
+		logs.OrDiscard(log).Warnf("V_1(n) for n in (%d, %d] is extrapolated by %s", v.MaxWidth, maxN, v.Fits[0].Law)
 	}
 	p := Problem{Params: a.Params, V: CE(v.At)}
 	for m := 1; m <= maxM; m++ {

@@ -9,9 +9,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/collegium/collegium/pkg/device"
+	"github.com/collegium/collegium/pkg/device/cpu"
 	"github.com/collegium/collegium/pkg/models"
 	"github.com/collegium/collegium/pkg/ntk"
 )
+
+// oneThreadCPU is the device each NTK worker of a test compiles on, as the
+// CLI's.
+func oneThreadCPU() device.Device { return cpu.New(1) }
 
 func TestArchitectureParamsAreExact(t *testing.T) {
 	a, err := NewArchitecture("resnext50", "imagenet", 0, 0)
@@ -38,7 +44,7 @@ func TestDoUsesCache(t *testing.T) {
 	dir := t.TempDir()
 	req := Request{
 		Family: "mlp", Dataset: "mnist", Baseline: "1x64d", Objective: Primal, Depth: 1, MaxM: 8,
-		Scan: ntk.ScanConfig{Sampling: ntk.FixedSampling(3), Seed: 1, Inputs: 2, InputSeed: 1, Cache: ntk.Cache{Dir: dir}},
+		Scan: ntk.ScanConfig{Sampling: ntk.FixedSampling(3), Seed: 1, Inputs: 2, InputSeed: 1, Device: oneThreadCPU, Cache: ntk.Cache{Dir: dir}},
 	}
 	first, err := Do(req)
 	if err != nil {
@@ -92,7 +98,7 @@ func TestDoUsesCache(t *testing.T) {
 func tinyRequest(t *testing.T) Request {
 	return Request{
 		Family: "mlp", Dataset: "mnist", Baseline: "1x64d", Objective: Primal, Depth: 2, MaxM: 16,
-		Scan: ntk.ScanConfig{Sampling: ntk.FixedSampling(24), Seed: 1, Inputs: 2, InputSeed: 1, Precision: ntk.Float32, Cache: ntk.Cache{Dir: t.TempDir()}},
+		Scan: ntk.ScanConfig{Sampling: ntk.FixedSampling(24), Seed: 1, Inputs: 2, InputSeed: 1, Precision: ntk.Float32, Device: oneThreadCPU, Cache: ntk.Cache{Dir: t.TempDir()}},
 	}
 }
 
@@ -172,7 +178,7 @@ func TestMembersGridOfAnMLP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := ntk.ScanConfig{Sampling: ntk.FixedSampling(250), Seed: 2, Inputs: 2, InputSeed: 1}
+	cfg := ntk.ScanConfig{Sampling: ntk.FixedSampling(250), Seed: 2, Inputs: 2, InputSeed: 1, Device: oneThreadCPU}
 	g, err := a.MeasureMembers([]int{2, 8}, []int{8}, cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -204,7 +210,7 @@ func TestUnreliableWidthsLeftOut(t *testing.T) {
 		t.Fatal(err)
 	}
 	v := V1{MinWidth: 8, MaxWidth: 64, Fits: []ntk.Fit{{}}}
-	p, err := a.Problem(v, 4, 64)
+	p, err := a.Problem(v, 4, 64, nil)
 	if err != nil || p.Ns[0] != 8 {
 		t.Errorf("grid starts at n = %d (%v), want the smallest fitted width 8", p.Ns[0], err)
 	}

@@ -188,7 +188,7 @@ func solve(req Request, in inputs) (Report, error) {
 	if maxN == 0 {
 		maxN = max(2*bn, v1.MaxWidth)
 	}
-	prob, err := arch.Problem(v1, req.MaxM, maxN)
+	prob, err := arch.Problem(v1, req.MaxM, maxN, req.Scan.Log)
 	if err != nil {
 		return Report{}, err
 	}

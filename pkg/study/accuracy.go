@@ -8,6 +8,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/collegium/collegium/internal/logs"
 	"github.com/collegium/collegium/pkg/device"
 	"github.com/collegium/collegium/pkg/models"
 	"github.com/collegium/collegium/pkg/ntk"
@@ -79,8 +80,10 @@ func (cfg AccuracyConfig) Configs(data Data) (budget int, out [][2]int, err erro
 
 // VarianceAccuracy measures V and trains every configuration of cfg on
 // data (runs under dir; V with scan, whose inputs should be data's test
-// images).
+// images), training on dev and logging progress to log (nil: the lines are
+// dropped).
 func VarianceAccuracy(ctx context.Context, cfg AccuracyConfig, data Data, scan ntk.ScanConfig, dir string, dev device.Device, log logrus.FieldLogger) (AccuracyResult, error) {
+	log = logs.OrDiscard(log)
 	budget, configs, err := cfg.Configs(data)
 	if err != nil {
 		return AccuracyResult{}, err

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/sirupsen/logrus"
+
 	"github.com/collegium/collegium/datasets"
 )
 
@@ -15,13 +17,14 @@ type Data struct {
 }
 
 // LoadData loads the named dataset (searching dataDir first) and keeps the
-// first train and test images of each split (0: all).
-func LoadData(ctx context.Context, name, dataDir string, train, test int) (Data, error) {
-	tr, err := datasets.Load(ctx, name, datasets.Train, dataDir)
+// first train and test images of each split (0: all), logging where it
+// found them to log (nil: the lines are dropped).
+func LoadData(ctx context.Context, name, dataDir string, train, test int, log logrus.FieldLogger) (Data, error) {
+	tr, err := datasets.Load(ctx, name, datasets.Train, dataDir, log)
 	if err != nil {
 		return Data{}, fmt.Errorf("study: %w", err)
 	}
-	te, err := datasets.Load(ctx, name, datasets.Test, dataDir)
+	te, err := datasets.Load(ctx, name, datasets.Test, dataDir, log)
 	if err != nil {
 		return Data{}, fmt.Errorf("study: %w", err)
 	}

@@ -9,8 +9,8 @@ import (
 	"github.com/sirupsen/logrus"
 	"gorgonia.org/tensor"
 
+	"github.com/collegium/collegium/internal/logs"
 	"github.com/collegium/collegium/pkg/device"
-	"github.com/collegium/collegium/pkg/device/cpu"
 	"github.com/collegium/collegium/pkg/models"
 	"github.com/collegium/collegium/pkg/ntk"
 	"github.com/collegium/collegium/pkg/train"
@@ -82,6 +82,7 @@ func MatchedWidth(family models.Family, depth int, data Data, params int) (int, 
 // Dynamics trains every network of cfg on data (runs under dir) and
 // measures how far its NTK moved.
 func Dynamics(ctx context.Context, cfg DynamicsConfig, data Data, dir string, dev device.Device, log logrus.FieldLogger) ([]DynamicsPoint, error) {
+	log = logs.OrDiscard(log)
 	if len(cfg.Members) == 0 || len(cfg.Seeds) == 0 || cfg.Probe < 2 || cfg.Width < 1 {
 		return nil, fmt.Errorf("study: dynamics needs members, seeds, a width and at least 2 probe images: %+v", cfg)
 	}
@@ -126,7 +127,7 @@ func Dynamics(ctx context.Context, cfg DynamicsConfig, data Data, dir string, de
 			if err != nil {
 				return nil, err
 			}
-			rel, err := KernelChange(spec, seed, run, probe)
+			rel, err := KernelChange(spec, seed, run, probe, dev)
 			if err != nil {
 				return nil, err
 			}
@@ -138,17 +139,17 @@ func Dynamics(ctx context.Context, cfg DynamicsConfig, data Data, dir string, de
 
 // KernelChange is ‖K_T − K_0‖_F / ‖K_0‖_F of the trace NTK on the probe
 // inputs, K_0 at the initialisation of seed and K_T at the parameters of
-// the run's final checkpoint.
-func KernelChange(spec models.Spec, seed uint64, run string, probe [][]float64) (float64, error) {
+// the run's final checkpoint, both computed on dev.
+func KernelChange(spec models.Spec, seed uint64, run string, probe [][]float64, dev device.Device) (float64, error) {
 	values, err := train.CheckpointTensors(run)
 	if err != nil {
 		return 0, err
 	}
-	k0, err := kernelAt(ntk.FromModel(spec, tensor.Float32, false, 1), seed, probe)
+	k0, err := kernelAt(ntk.FromModel(spec, tensor.Float32, false, 1), seed, probe, dev)
 	if err != nil {
 		return 0, err
 	}
-	kt, err := kernelAt(ntk.FromTrained(spec, tensor.Float32, values), 0, probe)
+	kt, err := kernelAt(ntk.FromTrained(spec, tensor.Float32, values), 0, probe, dev)
 	if err != nil {
 		return 0, err
 	}
@@ -160,13 +161,14 @@ func KernelChange(spec models.Spec, seed uint64, run string, probe [][]float64) 
 	return math.Sqrt(num / den), nil
 }
 
-// kernelAt is the trace NTK of the built network at init seed.
-func kernelAt(build ntk.Builder, seed uint64, probe [][]float64) ([]float64, error) {
+// kernelAt is the trace NTK of the built network at init seed, compiled on
+// dev.
+func kernelAt(build ntk.Builder, seed uint64, probe [][]float64, dev device.Device) ([]float64, error) {
 	net, err := build()
 	if err != nil {
 		return nil, err
 	}
-	t, err := ntk.Compile(net, cpu.New(0))
+	t, err := ntk.Compile(net, dev)
 	if err != nil {
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/collegium/collegium/internal/synth"
+	"github.com/collegium/collegium/pkg/device"
 	"github.com/collegium/collegium/pkg/device/cpu"
 	"github.com/collegium/collegium/pkg/models"
 	"github.com/collegium/collegium/pkg/ntk"
@@ -42,7 +43,7 @@ func TestKernelChange(t *testing.T) {
 	if _, err := still.run(context.Background(), spec, data, 3, run, cpu.New(1)); err != nil {
 		t.Fatal(err)
 	}
-	rel, err := KernelChange(spec, 3, run, probe)
+	rel, err := KernelChange(spec, 3, run, probe, cpu.New(1))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +58,7 @@ func TestKernelChange(t *testing.T) {
 		if _, err := moving.run(context.Background(), spec, data, 3, run, cpu.New(1)); err != nil {
 			t.Fatal(err)
 		}
-		rel, err := KernelChange(spec, 3, run, probe)
+		rel, err := KernelChange(spec, 3, run, probe, cpu.New(1))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -109,7 +110,8 @@ func TestDynamicsAndAccuracy(t *testing.T) {
 			t.Errorf("configuration %v has %d parameters, budget %d ± 10%%", c, p, budget)
 		}
 	}
-	scan := ntk.ScanConfig{Sampling: ntk.FixedSampling(16), Seed: 1, Inputs: 2, InputSeed: 1, Data: data.Test, Log: quiet()}
+	scan := ntk.ScanConfig{Sampling: ntk.FixedSampling(16), Seed: 1, Inputs: 2, InputSeed: 1, Data: data.Test, Log: quiet(),
+		Device: func() device.Device { return cpu.New(1) }}
 	res, err := VarianceAccuracy(context.Background(), acc, data, scan, t.TempDir(), cpu.New(1), quiet())
 	if err != nil {
 		t.Fatal(err)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/collegium/collegium/internal/logs"
 	"github.com/collegium/collegium/pkg/train"
 )
 
@@ -53,7 +54,9 @@ type LocalOptions struct {
 	// in it): the sweep then passes none on, since a second signal would
 	// end a training process before its checkpoint, and only waits.
 	SignalledTogether bool
-	Log               logrus.FieldLogger
+	// Log receives each point's start, skip and end (nil: the lines are
+	// dropped).
+	Log logrus.FieldLogger
 }
 
 // stopGrace is how long a training process may take to write its
@@ -74,6 +77,7 @@ func (p *Plan) RunLocal(ctx context.Context, o LocalOptions) ([]Outcome, error) 
 	if len(o.Train) == 0 || o.Parallel < 1 {
 		return nil, errors.New("sweep: run: a train command and parallel ≥ 1 are needed")
 	}
+	o.Log = logs.OrDiscard(o.Log)
 	todo := p.Points
 	if o.Only != nil {
 		todo = nil

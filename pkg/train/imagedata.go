@@ -14,7 +14,7 @@ import (
 )
 
 // defaultImageSize is data.image_size when it is 0: ImageNet's 224.
-const defaultImageSize = 224
+const defaultImageSize = datasets.ImageNetSize
 
 // IsImageNet reports whether the dataset name is datasets.ImageNet (any
 // case): a tree of JPEGs read as the run goes, not a dataset in memory.

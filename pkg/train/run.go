@@ -28,15 +28,16 @@ type Datasets struct {
 // d.TrainLimit and d.TestLimit images when those are set. It returns as
 // soon as ctx is cancelled, with ctx's cause: a read then in progress (a
 // slow disk, a pipe that never delivers) finishes in the background and its
-// result is dropped.
-func LoadDatasets(ctx context.Context, d Data) (Datasets, error) {
+// result is dropped. Where each split was found goes to log (nil: the lines
+// are dropped).
+func LoadDatasets(ctx context.Context, d Data, log logrus.FieldLogger) (Datasets, error) {
 	type loaded struct {
 		ds  Datasets
 		err error
 	}
 	done := make(chan loaded, 1)
 	go func() {
-		ds, err := loadDatasets(ctx, d)
+		ds, err := loadDatasets(ctx, d, log)
 		done <- loaded{ds, err}
 	}()
 	select {
@@ -47,12 +48,12 @@ func LoadDatasets(ctx context.Context, d Data) (Datasets, error) {
 	}
 }
 
-func loadDatasets(ctx context.Context, d Data) (Datasets, error) {
-	train, err := datasets.Load(ctx, d.Dataset, datasets.Train, d.Dir)
+func loadDatasets(ctx context.Context, d Data, log logrus.FieldLogger) (Datasets, error) {
+	train, err := datasets.Load(ctx, d.Dataset, datasets.Train, d.Dir, log)
 	if err != nil {
 		return Datasets{}, fmt.Errorf("load training set: %w", err)
 	}
-	test, err := datasets.Load(ctx, d.Dataset, datasets.Test, d.Dir)
+	test, err := datasets.Load(ctx, d.Dataset, datasets.Test, d.Dir, log)
 	if err != nil {
 		return Datasets{}, fmt.Errorf("load test set: %w", err)
 	}
