@@ -73,6 +73,15 @@ func (g Region) String() string {
 	return fmt.Sprintf("indistinguishable within errors: %d candidates, m ∈ [%d, %d], n ∈ [%d, %d]", g.Count, g.MMin, g.MMax, g.NMin, g.NMax)
 }
 
+// Cell is the region as a table cell: "resolved", or the count and the
+// ranges of m and n.
+func (g Region) Cell() string {
+	if g.Count <= 1 {
+		return "resolved"
+	}
+	return fmt.Sprintf("%d: m ∈ [%d, %d], n ∈ [%d, %d]", g.Count, g.MMin, g.MMax, g.NMin, g.NMax)
+}
+
 // RegionPoints returns the candidates of res that the measurement cannot
 // tell from its optimum (the optimum first). Primal: the ranked points
 // (P ≤ budget) with V_c − V_opt ≤ √(SE_c² + SE_opt²). Dual: the answer is

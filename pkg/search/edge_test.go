@@ -132,3 +132,21 @@ func TestEdgeAndRegionInEveryFormat(t *testing.T) {
 		t.Errorf("csv:\n%s", cs.String())
 	}
 }
+
+// TestWriteLawsShowsRegionAndEdge: the law table gives each optimum's
+// region and the grid bounds it lies on.
+func TestWriteLawsShowsRegionAndEdge(t *testing.T) {
+	res := gridResult(Primal)
+	res.Ranked = []Point{{M: 4, N: 2, Params: 8, V: 0.5, VSE: 0.1}, {M: 3, N: 5, Params: 15, V: 0.55, VSE: 0.1}}
+	res.Baseline.Params = 16
+	inside := res
+	inside.Ranked = []Point{{M: 3, N: 5, Params: 15, V: 0.5, VSE: 0.01}, {M: 2, N: 5, Params: 10, V: 2, VSE: 0.01}}
+	var b strings.Builder
+	WriteLaws(&b, []LawOutcome{{Law: "edge", Best: Rows(res, 1)[0]}, {Law: "inside", Best: Rows(inside, 1)[0]}})
+	out := b.String()
+	for _, want := range []string{"| 2: m ∈ [3, 4], n ∈ [2, 5] | m = 4 = --max-m; n = 2, the smallest width V_1 is fitted at |", "| resolved | – |"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("law table lacks %q:\n%s", want, out)
+		}
+	}
+}

@@ -172,26 +172,40 @@ func writeCSV(w io.Writer, rows []Row) error {
 	return nil
 }
 
-// WriteLaws writes the optimum under each law as a Markdown table, then
-// the members law under the chosen V_1 law.
+// WriteLaws writes the optimum under each law as a Markdown table, with
+// its region and the grid bounds it lies on, then the members law under
+// the chosen V_1 law.
 func WriteLaws(w io.Writer, outs []LawOutcome) {
-	fmt.Fprintln(w, "| law | held-out z² | optimum | params/P0 | V ± SE | V/V0 |")
-	fmt.Fprintln(w, "|---|---:|---|---:|---:|---:|")
+	fmt.Fprintln(w, "| law | held-out z² | optimum | params/P0 | V ± SE | V/V0 | indistinguishable within errors | grid edge |")
+	fmt.Fprintln(w, "|---|---:|---|---:|---:|---:|---|---|")
 	for _, o := range outs {
 		name := o.Law
 		if o.Chosen {
 			name = "**" + name + "** (chosen)"
 		}
 		if o.Err != "" {
-			fmt.Fprintf(w, "| %s | %.3g | none: %s | | | |\n", name, o.CV, o.Err)
+			fmt.Fprintf(w, "| %s | %.3g | none: %s | | | | | |\n", name, o.CV, o.Err)
 			continue
 		}
 		b := o.Best
-		fmt.Fprintf(w, "| %s | %.3g | %s | %.3f | %.4g ± %.2g | %.3f |\n", name, o.CV, b.Name, b.ParamsRatio, b.V, b.VSE, b.VRatio)
+		fmt.Fprintf(w, "| %s | %.3g | %s | %.3f | %.4g ± %.2g | %.3f | %s | %s |\n", name, o.CV, b.Name, b.ParamsRatio, b.V, b.VSE, b.VRatio, b.Region.Cell(), edgeCell(b.Edge))
 	}
 	for _, o := range outs {
 		if o.Chosen && o.Members != "" {
 			fmt.Fprintf(w, "\nMembers law under the chosen V_1 law: %s.\n", o.Members)
 		}
 	}
+}
+
+// edgeCell is the bounds of an Edges list without their advice, for a
+// table cell ("–" inside the grid).
+func edgeCell(edge []string) string {
+	if len(edge) == 0 {
+		return "–"
+	}
+	heads := make([]string, len(edge))
+	for i, e := range edge {
+		heads[i], _, _ = strings.Cut(e, ":")
+	}
+	return strings.Join(heads, "; ")
 }
