@@ -63,8 +63,8 @@ type SeedComparison struct {
 // rates the other's optimum within the reported errors of its own: the
 // primal's V at the other optimum exceeds V at its own by at most
 // √(SE_other² + SE_own²) within the budget, the dual's exceeds V0 by at
-// most √(SE_other² + SE_V0²). The optima are then neighbours the
-// measurement cannot tell apart.
+// most √(SE_other² + SE_V0²) (gap, the rule RegionPoints uses too). The
+// optima are then neighbours the measurement cannot tell apart.
 func CompareSeeds(req Request, seeds [2]uint64, baselines []string, objectives []Objective) (SeedComparison, error) {
 	if len(baselines) == 0 || len(objectives) == 0 {
 		return SeedComparison{}, fmt.Errorf("compare seeds: no baseline or no objective")
@@ -108,8 +108,8 @@ func CompareSeeds(req Request, seeds [2]uint64, baselines []string, objectives [
 			ans := SeedAnswer{Baseline: base, Objective: obj, A: Rows(reps[0].Result, 1)[0], B: Rows(reps[1].Result, 1)[0]}
 			ans.Agree, ans.How = agree(reps)
 			for i, rep := range reps {
-				if edge := onEdge(rep.Result); edge != "" {
-					ans.How += fmt.Sprintf("; range %d's optimum is on the grid's edge (%s)", i+1, edge)
+				if edge := Edges(rep.Result, rep.Result.Ranked[0]); len(edge) > 0 {
+					ans.How += fmt.Sprintf("; range %d's optimum is on the grid's edge (%s)", i+1, strings.Join(edge, "; "))
 				}
 			}
 			c.Answers = append(c.Answers, ans)
@@ -133,31 +133,6 @@ func crossScores(a, b V1) []CrossScore {
 	return out
 }
 
-// onEdge says which bound of the grid the optimum of res lies on (the
-// largest m, or the smallest or largest n), or "" when it is inside: an
-// optimum on the edge may only be the best the grid allows.
-func onEdge(res Result) string {
-	if len(res.Ranked) == 0 || len(res.Grid) == 0 {
-		return ""
-	}
-	maxM, minN, maxN := 0, math.MaxInt, 0
-	for _, p := range res.Grid {
-		maxM, minN, maxN = max(maxM, p.M), min(minN, p.N), max(maxN, p.N)
-	}
-	o := res.Ranked[0]
-	var at []string
-	if o.M == maxM {
-		at = append(at, fmt.Sprintf("m = %d, the largest m", o.M))
-	}
-	if o.N == minN {
-		at = append(at, fmt.Sprintf("n = %d, the smallest n", o.N))
-	}
-	if o.N == maxN {
-		at = append(at, fmt.Sprintf("n = %d, the largest n", o.N))
-	}
-	return strings.Join(at, "; ")
-}
-
 // agree applies CompareSeeds's rule to the two reports.
 func agree(reps [2]Report) (bool, string) {
 	a, b := reps[0].Result.Ranked[0], reps[1].Result.Ranked[0]
@@ -168,7 +143,6 @@ func agree(reps [2]Report) (bool, string) {
 	ok := true
 	for i, other := range []Point{b, a} {
 		res := reps[i].Result
-		own := res.Ranked[0]
 		var at Point
 		found := false
 		for _, p := range res.Grid {
@@ -179,16 +153,13 @@ func agree(reps [2]Report) (bool, string) {
 		if !found {
 			return false, fmt.Sprintf("%s is outside seed range %d's grid", BaselineName(other.M, other.N), i+1)
 		}
-		switch res.Objective {
-		case Primal:
-			d, se := at.V-own.V, math.Hypot(at.VSE, own.VSE)
-			ok = ok && at.Params <= res.Budget && d <= se
-			why = append(why, fmt.Sprintf("range %d rates %s at V %+.2g from its optimum (errors %.2g)", i+1, BaselineName(other.M, other.N), d, se))
-		case Dual:
-			d, se := at.V-res.Target, math.Hypot(at.VSE, res.Baseline.VSE)
-			ok = ok && d <= se
-			why = append(why, fmt.Sprintf("range %d rates %s at V %+.2g from V0 (errors %.2g)", i+1, BaselineName(other.M, other.N), d, se))
+		d, se := gap(res, at)
+		ok = ok && withinErrors(res, at)
+		from := "its optimum"
+		if res.Objective == Dual {
+			from = "V0"
 		}
+		why = append(why, fmt.Sprintf("range %d rates %s at V %+.2g from %s (errors %.2g)", i+1, BaselineName(other.M, other.N), d, from, se))
 	}
 	verdict := "neighbours within the V errors: "
 	if !ok {

@@ -1,7 +1,6 @@
 package search
 
 import (
-	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -52,34 +51,5 @@ func TestAgreeRule(t *testing.T) {
 	}
 	if ok, how := agree([2]Report{d1, d2}); ok {
 		t.Errorf("duals of V_1 ∝ 1/n and 1/n^1.5 with 5%% errors agree: %s", how)
-	}
-}
-
-// TestOnEdge: an optimum at the largest m or at either end of n is named
-// as on the grid's edge; one inside is not.
-func TestOnEdge(t *testing.T) {
-	res := report(t, Primal, 1, 0.05).Result
-	maxM, minN, maxN := 0, math.MaxInt, 0
-	for _, p := range res.Grid {
-		maxM, minN, maxN = max(maxM, p.M), min(minN, p.N), max(maxN, p.N)
-	}
-	inside := res
-	inside.Ranked = []Point{{M: maxM - 1, N: minN + 1}}
-	if maxN <= minN+1 || onEdge(inside) != "" {
-		t.Errorf("(%d, %d) inside the grid m ≤ %d, n ∈ [%d, %d]: %q", maxM-1, minN+1, maxM, minN, maxN, onEdge(inside))
-	}
-	for _, c := range []struct {
-		p    Point
-		want string
-	}{
-		{Point{M: maxM, N: minN + 1}, fmt.Sprintf("m = %d, the largest m", maxM)},
-		{Point{M: 1, N: minN}, fmt.Sprintf("n = %d, the smallest n", minN)},
-		{Point{M: 1, N: maxN}, fmt.Sprintf("n = %d, the largest n", maxN)},
-	} {
-		edge := res
-		edge.Ranked = []Point{c.p}
-		if got := onEdge(edge); got != c.want {
-			t.Errorf("(%d, %d): %q, want %q", c.p.M, c.p.N, got, c.want)
-		}
 	}
 }

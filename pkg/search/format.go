@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 )
 
@@ -37,6 +39,15 @@ type Row struct {
 	VMeasuredSE         float64 `json:"v_measured_se,omitempty"`
 	BaselineVMeasured   float64 `json:"baseline_v_measured,omitempty"`
 	BaselineVMeasuredSE float64 `json:"baseline_v_measured_se,omitempty"`
+	// Edge names the grid bounds this row's (m, n) lies on (Edges), empty
+	// when it is inside the grid.
+	Edge []string `json:"edge"`
+	// Indistinguishable says whether this row is in the search's Region:
+	// the measurement cannot tell it from the optimum.
+	Indistinguishable bool `json:"indistinguishable"`
+	// Region is the set of candidates indistinguishable from the optimum
+	// within errors (RegionOf), the same on every row.
+	Region Region `json:"region"`
 }
 
 // Rows turns the first top ranked points of r into Rows (all when top ≤ 0).
@@ -46,6 +57,8 @@ func Rows(r Result, top int) []Row {
 		pts = pts[:top]
 	}
 	rows := make([]Row, len(pts))
+	region := RegionPoints(r)
+	summary := RegionOf(r)
 	for i, pt := range pts {
 		rows[i] = Row{
 			Rank: i + 1, Objective: string(r.Objective), Name: BaselineName(pt.M, pt.N),
@@ -55,6 +68,11 @@ func Rows(r Result, top int) []Row {
 			BaselineName: BaselineName(r.Baseline.M, r.Baseline.N), BaselineParams: r.Baseline.Params, BaselineV: r.Baseline.V,
 			BaselineVSE: r.Baseline.VSE, Law: r.Law, VModel: r.VModel,
 			VMeasured: pt.VMeasured, VMeasuredSE: pt.VMeasuredSE, BaselineVMeasured: r.Baseline.VMeasured, BaselineVMeasuredSE: r.Baseline.VMeasuredSE,
+			Edge: Edges(r, pt), Region: summary,
+			Indistinguishable: slices.ContainsFunc(region, func(p Point) bool { return p.M == pt.M && p.N == pt.N }),
+		}
+		if rows[i].Edge == nil {
+			rows[i].Edge = []string{}
 		}
 	}
 	return rows
@@ -114,12 +132,23 @@ func writeText(w io.Writer, rows []Row) error {
 	if err := tw.Flush(); err != nil {
 		return fmt.Errorf("write text: %w", err)
 	}
+	if len(rows) == 0 {
+		return nil
+	}
+	for _, e := range rows[0].Edge {
+		fmt.Fprintf(w, "warning: optimum on the grid's edge at %s\n", e)
+	}
+	_, err := fmt.Fprintln(w, rows[0].Region)
+	if err != nil {
+		return fmt.Errorf("write text: %w", err)
+	}
 	return nil
 }
 
 func writeCSV(w io.Writer, rows []Row) error {
 	cw := csv.NewWriter(w)
-	rec := []string{"rank", "objective", "m", "n", "params", "v", "params_ratio", "v_ratio", "baseline", "baseline_params", "baseline_v", "v_se", "baseline_v_se", "law", "v_model", "v_measured", "v_measured_se", "baseline_v_measured"}
+	rec := []string{"rank", "objective", "m", "n", "params", "v", "params_ratio", "v_ratio", "baseline", "baseline_params", "baseline_v", "v_se", "baseline_v_se", "law", "v_model", "v_measured", "v_measured_se", "baseline_v_measured",
+		"edge", "indistinguishable", "region_count", "region_m_min", "region_m_max", "region_n_min", "region_n_max"}
 	if err := cw.Write(rec); err != nil {
 		return fmt.Errorf("write csv: %w", err)
 	}
@@ -129,6 +158,8 @@ func writeCSV(w io.Writer, rows []Row) error {
 			strconv.Itoa(r.Rank), r.Objective, strconv.Itoa(r.M), strconv.Itoa(r.N), strconv.Itoa(r.Params),
 			g(r.V), g(r.ParamsRatio), g(r.VRatio), r.BaselineName, strconv.Itoa(r.BaselineParams), g(r.BaselineV),
 			g(r.VSE), g(r.BaselineVSE), r.Law, r.VModel, g(r.VMeasured), g(r.VMeasuredSE), g(r.BaselineVMeasured),
+			strings.Join(r.Edge, "; "), strconv.FormatBool(r.Indistinguishable), strconv.Itoa(r.Region.Count),
+			strconv.Itoa(r.Region.MMin), strconv.Itoa(r.Region.MMax), strconv.Itoa(r.Region.NMin), strconv.Itoa(r.Region.NMax),
 		}
 		if err := cw.Write(rec); err != nil {
 			return fmt.Errorf("write csv: %w", err)
@@ -141,26 +172,40 @@ func writeCSV(w io.Writer, rows []Row) error {
 	return nil
 }
 
-// WriteLaws writes the optimum under each law as a Markdown table, then
-// the members law under the chosen V_1 law.
+// WriteLaws writes the optimum under each law as a Markdown table, with
+// its region and the grid bounds it lies on, then the members law under
+// the chosen V_1 law.
 func WriteLaws(w io.Writer, outs []LawOutcome) {
-	fmt.Fprintln(w, "| law | held-out z² | optimum | params/P0 | V ± SE | V/V0 |")
-	fmt.Fprintln(w, "|---|---:|---|---:|---:|---:|")
+	fmt.Fprintln(w, "| law | held-out z² | optimum | params/P0 | V ± SE | V/V0 | indistinguishable within errors | grid edge |")
+	fmt.Fprintln(w, "|---|---:|---|---:|---:|---:|---|---|")
 	for _, o := range outs {
 		name := o.Law
 		if o.Chosen {
 			name = "**" + name + "** (chosen)"
 		}
 		if o.Err != "" {
-			fmt.Fprintf(w, "| %s | %.3g | none: %s | | | |\n", name, o.CV, o.Err)
+			fmt.Fprintf(w, "| %s | %.3g | none: %s | | | | | |\n", name, o.CV, o.Err)
 			continue
 		}
 		b := o.Best
-		fmt.Fprintf(w, "| %s | %.3g | %s | %.3f | %.4g ± %.2g | %.3f |\n", name, o.CV, b.Name, b.ParamsRatio, b.V, b.VSE, b.VRatio)
+		fmt.Fprintf(w, "| %s | %.3g | %s | %.3f | %.4g ± %.2g | %.3f | %s | %s |\n", name, o.CV, b.Name, b.ParamsRatio, b.V, b.VSE, b.VRatio, b.Region.Cell(), edgeCell(b.Edge))
 	}
 	for _, o := range outs {
 		if o.Chosen && o.Members != "" {
 			fmt.Fprintf(w, "\nMembers law under the chosen V_1 law: %s.\n", o.Members)
 		}
 	}
+}
+
+// edgeCell is the bounds of an Edges list without their advice, for a
+// table cell ("–" inside the grid).
+func edgeCell(edge []string) string {
+	if len(edge) == 0 {
+		return "–"
+	}
+	heads := make([]string, len(edge))
+	for i, e := range edge {
+		heads[i], _, _ = strings.Cut(e, ":")
+	}
+	return strings.Join(heads, "; ")
 }
