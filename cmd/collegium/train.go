@@ -259,17 +259,15 @@ func runTraining(ctx context.Context, cmd *cobra.Command, configPath, resume str
 // their next collective, so over several ranks it is printed (and logged
 // in train.log by rank 0, which Run already did for the errors of a run)
 // and the whole job is ended by MPI_Abort with the command's exit status.
+// The run directory is closed (its lock released) first, either way.
 func leaveJob(comm dist.Comm, dir *train.Dir, err error) error {
 	if dir != nil {
-		defer dir.Close()
+		dir.Close()
 	}
 	if err == nil || comm.Size() == 1 || dist.IsShared(err) || errors.Is(err, train.ErrNonFinite) {
 		return errors.Join(err, comm.Close())
 	}
 	fmt.Fprintf(os.Stderr, "collegium: rank %d of %d: %v\ncollegium: ending every rank of the job (MPI_Abort)\n", comm.Rank(), comm.Size(), err)
-	if dir != nil {
-		dir.Close()
-	}
 	comm.Abort(exitCode(err))
 	return err
 }
