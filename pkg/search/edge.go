@@ -119,8 +119,10 @@ func RegionPoints(res Result) []Point {
 }
 
 // RegionOf summarises RegionPoints(res).
-func RegionOf(res Result) Region {
-	pts := RegionPoints(res)
+func RegionOf(res Result) Region { return regionSpan(RegionPoints(res)) }
+
+// regionSpan counts the points of a region and the ranges of their m and n.
+func regionSpan(pts []Point) Region {
 	if len(pts) == 0 {
 		return Region{}
 	}

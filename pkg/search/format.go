@@ -58,7 +58,7 @@ func Rows(r Result, top int) []Row {
 	}
 	rows := make([]Row, len(pts))
 	region := RegionPoints(r)
-	summary := RegionOf(r)
+	summary := regionSpan(region)
 	for i, pt := range pts {
 		rows[i] = Row{
 			Rank: i + 1, Objective: string(r.Objective), Name: BaselineName(pt.M, pt.N),
