@@ -93,6 +93,39 @@ func (a Architecture) FrontierMembers(budget int) ([]int, error) {
 	}
 }
 
+// largestM is the largest m whose single-wide members fit the budget (0
+// when none does).
+func (a Architecture) largestM(budget int) (int, error) {
+	fits := func(m int) (bool, error) {
+		p, err := a.Params(m, 1)
+		return p <= budget, err
+	}
+	lo, hi := 0, 1
+	for {
+		ok, err := fits(hi)
+		if err != nil {
+			return 0, err
+		}
+		if !ok {
+			break
+		}
+		lo, hi = hi, 2*hi
+	}
+	for hi-lo > 1 {
+		mid := (lo + hi) / 2
+		ok, err := fits(mid)
+		if err != nil {
+			return 0, err
+		}
+		if ok {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return lo, nil
+}
+
 // FrontierMeasure is V at one configuration from one seed range.
 type FrontierMeasure struct {
 	V        ntk.Estimate `json:"v"`
@@ -132,6 +165,9 @@ type FrontierStudy struct {
 	Points   []FrontierPoint `json:"points"`
 	// Base is the index of the baseline (it is on its own frontier).
 	Base int `json:"base"`
+	// MaxM is the largest m with a configuration within the budget (n = 1):
+	// the end of the design space.
+	MaxM int `json:"max_m"`
 	// Answers are each range's answer; Pooled the answer from both.
 	Answers [2]FrontierAnswer `json:"answers"`
 	Pooled  FrontierAnswer    `json:"pooled_answer"`
@@ -171,6 +207,9 @@ func MeasureFrontier(req Request, seeds [2]uint64, ms []int) (FrontierStudy, err
 		return FrontierStudy{}, err
 	}
 	st := FrontierStudy{Family: req.Family, Dataset: req.Dataset, Baseline: req.Baseline, Budget: budget, P0: p0, Seeds: seeds, Sampling: req.Scan.Sampling}
+	if st.MaxM, err = arch.largestM(budget); err != nil {
+		return FrontierStudy{}, err
+	}
 	for i, c := range cfgs {
 		if c.M == bm {
 			st.Base = i
@@ -259,8 +298,10 @@ func (st FrontierStudy) Edge() string {
 	best, last := st.Pooled.Best, len(st.Points)-1
 	p := st.Points[best]
 	switch {
+	case best == last && p.M == st.MaxM:
+		return fmt.Sprintf("the optimum %s is the last configuration of the frontier: n = 1 and no more members fit the budget", BaselineName(p.M, p.N))
 	case best == last && p.N == 1:
-		return fmt.Sprintf("the optimum %s is the last configuration of the frontier: n = 1, no narrower member exists", BaselineName(p.M, p.N))
+		return fmt.Sprintf("the optimum %s is at the largest m measured, with n = 1: only more single-channel members (up to %d) remain beyond it; measure them", BaselineName(p.M, p.N), st.MaxM)
 	case best == last:
 		return fmt.Sprintf("the optimum %s is at the largest m measured: the list of m may cut the answer off; measure larger m", BaselineName(p.M, p.N))
 	case best == 0 && len(st.Points) > 1:
@@ -306,9 +347,13 @@ func (st FrontierStudy) Write(w io.Writer) {
 	if !st.Agree {
 		yes = "do not agree"
 	}
-	best := st.Points[st.Pooled.Best].Pooled
-	d, dse := base.Pooled.Value-best.Value, math.Hypot(base.Pooled.SE, best.SE)
-	fmt.Fprintf(w, "\nVerdict: the seed ranges %s (%s). The pooled optimum's V is %.3g ± %.2g below the baseline's (%.1f SE).\n\n", yes, st.How, d, dse, d/dse)
+	gain := "The baseline itself has the lowest pooled V."
+	if st.Pooled.Best != st.Base {
+		best := st.Points[st.Pooled.Best].Pooled
+		d, dse := base.Pooled.Value-best.Value, math.Hypot(base.Pooled.SE, best.SE)
+		gain = fmt.Sprintf("The pooled optimum's V is %.3g ± %.2g below the baseline's (%.1f SE).", d, dse, d/dse)
+	}
+	fmt.Fprintf(w, "\nVerdict: the seed ranges %s (%s). %s\n\n", yes, st.How, gain)
 }
 
 func (st FrontierStudy) name(i int) string { return BaselineName(st.Points[i].M, st.Points[i].N) }

@@ -49,6 +49,16 @@ func TestFrontierConfigsAreWidestWithinBudget(t *testing.T) {
 		if cfgs[len(cfgs)-1].N > 2 {
 			t.Errorf("%s: frontier ends at %+v, not near n = 1", c.family, cfgs[len(cfgs)-1])
 		}
+		maxM, err := a.largestM(budget)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if in, _ := a.Params(maxM, 1); in > budget {
+			t.Errorf("%s: largest m %d does not fit the budget", c.family, maxM)
+		}
+		if out, _ := a.Params(maxM+1, 1); out <= budget {
+			t.Errorf("%s: m = %d + 1 still fits the budget", c.family, maxM)
+		}
 	}
 	a, _ := NewArchitecture("mlp", "mnist", 0, 0)
 	if _, err := a.FrontierConfigs([]int{0, 2}, 100000); err == nil {
@@ -105,9 +115,13 @@ func TestFrontierAnswerAndAgreement(t *testing.T) {
 	}
 	// The optimum at the last configuration with n = 1 is the end of the design space.
 	st = study([]ntk.Estimate{est(3, 0.1), est(2, 0.1), est(1, 0.1)}, []ntk.Estimate{est(3, 0.1), est(2, 0.1), est(1, 0.1)})
-	st.Points[2].N = 1
-	if e := st.Edge(); !strings.Contains(e, "no narrower member exists") {
-		t.Errorf("edge at n = 1: %q", e)
+	st.Points[2].N, st.MaxM = 1, 4
+	if e := st.Edge(); !strings.Contains(e, "no more members fit the budget") {
+		t.Errorf("edge at the end of the design space: %q", e)
+	}
+	st.MaxM = 9
+	if e := st.Edge(); !strings.Contains(e, "single-channel members (up to 9)") {
+		t.Errorf("edge at n = 1 short of the largest m: %q", e)
 	}
 	st.Points[2].N = 16
 	if e := st.Edge(); !strings.Contains(e, "measure larger m") {
@@ -169,5 +183,18 @@ func TestMeasureFrontierOfAnMLP(t *testing.T) {
 	}
 	if _, err := MeasureFrontier(req, [2]uint64{3, 3}, nil); err == nil {
 		t.Error("two equal seeds accepted")
+	}
+}
+
+func TestFrontierVerdictNamesTheGain(t *testing.T) {
+	var text strings.Builder
+	study([]ntk.Estimate{est(2, 0.1), est(1, 0.1)}, []ntk.Estimate{est(2, 0.1), est(1, 0.1)}).Write(&text)
+	if !strings.Contains(text.String(), "The pooled optimum's V is 1 ± 0.1 below the baseline's (10.0 SE).") {
+		t.Errorf("gain over the baseline:\n%s", text.String())
+	}
+	text.Reset()
+	study([]ntk.Estimate{est(1, 0.1), est(2, 0.1)}, []ntk.Estimate{est(1, 0.1), est(2, 0.1)}).Write(&text)
+	if !strings.Contains(text.String(), "The baseline itself has the lowest pooled V.") {
+		t.Errorf("baseline as the optimum:\n%s", text.String())
 	}
 }
