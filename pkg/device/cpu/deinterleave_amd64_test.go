@@ -41,3 +41,57 @@ func TestInterleave(t *testing.T) {
 		}
 	}
 }
+
+// TestInterleaveRows checks deinterleaveRows and interleaveRows, with the
+// assembly on and off, against the index formulas for row lengths from 0
+// to past two vector steps (odd ones included), one to three rows and
+// strides with gaps between the rows, and that no element outside the
+// rows' m elements is written.
+func TestInterleaveRows(t *testing.T) {
+	defer func(v bool) { useInterleaveAVX512 = v }(useInterleaveAVX512)
+	const fill = -1
+	for _, asm := range []bool{useInterleaveAVX512, false} {
+		useInterleaveAVX512 = asm
+		for m := range 71 {
+			for rows := 1; rows <= 3; rows++ {
+				ss, ds := m+3, (m+1)/2+2
+				src := make([]float32, rows*ss)
+				for i := range src {
+					src[i] = float32(i) + 0.5
+				}
+				even, odd := make([]float32, rows*ds), make([]float32, rows*ds)
+				for i := range even {
+					even[i], odd[i] = fill, fill
+				}
+				deinterleaveRows(even, odd, src, m, rows, ss, ds)
+				for i := range even {
+					r, k := i/ds, i%ds
+					we, wo := float32(fill), float32(fill)
+					if 2*k < m {
+						we = src[r*ss+2*k]
+					}
+					if 2*k+1 < m {
+						wo = src[r*ss+2*k+1]
+					}
+					if even[i] != we || odd[i] != wo {
+						t.Fatalf("asm=%v m=%d rows=%d: deinterleaveRows at %d: %v, %v, want %v, %v", asm, m, rows, i, even[i], odd[i], we, wo)
+					}
+				}
+				dst := make([]float32, rows*ss)
+				for i := range dst {
+					dst[i] = fill
+				}
+				interleaveRows(dst, even, odd, m, rows, ss, ds)
+				for i := range dst {
+					want := float32(fill)
+					if i%ss < m {
+						want = src[i]
+					}
+					if dst[i] != want {
+						t.Fatalf("asm=%v m=%d rows=%d: interleaveRows at %d: %v, want %v", asm, m, rows, i, dst[i], want)
+					}
+				}
+			}
+		}
+	}
+}

@@ -232,19 +232,17 @@ func (d *directPlan) dataPhases(p *device.ConvParams, cpg, opg int, s, dx, dy, p
 	hw := p.H * p.W
 	be := p.PadW & 1
 	je, jo := p.PadW>>1, (p.PadW+1)>>1
-	half := p.W / 2
 	for c := range cpg {
 		dxc := dx[(n*p.C+g*cpg+c)*hw:][:hw]
-		for iy := range p.H {
-			r := iy + p.PadH
-			row := (r >> 1) * b.rowLen
-			evens := out[((r&1*2+be)*cpg+c)*b.lpad+row+je:]
-			odds := out[((r&1*2+1-be)*cpg+c)*b.lpad+row+jo:]
-			dst := dxc[iy*p.W:][:p.W]
-			interleave(dst, evens, odds, half)
-			if p.W%2 == 1 {
-				dst[p.W-1] = evens[half]
+		for a := range 2 {
+			iy := (a ^ p.PadH) & 1 // the first dx row r = iy+PadH with r%2 = a
+			if iy >= p.H {
+				continue
 			}
+			row := ((iy + p.PadH) >> 1) * b.rowLen
+			evens := out[((a*2+be)*cpg+c)*b.lpad+row+je:]
+			odds := out[((a*2+1-be)*cpg+c)*b.lpad+row+jo:]
+			interleaveRows(dxc[iy*p.W:], evens, odds, p.W, (p.H-iy+1)/2, 2*p.W, b.rowLen)
 		}
 	}
 }
@@ -330,22 +328,19 @@ func (d *directPlan) pad(p *device.ConvParams, cpg int, s, x []float32, n, g, c0
 // padPhases writes the four phase planes of one channel xc: padded input
 // element (r, pc) goes to plane (r%2, pc%2) at row r/2, column pc/2. A row's
 // even input columns land in plane column phase PadW%2, its odd ones in the
-// other.
+// other; the input rows of one row phase go in one deinterleaveRows call.
 func (d *directPlan) padPhases(p *device.ConvParams, planes, xc []float32) {
 	clear(planes)
 	b0 := p.PadW & 1
 	j0, j1 := p.PadW>>1, (p.PadW+1)>>1
-	half := p.W / 2
-	for iy := range p.H {
-		r := iy + p.PadH
-		base := (r&1*2)*d.phase + (r>>1)*d.rowLen
-		evens := planes[base+b0*d.phase+j0:]
-		odds := planes[base+(1-b0)*d.phase+j1:]
-		row := xc[iy*p.W:][:p.W]
-		deinterleave(evens, odds, row, half)
-		if p.W%2 == 1 {
-			evens[half] = row[p.W-1]
+	for a := range 2 {
+		iy := (a ^ p.PadH) & 1 // the first input row r = iy+PadH with r%2 = a
+		if iy >= p.H {
+			continue
 		}
+		base := a*2*d.phase + ((iy+p.PadH)>>1)*d.rowLen
+		deinterleaveRows(planes[base+b0*d.phase+j0:], planes[base+(1-b0)*d.phase+j1:], xc[iy*p.W:], p.W,
+			(p.H-iy+1)/2, 2*p.W, d.rowLen)
 	}
 }
 

@@ -82,8 +82,9 @@ func closeTo(got, want []float32, terms int) error {
 
 // TestDirectConv checks each direct kernel set against the im2col path on
 // random inputs: channels per group 1–16 (in and out differing), widths
-// that are not multiples of a vector, padding 0–2, stride 1 and 2 (odd and
-// even sizes), batch 1 and 2 (the batched path off), one worker and two.
+// that are not multiples of a vector (up to 69, past two 32-wide steps of
+// the phase split), padding 0–2, stride 1 and 2 (odd and even sizes),
+// batch 1 and 2 (the batched path off), one worker and two.
 func TestDirectConv(t *testing.T) {
 	sets := kernelSets()
 	if len(sets) == 0 {
@@ -103,7 +104,8 @@ func TestDirectConv(t *testing.T) {
 			shape{cg, cg, 1, 28, 28, 1, 1, 2},
 		)
 	}
-	shapes = append(shapes, shape{4, 4, 5, 17, 35, 0, 2, 1}, shape{10, 10, 2, 12, 12, 1, 3, 1}, shape{16, 16, 4, 28, 28, 1, 3, 2})
+	shapes = append(shapes, shape{4, 4, 5, 17, 35, 0, 2, 1}, shape{10, 10, 2, 12, 12, 1, 3, 1}, shape{16, 16, 4, 28, 28, 1, 3, 2},
+		shape{4, 4, 2, 21, 69, 1, 2, 2}, shape{3, 5, 2, 20, 66, 2, 2, 2})
 	for _, s := range shapes {
 		p := device.ConvParams{N: s.n, C: s.cg * s.groups, H: s.h, W: s.w, O: s.og * s.groups, KH: 3, KW: 3,
 			Groups: s.groups, StrideH: s.stride, StrideW: s.stride, PadH: s.pad, PadW: s.pad, DilH: 1, DilW: 1}
