@@ -51,8 +51,10 @@ const directMaxChannels = 16
 type fwdKernel func(y *float32, ldy int, x *float32, ldx int, taps *int, ntaps int, w *float32, cin, tiles int, pf *float32, pfn int)
 
 // filterKernel adds to dw[o·lddw + tap], for ob output channels, Σ_q
-// dy[o·lddy + q] · x[q + taps[tap]/4] over n vectors of q.
-type filterKernel func(dw *float32, lddw int, dy *float32, lddy int, x *float32, taps *int, n int)
+// dy[o·lddy + q] · x[q + taps[tap]/4] over n vectors of q. It first
+// prefetches pfn cache lines from pf on: the next image's input, which the
+// filter gradient reads long after the forward pass did.
+type filterKernel func(dw *float32, lddw int, dy *float32, lddy int, x *float32, taps *int, n int, pf *float32, pfn int)
 
 // directKernels is a generated kernel set; slices are indexed by tile height.
 type directKernels struct {
@@ -397,9 +399,16 @@ func (d *directPlan) forward(p *device.ConvParams, cpg, opg int, s, x, y, packed
 }
 
 // filter adds the filter gradient of image n, group g, input channels
-// [c0, c1) into dw.
+// [c0, c1) into dw, prefetching the same channels of image n+1.
 func (d *directPlan) filter(p *device.ConvParams, cpg, opg int, s, x, dy, dw []float32, n, g, c0, c1 int) {
 	d.pad(p, cpg, s, x, n, g, c0, c1)
+	hw := p.H * p.W
+	var next []float32
+	if n+1 < p.N {
+		next = x[((n+1)*p.C+g*cpg+c0)*hw:][:(c1-c0)*hw]
+	} else {
+		next = x[:1]
+	}
 	ds := s[cpg*d.ps:][:opg*d.lpad]
 	oh, ow := p.OutH(), p.OutW()
 	for o := range opg {
@@ -414,10 +423,15 @@ func (d *directPlan) filter(p *device.ConvParams, cpg, opg int, s, x, dy, dw []f
 	}
 	vecs := (d.flat + d.k.vl - 1) / d.k.vl
 	nb := blocks(opg, d.maxFilter)
+	calls := nb * (c1 - c0)
+	pfn := (len(next)/cacheLine + calls - 1) / calls
+	done := 0
 	for b := range nb {
 		o0, o1 := b*opg/nb, (b+1)*opg/nb
 		for c := c0; c < c1; c++ {
-			d.k.filter[o1-o0](&dw[((g*opg+o0)*cpg+c)*9], cpg*9, &ds[o0*d.lpad], d.lpad, &s[(c-c0)*d.ps], &d.taps[0], vecs)
+			pf := &next[min(done*cacheLine, len(next)-1)]
+			d.k.filter[o1-o0](&dw[((g*opg+o0)*cpg+c)*9], cpg*9, &ds[o0*d.lpad], d.lpad, &s[(c-c0)*d.ps], &d.taps[0], vecs, pf, pfn)
+			done += pfn
 		}
 	}
 }
