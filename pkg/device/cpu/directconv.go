@@ -86,6 +86,7 @@ type directPlan struct {
 	ps         int    // input channel stride: stride² phase planes
 	taps       [9]int // tap table: byte offsets from q
 	maxFwd     int    // largest forward tile height
+	fwdBlocks  int    // forward: blocks of output channels (see tileBlocks)
 	maxFilter  int    // largest filter tile height
 	scratchLen int
 	back       phaseBack // the stride-2 input gradient's layout
@@ -104,6 +105,7 @@ type phaseBack struct {
 	ntaps        [4]int
 	kidx         [4][4]int // per phase: the taps' filter positions ky·3+kx
 	woff         [4]int    // per phase: where its packed weights start in a group's
+	blocks       int       // blocks of dx channels (see tileBlocks)
 }
 
 // planDirect reports whether t runs on the direct path and lays it out.
@@ -132,6 +134,7 @@ func (t *convTask[T]) planDirect() bool {
 		reach = d.rowLen + 1
 	}
 	d.phase = roundUp(d.lpad+reach, k.vl)
+	d.fwdBlocks = k.tileBlocks(t.opg, d.flat)
 	d.ps = d.stride * d.stride * d.phase
 	for ky := range 3 {
 		for kx := range 3 {
@@ -158,6 +161,7 @@ func (d *directPlan) planBack(p *device.ConvParams, cpg, opg int) {
 	b.flat = ih * b.rowLen
 	b.lpad = roundUp(b.flat, d.k.vl) + d.k.vl*d.k.fwdVecs[1]
 	b.plane = roundUp(b.lpad+b.rowLen+1, d.k.vl)
+	b.blocks = d.k.tileBlocks(cpg, b.flat)
 	woff := 0
 	for a := range 2 {
 		for c := range 2 {
@@ -183,7 +187,7 @@ func (d *directPlan) planBack(p *device.ConvParams, cpg, opg int) {
 // + c = w[g·opg+o][c0+c][kidx[ph][t]].
 func (d *directPlan) packBack(p *device.ConvParams, cpg, opg int, w, packed []float32) {
 	b := &d.back
-	nb := blocks(cpg, d.maxFwd)
+	nb := d.back.blocks
 	for g := range p.Groups {
 		for ph := range 4 {
 			nt := b.ntaps[ph]
@@ -220,7 +224,7 @@ func (d *directPlan) dataPhases(p *device.ConvParams, cpg, opg int, s, dx, dy, p
 		}
 	}
 	out := s[opg*b.plane:][:4*cpg*b.lpad]
-	nb := blocks(cpg, d.maxFwd)
+	nb := b.blocks
 	for ph := range 4 {
 		nt := b.ntaps[ph]
 		for blk := range nb {
@@ -247,6 +251,32 @@ func (d *directPlan) dataPhases(p *device.ConvParams, cpg, opg int, s, dx, dy, p
 			interleaveRows(dxc[iy*p.W:], evens, odds, p.W, (p.H-iy+1)/2, 2*p.W, b.rowLen)
 		}
 	}
+}
+
+// tileBlocks is the number of blocks, each run by the forward kernel of
+// its height, that n output channels of planes of flat positions are cut
+// into: of the cuts into equal blocks no higher than the tallest kernel, the
+// one with the fewest vector FMAs plus loads (weights and inputs), whole
+// tiles counted (the fewest blocks among equals). A 7×8 plane (56
+// positions, 4 vectors) in 16 channels is 2 tiles of 3 vectors for each
+// block of 8 (140 per tap and channel), but one tile for blocks of 5, 5
+// and 6 (104). The cut changes only which outputs share a tile, not how any
+// output is summed.
+func (k *directKernels) tileBlocks(n, flat int) int {
+	vecs := (flat + k.vl - 1) / k.vl
+	best, bestCost := 0, 0
+	for nb := blocks(n, len(k.fwd)-1); nb <= n; nb++ {
+		cost := 0
+		for b := range nb {
+			h := (b+1)*n/nb - b*n/nb
+			nv := k.fwdVecs[h]
+			cost += (h*nv + h + nv) * ((vecs + nv - 1) / nv)
+		}
+		if best == 0 || cost < bestCost {
+			best, bestCost = nb, cost
+		}
+	}
+	return best
 }
 
 // blocks is the number of tiles of height at most most covering n channels;
@@ -350,7 +380,7 @@ func (d *directPlan) padPhases(p *device.ConvParams, planes, xc []float32) {
 // group g and block of output channels [o0, o1) of it, the block's weights
 // start at (g·opg+o0)·cpg·9, tap-major: element (c·9+tap)·(o1−o0) + o.
 func (d *directPlan) packWeights(p *device.ConvParams, cpg, opg int, w, packed []float32) {
-	nb := blocks(opg, d.maxFwd)
+	nb := d.fwdBlocks
 	for g := range p.Groups {
 		for b := range nb {
 			o0, o1 := b*opg/nb, (b+1)*opg/nb
@@ -373,7 +403,7 @@ func (d *directPlan) forward(p *device.ConvParams, cpg, opg int, s, x, y, packed
 	xs := s[:cpg*d.ps]
 	out := s[cpg*d.ps:][:d.maxFwd*d.lpad]
 	oh, ow := p.OutH(), p.OutW()
-	nb := blocks(opg, d.maxFwd)
+	nb := d.fwdBlocks
 	lines := min(len(next), cpg*p.H*p.W) / cacheLine
 	tiles := 0
 	for b := range nb {

@@ -211,3 +211,18 @@ func to32(v []float64) []float32 {
 	}
 	return out
 }
+
+// TestTileBlocks checks the forward's channel cut: 16 channels of 7×8
+// planes (ConvNet-CE 4×16's last stride-2 layer) go in three blocks, one
+// tile each (104 vector FMAs and loads per tap and channel, against 140 for
+// two blocks of 8 in two tiles each); 14×15 planes also in three (346
+// against 350); 8 channels of 7×8 in two blocks of 4 (68 against 70); a
+// single vector keeps the tallest blocks (70 for two blocks of 8, 104 for
+// three).
+func TestTileBlocks(t *testing.T) {
+	for _, c := range []struct{ n, flat, want int }{{16, 56, 3}, {16, 210, 3}, {8, 56, 2}, {16, 16, 2}} {
+		if got := directAVX512.tileBlocks(c.n, c.flat); got != c.want {
+			t.Errorf("tileBlocks(%d, %d) = %d, want %d", c.n, c.flat, got, c.want)
+		}
+	}
+}
