@@ -76,3 +76,37 @@ func interleaveRowsGo(dst, even, odd []float32, m, rows, dstStride, srcStride in
 		}
 	}
 }
+
+// copyRowsAVX512 is copyRows in AVX-512 for rows of at most 32 elements.
+//
+//go:noescape
+func copyRowsAVX512(dst, src *float32, rows, dstStride, srcStride, masks int)
+
+// copyRows copies rows rows of m elements, row r from src[r·srcStride:] to
+// dst[r·dstStride:], and zeroes each destination row from m up to width
+// (width ≥ m): how the direct kernels' planes take a row-strided tensor
+// in, with zero columns where rows wrap, and give their outputs back. Rows
+// of up to 32 elements go through AVX-512 in one call, not a copy and a
+// clear per row.
+func copyRows(dst, src []float32, m, width, rows, dstStride, srcStride int) {
+	if rows == 0 || width == 0 {
+		return
+	}
+	dst, src = dst[:(rows-1)*dstStride+width], src[:(rows-1)*srcStride+m]
+	if !useInterleaveAVX512 || width > 32 || m == 0 {
+		copyRowsGo(dst, src, m, width, rows, dstStride, srcStride)
+		return
+	}
+	lanes := func(n int) int { return 1<<min(max(n, 0), 16) - 1 }
+	masks := lanes(m) | lanes(width)<<16 | lanes(m-16)<<32 | lanes(width-16)<<48
+	copyRowsAVX512(&dst[0], &src[0], rows, dstStride, srcStride, masks)
+}
+
+// copyRowsGo is copyRows in plain Go.
+func copyRowsGo(dst, src []float32, m, width, rows, dstStride, srcStride int) {
+	for r := range rows {
+		row := dst[r*dstStride:][:width]
+		copy(row, src[r*srcStride:][:m])
+		clear(row[m:])
+	}
+}

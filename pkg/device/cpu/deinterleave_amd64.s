@@ -213,3 +213,55 @@ inext:
 idone:
 	VZEROUPPER
 	RET
+
+// func copyRowsAVX512(dst, src *float32, rows, dstStride, srcStride, masks int)
+//
+// For each of rows rows (dst advancing by dstStride elements, src by
+// srcStride), loads the row's first one or two vectors of src under the
+// load masks and stores them, zeros in the unloaded lanes, to dst under
+// the store masks. masks holds four 16-bit masks, from the low bits up:
+// load and store of the first vector, load and store of the second (zero:
+// rows of one vector).
+TEXT ·copyRowsAVX512(SB), NOSPLIT, $0-48
+	MOVQ  dst+0(FP), DI
+	MOVQ  src+8(FP), SI
+	MOVQ  rows+16(FP), DX
+	MOVQ  dstStride+24(FP), R8
+	SHLQ  $2, R8
+	MOVQ  srcStride+32(FP), R9
+	SHLQ  $2, R9
+	MOVQ  masks+40(FP), AX
+	KMOVW AX, K1
+	SHRQ  $16, AX
+	KMOVW AX, K2
+	SHRQ  $16, AX
+	KMOVW AX, K3
+	SHRQ  $16, AX
+	KMOVW AX, K4
+	TESTQ DX, DX
+	JZ    cdone
+	KORTESTW K4, K4
+	JZ    cone
+
+ctwo:
+	VMOVUPS.Z (SI), K1, Z0
+	VMOVUPS.Z 64(SI), K3, Z1
+	VMOVUPS   Z0, K2, (DI)
+	VMOVUPS   Z1, K4, 64(DI)
+	ADDQ      R9, SI
+	ADDQ      R8, DI
+	DECQ      DX
+	JNZ       ctwo
+	JMP       cdone
+
+cone:
+	VMOVUPS.Z (SI), K1, Z0
+	VMOVUPS   Z0, K2, (DI)
+	ADDQ      R9, SI
+	ADDQ      R8, DI
+	DECQ      DX
+	JNZ       cone
+
+cdone:
+	VZEROUPPER
+	RET

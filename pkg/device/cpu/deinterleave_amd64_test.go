@@ -95,3 +95,44 @@ func TestInterleaveRows(t *testing.T) {
 		}
 	}
 }
+
+// TestCopyRows checks copyRows, with the assembly on and off, against its
+// formula for row lengths 0–34 and widths from the row length to 35 (past
+// one and two vectors), one to three rows and strides with gaps, and that
+// nothing outside each row's width is written.
+func TestCopyRows(t *testing.T) {
+	defer func(v bool) { useInterleaveAVX512 = v }(useInterleaveAVX512)
+	const fill = -1
+	for _, asm := range []bool{useInterleaveAVX512, false} {
+		useInterleaveAVX512 = asm
+		for m := range 35 {
+			for width := m; width <= 35; width++ {
+				for rows := 1; rows <= 3; rows++ {
+					ss, ds := m+2, width+3
+					src := make([]float32, rows*ss)
+					for i := range src {
+						src[i] = float32(i) + 0.5
+					}
+					dst := make([]float32, rows*ds)
+					for i := range dst {
+						dst[i] = fill
+					}
+					copyRows(dst, src, m, width, rows, ds, ss)
+					for i, v := range dst {
+						r, j := i/ds, i%ds
+						want := float32(fill)
+						switch {
+						case j < m:
+							want = src[r*ss+j]
+						case j < width:
+							want = 0
+						}
+						if v != want {
+							t.Fatalf("asm=%v m=%d width=%d rows=%d: element %d = %v, want %v", asm, m, width, rows, i, v, want)
+						}
+					}
+				}
+			}
+		}
+	}
+}

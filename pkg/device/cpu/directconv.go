@@ -217,11 +217,7 @@ func (d *directPlan) dataPhases(p *device.ConvParams, cpg, opg int, s, dx, dy, p
 	dys := s[:opg*b.plane]
 	clear(dys)
 	for o := range opg {
-		src := dy[(n*p.O+g*opg+o)*oh*ow:][:oh*ow]
-		plane := dys[o*b.plane:]
-		for oy := range oh {
-			copy(plane[(oy+1)*b.rowLen+1:][:ow], src[oy*ow:][:ow])
-		}
+		copyRows(dys[o*b.plane+b.rowLen+1:], dy[(n*p.O+g*opg+o)*oh*ow:], ow, ow, oh, b.rowLen, ow)
 	}
 	out := s[opg*b.plane:][:4*cpg*b.lpad]
 	nb := b.blocks
@@ -420,10 +416,7 @@ func (d *directPlan) forward(p *device.ConvParams, cpg, opg int, s, x, y, packed
 		d.k.fwd[ob](&out[0], d.lpad, &xs[0], d.ps, &d.taps[0], len(d.taps), &packed[(g*opg+o0)*cpg*9], cpg, tiles, pf, pfn)
 		done += pfn * tiles
 		for o := range ob {
-			yo := y[((n*p.O)+g*opg+o0+o)*oh*ow:][:oh*ow]
-			for oy := range oh {
-				copy(yo[oy*ow:(oy+1)*ow], out[o*d.lpad+oy*d.rowLen:][:ow])
-			}
+			copyRows(y[((n*p.O)+g*opg+o0+o)*oh*ow:], out[o*d.lpad:], ow, ow, oh, ow, d.rowLen)
 		}
 	}
 }
@@ -441,17 +434,12 @@ func (d *directPlan) filter(p *device.ConvParams, cpg, opg int, s, x, dy, dw []f
 	}
 	ds := s[cpg*d.ps:][:opg*d.lpad]
 	oh, ow := p.OutH(), p.OutW()
+	vecs := (d.flat + d.k.vl - 1) / d.k.vl
 	for o := range opg {
-		plane := ds[o*d.lpad:][:d.lpad]
-		dyo := dy[(n*p.O+g*opg+o)*oh*ow:][:oh*ow]
-		for oy := range oh {
-			row := plane[oy*d.rowLen:][:d.rowLen]
-			copy(row, dyo[oy*ow:(oy+1)*ow])
-			clear(row[ow:])
-		}
+		plane := ds[o*d.lpad:][:vecs*d.k.vl]
+		copyRows(plane, dy[(n*p.O+g*opg+o)*oh*ow:], ow, d.rowLen, oh, d.rowLen, ow)
 		clear(plane[d.flat:])
 	}
-	vecs := (d.flat + d.k.vl - 1) / d.k.vl
 	nb := blocks(opg, d.maxFilter)
 	calls := nb * (c1 - c0)
 	pfn := (len(next)/cacheLine + calls - 1) / calls
