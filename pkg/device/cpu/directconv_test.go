@@ -81,7 +81,8 @@ func closeTo(got, want []float32, terms int) error {
 }
 
 // TestDirectConv checks each direct kernel set against the im2col path on
-// random inputs: channels per group 1–16 (in and out differing), widths
+// random inputs: channels per group 1–16 (in and out differing; 1–3 in
+// with 33–64 out, which only the filter gradient takes), widths
 // that are not multiples of a vector (up to 69, past two 32-wide steps of
 // the phase split), padding 0–2, stride 1 and 2 (odd and even sizes),
 // batch 1 and 2 (the batched path off), one worker and two.
@@ -105,7 +106,8 @@ func TestDirectConv(t *testing.T) {
 		)
 	}
 	shapes = append(shapes, shape{4, 4, 5, 17, 35, 0, 2, 1}, shape{10, 10, 2, 12, 12, 1, 3, 1}, shape{16, 16, 4, 28, 28, 1, 3, 2},
-		shape{4, 4, 2, 21, 69, 1, 2, 2}, shape{3, 5, 2, 20, 66, 2, 2, 2})
+		shape{4, 4, 2, 21, 69, 1, 2, 2}, shape{3, 5, 2, 20, 66, 2, 2, 2},
+		shape{1, 64, 1, 28, 28, 1, 2, 1}, shape{3, 40, 2, 13, 11, 1, 2, 1}, shape{2, 33, 1, 15, 14, 0, 2, 2})
 	for _, s := range shapes {
 		p := device.ConvParams{N: s.n, C: s.cg * s.groups, H: s.h, W: s.w, O: s.og * s.groups, KH: 3, KW: 3,
 			Groups: s.groups, StrideH: s.stride, StrideW: s.stride, PadH: s.pad, PadW: s.pad, DilH: 1, DilW: 1}
@@ -158,6 +160,11 @@ func TestDirectDispatch(t *testing.T) {
 		{"16 per group", func(p *device.ConvParams) { p.C, p.O = 64, 64 }, convForward, true},
 		{"17 per group", func(p *device.ConvParams) { p.C, p.O = 68, 68 }, convForward, false},
 		{"17 out per group", func(p *device.ConvParams) { p.O = 68 }, convForward, false},
+		{"1 in, 64 out per group forward", func(p *device.ConvParams) { p.C, p.O = 4, 256 }, convForward, false},
+		{"1 in, 64 out per group filter", func(p *device.ConvParams) { p.C, p.O = 4, 256 }, convBackwardFilter, true},
+		{"3 in, 64 out per group filter", func(p *device.ConvParams) { p.C, p.O = 12, 256 }, convBackwardFilter, true},
+		{"4 in, 17 out per group filter", func(p *device.ConvParams) { p.C, p.O = 16, 68 }, convBackwardFilter, false},
+		{"1 in, 65 out per group filter", func(p *device.ConvParams) { p.C, p.O = 4, 260 }, convBackwardFilter, false},
 		{"stride 2", func(p *device.ConvParams) { p.StrideH, p.StrideW = 2, 2 }, convForward, true},
 		{"stride 2 filter", func(p *device.ConvParams) { p.StrideH, p.StrideW = 2, 2 }, convBackwardFilter, true},
 		{"stride 3", func(p *device.ConvParams) { p.StrideH, p.StrideW = 3, 3 }, convForward, false},
