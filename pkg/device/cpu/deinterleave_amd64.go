@@ -18,16 +18,25 @@ func deinterleaveRowsAVX512(even, odd, src *float32, m, rows, srcStride, dstStri
 //go:noescape
 func interleaveRowsAVX512(dst, even, odd *float32, m, rows, dstStride, srcStride int)
 
+// deinterleaveAVX512 is deinterleave in AVX-512: for one row it sets up
+// fewer masks than deinterleaveRowsAVX512, and im2col's stride-2 gather
+// calls it once per input row and tap row.
+//
+//go:noescape
+func deinterleaveAVX512(even, odd, src *float32, n int)
+
 // deinterleave sets even[i] = src[2i] and odd[i] = src[2i+1] for i < n: the
 // two column phases of a row of a stride-2 convolution's input.
 func deinterleave(even, odd, src []float32, n int) {
-	deinterleaveRows(even, odd, src, 2*n, 1, 0, 0)
-}
-
-// interleave sets dst[2i] = even[i] and dst[2i+1] = odd[i] for i < n, the
-// inverse of deinterleave.
-func interleave(dst, even, odd []float32, n int) {
-	interleaveRows(dst, even, odd, 2*n, 1, 0, 0)
+	if n == 0 {
+		return
+	}
+	even, odd, src = even[:n], odd[:n], src[:2*n]
+	if useInterleaveAVX512 {
+		deinterleaveAVX512(&even[0], &odd[0], &src[0], n)
+		return
+	}
+	deinterleaveRowsGo(even, odd, src, 2*n, 1, 0, 0)
 }
 
 // deinterleaveRows splits rows rows of m elements, row r at src[r·srcStride:],

@@ -46,6 +46,63 @@ DATA ·hiIdx+48(SB)/8, $0x0000001e0000000e
 DATA ·hiIdx+56(SB)/8, $0x0000001f0000000f
 GLOBL ·hiIdx(SB), RODATA|NOPTR, $64
 
+// func deinterleaveAVX512(even, odd, src *float32, n int)
+//
+// even[i] = src[2i] and odd[i] = src[2i+1] for i < n, 16 pairs per step;
+// the last step loads and stores under masks, so nothing outside the n
+// pairs is read or written.
+TEXT ·deinterleaveAVX512(SB), NOSPLIT, $0-32
+	MOVQ    even+0(FP), DI
+	MOVQ    odd+8(FP), SI
+	MOVQ    src+16(FP), BX
+	MOVQ    n+24(FP), CX
+	VMOVUPS ·evenIdx(SB), Z2
+	VMOVUPS ·oddIdx(SB), Z3
+
+dloop:
+	CMPQ      CX, $16
+	JLT       dtail
+	VMOVUPS   (BX), Z0
+	VMOVUPS   64(BX), Z1
+	VMOVAPS   Z2, Z4
+	VPERMI2PS Z1, Z0, Z4
+	VMOVAPS   Z3, Z5
+	VPERMI2PS Z1, Z0, Z5
+	VMOVUPS   Z4, (DI)
+	VMOVUPS   Z5, (SI)
+	ADDQ      $128, BX
+	ADDQ      $64, DI
+	ADDQ      $64, SI
+	SUBQ      $16, CX
+	JMP       dloop
+
+dtail:
+	TESTQ     CX, CX
+	JZ        ddone
+	// K1: the n pairs' outputs; K2, K3: the 2n inputs in the two vectors.
+	MOVQ      $1, AX
+	SHLQ      CX, AX
+	DECQ      AX
+	KMOVW     AX, K1
+	SHLQ      $1, CX
+	MOVQ      $1, AX
+	SHLQ      CX, AX
+	DECQ      AX
+	KMOVD     AX, K2
+	KSHIFTRD  $16, K2, K3
+	VMOVUPS.Z (BX), K2, Z0
+	VMOVUPS.Z 64(BX), K3, Z1
+	VMOVAPS   Z2, Z4
+	VPERMI2PS Z1, Z0, Z4
+	VMOVAPS   Z3, Z5
+	VPERMI2PS Z1, Z0, Z5
+	VMOVUPS   Z4, K1, (DI)
+	VMOVUPS   Z5, K1, (SI)
+
+ddone:
+	VZEROUPPER
+	RET
+
 // TAIL_MASKS splits a row of R10 elements into whole steps of 32 and a
 // tail: it leaves in AX the tail's element count t = R10 mod 32, in R10
 // the whole steps, and the masks K2, K3 of the t elements in the tail's two
