@@ -92,6 +92,9 @@ type convTask[T gemm.Float] struct {
 	// rowBlocks cut the rows of the batched products (forward: output
 	// channels; 1×1 backward data: input channels) into parts of rowBlock.
 	rowBlocks, rowBlock int
+	// gathering: the pass that gathers every block once for its row
+	// blocks is running (gatherSharedBlocks).
+	gathering bool
 }
 
 // runConv runs mode on the buffers. A stride-1 input gradient runs as the
@@ -164,6 +167,9 @@ func runConvSlices[T gemm.Float](e *workspace[T], mode convMode, p device.ConvPa
 	t.blocks = (p.N + t.nb - 1) / t.nb
 	if t.nb > 1 && mode != convBackwardFilter {
 		items = t.batchItems()
+		if t.rowBlocks > 1 {
+			t.gatherSharedBlocks()
+		}
 	}
 	if mode == convBackwardFilter {
 		t.parts, t.cpp = filterParts(p, t.kc)

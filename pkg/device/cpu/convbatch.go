@@ -54,6 +54,11 @@ func (t *convTask[T]) batchItems() int {
 
 // batched runs item i of a batched forward or backward-data pass.
 func (t *convTask[T]) batched(wk, i int) {
+	if t.gathering {
+		g, blk := i%t.p.Groups, i/t.p.Groups
+		t.gatherBlock(t.e.gathered[t.gatheredAt(g, blk):], g, blk)
+		return
+	}
 	rb := i % t.rowBlocks
 	i /= t.rowBlocks
 	g, blk := i%t.p.Groups, i/t.p.Groups
@@ -66,8 +71,7 @@ func (t *convTask[T]) batched(wk, i int) {
 		r0, r1 := rb*t.rowBlock, min((rb+1)*t.rowBlock, t.opg)
 		s := grow(t.e.scratch[wk], t.kc*ld+(r1-r0)*cols)
 		t.e.scratch[wk] = s
-		col, out := s[:t.kc*ld], s[t.kc*ld:]
-		t.gatherCols(col, ld, g, n0, nn, 0, t.cpg)
+		col, out := t.blockSource(s[:t.kc*ld], g, blk), s[t.kc*ld:]
 		gemm.Gemm(false, false, r1-r0, cols, t.kc, 1, wg[r0*t.kc:], t.kc, col, ld, 0, out, cols)
 		scatterRows(t.y, t.p.O, t.pix, out, cols, n0, nn, g*t.opg+r0, r1-r0)
 		return
@@ -75,8 +79,7 @@ func (t *convTask[T]) batched(wk, i int) {
 	// Backward data: col = W_gᵀ·dY over the block, then back to the images.
 	s := grow(t.e.scratch[wk], t.opg*cols+t.kc*ld)
 	t.e.scratch[wk] = s
-	dyb, col := s[:t.opg*cols], s[t.opg*cols:]
-	gatherRows(dyb, cols, t.y, t.p.O, t.pix, n0, nn, g*t.opg, t.opg)
+	dyb, col := t.blockSource(s[:t.opg*cols], g, blk), s[t.opg*cols:]
 	if t.direct {
 		r0, r1 := rb*t.rowBlock, min((rb+1)*t.rowBlock, t.cpg)
 		gemm.Gemm(true, false, r1-r0, cols, t.opg, 1, wg[r0:], t.kc, dyb, cols, 0, col, cols)
@@ -88,6 +91,66 @@ func (t *convTask[T]) batched(wk, i int) {
 	for j := range nn {
 		col2im(&t.p, t.cpg, col[j*t.pix:], ld, t.x[((n0+j)*t.p.C+g*t.cpg)*hw:])
 	}
+}
+
+// The gathered matrix of a block (forward: its columns, kc rows; backward
+// data: its dY_g, opg rows) is the same for every row block of that block.
+// With row blocks, a first pass (t.gathering) gathers every (group, block)
+// once into e.gathered and the row blocks read it there; without them each
+// item gathers its own into worker scratch, where the product finds it
+// still in cache.
+
+// gatherRowCount is the number of rows of a block's gathered matrix.
+func (t *convTask[T]) gatherRowCount() int {
+	if t.mode == convForward {
+		return t.kc
+	}
+	return t.opg
+}
+
+// gatheredSize is the number of elements the gathered matrix of one
+// (group, block) takes in e.gathered: its rows at the widest block's
+// stride.
+func (t *convTask[T]) gatheredSize() int {
+	return t.gatherRowCount() * colStride(t.nb*t.pix)
+}
+
+// gatheredAt is where the gathered matrix of group g, image block blk
+// starts in e.gathered.
+func (t *convTask[T]) gatheredAt(g, blk int) int {
+	return (blk*t.p.Groups + g) * t.gatheredSize()
+}
+
+// gatherSharedBlocks runs the gathering pass of a row-blocked batched
+// pass: every (group, block) into e.gathered, one item each.
+func (t *convTask[T]) gatherSharedBlocks() {
+	t.e.gathered = grow(t.e.gathered, t.p.Groups*t.blocks*t.gatheredSize())
+	t.gathering = true
+	t.e.pool.run(t, t.p.Groups*t.blocks)
+	t.gathering = false
+}
+
+// gatherBlock writes the gathered matrix of group g, image block blk into
+// dst.
+func (t *convTask[T]) gatherBlock(dst []T, g, blk int) {
+	n0 := blk * t.nb
+	nn := min(t.nb, t.p.N-n0)
+	cols := nn * t.pix
+	if t.mode == convForward {
+		t.gatherCols(dst, colStride(cols), g, n0, nn, 0, t.cpg)
+		return
+	}
+	gatherRows(dst, cols, t.y, t.p.O, t.pix, n0, nn, g*t.opg, t.opg)
+}
+
+// blockSource returns the gathered matrix of group g, image block blk:
+// from e.gathered when the row blocks share it, else gathered into scratch.
+func (t *convTask[T]) blockSource(scratch []T, g, blk int) []T {
+	if t.rowBlocks > 1 {
+		return t.e.gathered[t.gatheredAt(g, blk):]
+	}
+	t.gatherBlock(scratch, g, blk)
+	return scratch
 }
 
 // batchedFilter sums the filter gradient of group g's input channels
