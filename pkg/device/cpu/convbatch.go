@@ -54,11 +54,6 @@ func (t *convTask[T]) batchItems() int {
 
 // batched runs item i of a batched forward or backward-data pass.
 func (t *convTask[T]) batched(wk, i int) {
-	if t.gathering {
-		g, blk := i%t.p.Groups, i/t.p.Groups
-		t.gatherBlock(t.e.gathered[t.gatheredAt(g, blk):], g, blk)
-		return
-	}
 	rb := i % t.rowBlocks
 	i /= t.rowBlocks
 	g, blk := i%t.p.Groups, i/t.p.Groups
@@ -94,11 +89,12 @@ func (t *convTask[T]) batched(wk, i int) {
 }
 
 // The gathered matrix of a block (forward: its columns, kc rows; backward
-// data: its dY_g, opg rows) is the same for every row block of that block.
-// With row blocks, a first pass (t.gathering) gathers every (group, block)
-// once into e.gathered and the row blocks read it there; without them each
-// item gathers its own into worker scratch, where the product finds it
-// still in cache.
+// data and filter: its dY_g, opg rows) is the same for every row block of
+// that block, and dY_g for every part of a filter gradient. Where there are
+// several (t.shared), a first pass (t.gathering) gathers every (group,
+// block) once into e.gathered and the row blocks or parts read it there;
+// otherwise each item gathers its own into worker scratch, where the
+// product finds it still in cache.
 
 // gatherRowCount is the number of rows of a block's gathered matrix.
 func (t *convTask[T]) gatherRowCount() int {
@@ -121,13 +117,20 @@ func (t *convTask[T]) gatheredAt(g, blk int) int {
 	return (blk*t.p.Groups + g) * t.gatheredSize()
 }
 
-// gatherSharedBlocks runs the gathering pass of a row-blocked batched
-// pass: every (group, block) into e.gathered, one item each.
+// gatherSharedBlocks runs the gathering pass: every (group, block) into
+// e.gathered, one item each (gatherShared).
 func (t *convTask[T]) gatherSharedBlocks() {
 	t.e.gathered = grow(t.e.gathered, t.p.Groups*t.blocks*t.gatheredSize())
 	t.gathering = true
 	t.e.pool.run(t, t.p.Groups*t.blocks)
 	t.gathering = false
+	t.shared = true
+}
+
+// gatherShared runs item i of the gathering pass.
+func (t *convTask[T]) gatherShared(i int) {
+	g, blk := i%t.p.Groups, i/t.p.Groups
+	t.gatherBlock(t.e.gathered[t.gatheredAt(g, blk):], g, blk)
 }
 
 // gatherBlock writes the gathered matrix of group g, image block blk into
@@ -144,9 +147,9 @@ func (t *convTask[T]) gatherBlock(dst []T, g, blk int) {
 }
 
 // blockSource returns the gathered matrix of group g, image block blk:
-// from e.gathered when the row blocks share it, else gathered into scratch.
+// from e.gathered when it is shared, else gathered into scratch.
 func (t *convTask[T]) blockSource(scratch []T, g, blk int) []T {
-	if t.rowBlocks > 1 {
+	if t.shared {
 		return t.e.gathered[t.gatheredAt(g, blk):]
 	}
 	t.gatherBlock(scratch, g, blk)
@@ -173,13 +176,13 @@ func (t *convTask[T]) batchedFilter(wk, g, c0, c1 int) {
 		n0 := blk * t.nb
 		nn := min(t.nb, t.p.N-n0)
 		cols := nn * t.pix
-		gatherRows(dyb, cols, t.y, t.p.O, t.pix, n0, nn, g*t.opg, t.opg)
+		dy := t.blockSource(dyb, g, blk)
 		t.gatherCols(col, ld, g, n0, nn, c0, c1)
 		beta := T(min(blk, 1))
 		if t.transposed {
-			gemm.Gemm(false, true, kb, t.opg, cols, 1, col, ld, dyb, cols, beta, acc, t.opg)
+			gemm.Gemm(false, true, kb, t.opg, cols, 1, col, ld, dy, cols, beta, acc, t.opg)
 		} else {
-			gemm.Gemm(false, true, t.opg, kb, cols, 1, dyb, cols, col, ld, beta, dw, t.kc)
+			gemm.Gemm(false, true, t.opg, kb, cols, 1, dy, cols, col, ld, beta, dw, t.kc)
 		}
 	}
 	if t.transposed {
