@@ -43,13 +43,14 @@ const cacheLine = 16
 // that takes the direct path; above it im2col's GEMM is efficient.
 const directMaxChannels = 16
 
-// directFilterMinPixels is the fewest output pixels per image for which a
-// filter gradient of a batch takes the direct path. Below, its planes are
-// mostly padding and the batched path (convbatch.go) sums all images in
-// one product: ResNeXt-50's 16-channel-per-group 3×3 filter gradients
-// with 4×4 outputs took 0.60–0.69× the time there, those with 8×8 outputs
+// directMinPixels is the fewest output pixels per image for which a batch
+// takes the direct path. Below, its planes are mostly padding and the
+// batched path (convbatch.go, with colSmall's im2col) multiplies all images
+// at once: ResNeXt-50's 16-channel-per-group 3×3 layers with 4×4 outputs
+// took 0.60–0.69× the time there for their filter gradients and 0.62–0.89×
+// for their other passes, while filter gradients with 8×8 outputs took
 // 1.5–1.7×.
-const directFilterMinPixels = 17
+const directMinPixels = 17
 
 // fwdKernel computes, for tiles consecutive tiles of ob output channels ×
 // nv vectors, y[o·ldy + q] = Σ_c Σ_t w[(c·ntaps+t)·ob + o] · x[c·ldx + q +
@@ -120,7 +121,7 @@ func (t *convTask[T]) planDirect() bool {
 	if _, f32 := any(zero).(float32); !f32 || k == nil || (t.mode == convBackwardData && p.StrideH != 2) ||
 		p.KH != 3 || p.KW != 3 || p.StrideH != p.StrideW || p.StrideH > 2 || p.DilH != 1 || p.DilW != 1 ||
 		t.cpg > directMaxChannels || t.opg > directMaxChannels ||
-		(t.mode == convBackwardFilter && p.OutH()*p.OutW() < directFilterMinPixels && p.N > 1) {
+		(p.OutH()*p.OutW() < directMinPixels && p.N > 1) {
 		return false
 	}
 	d := &t.dp
