@@ -172,6 +172,13 @@ func TestDirectDispatch(t *testing.T) {
 		{"dilation 2", func(p *device.ConvParams) { p.DilH, p.DilW = 2, 2 }, convForward, false},
 		{"1×1", func(p *device.ConvParams) { p.KH, p.KW, p.PadH, p.PadW = 1, 1, 0, 0 }, convForward, false},
 		{"pad 3", func(p *device.ConvParams) { p.PadH, p.PadW = 3, 3 }, convForward, true},
+		{"filter, 4×4 outputs", func(p *device.ConvParams) { p.H, p.W = 4, 4 }, convBackwardFilter, false},
+		{"filter, 4×4 outputs, one image", func(p *device.ConvParams) { p.H, p.W, p.N = 4, 4, 1 }, convBackwardFilter, true},
+		{"filter, 5×4 outputs", func(p *device.ConvParams) { p.H, p.W = 5, 4 }, convBackwardFilter, true},
+		{"forward, 4×4 outputs", func(p *device.ConvParams) { p.H, p.W = 4, 4 }, convForward, false},
+		{"forward, 4×4 outputs, one image", func(p *device.ConvParams) { p.H, p.W, p.N = 4, 4, 1 }, convForward, true},
+		{"stride-2 data, 4×4 outputs", func(p *device.ConvParams) { p.H, p.W, p.StrideH, p.StrideW = 8, 8, 2, 2 }, convBackwardData, false},
+		{"stride-2 data, 5×5 outputs", func(p *device.ConvParams) { p.StrideH, p.StrideW = 2, 2 }, convBackwardData, true},
 	} {
 		p := base
 		c.edit(&p)
