@@ -225,16 +225,16 @@ func (t *convTask[T]) col(wk, n, g, c0, c1 int, fill bool) []T {
 }
 
 func (t *convTask[T]) run(wk, i int) {
+	if t.wino {
+		t.runWinograd(wk, i)
+		return
+	}
 	if t.mode == convBackwardFilter {
 		t.filter(wk, i/t.parts, i%t.parts)
 		return
 	}
 	if t.nb > 1 {
 		t.batched(wk, i)
-		return
-	}
-	if t.wino {
-		t.runWinograd(wk, i)
 		return
 	}
 	if t.dconv {
