@@ -253,16 +253,16 @@ func (t *convTask[T]) run(wk, i int) {
 		t.gatherShared(i)
 		return
 	}
+	if t.wino {
+		t.runWinograd(wk, i)
+		return
+	}
 	if t.mode == convBackwardFilter {
 		t.filter(wk, i/t.parts, i%t.parts)
 		return
 	}
 	if t.nb > 1 {
 		t.batched(wk, i)
-		return
-	}
-	if t.wino {
-		t.runWinograd(wk, i)
 		return
 	}
 	if t.dconv {
