@@ -79,8 +79,9 @@ type convTask[T gemm.Float] struct {
 	// blockRows: output rows per block of a blocked forward pass (0: whole).
 	blockRows int
 	// transposed: the filter gradient is accumulated as dWᵀ = col·dYᵀ, which
-	// transposes (packs) the smaller dY rather than col when opg ≤ kc:
-	// 1.6–2.4× faster on one Xeon core for a 64×576×1024 product.
+	// transposes (packs) the smaller dY rather than col when opg ≤
+	// transposeMaxRows(): 1.6–2.4× faster on one Xeon core for a
+	// 64×576×1024 product.
 	transposed bool
 	dconv      bool // runs on the direct path, laid out by dp
 	dp         directPlan
@@ -92,6 +93,9 @@ type convTask[T gemm.Float] struct {
 	// rowBlocks cut the rows of the batched products (forward: output
 	// channels; 1×1 backward data: input channels) into parts of rowBlock.
 	rowBlocks, rowBlock int
+	// gathering: the pass that gathers every block once is running;
+	// shared: it has run, and e.gathered holds every block (convbatch.go).
+	gathering, shared bool
 }
 
 // runConv runs mode on the buffers. A stride-1 input gradient runs as the
@@ -164,10 +168,16 @@ func runConvSlices[T gemm.Float](e *workspace[T], mode convMode, p device.ConvPa
 	t.blocks = (p.N + t.nb - 1) / t.nb
 	if t.nb > 1 && mode != convBackwardFilter {
 		items = t.batchItems()
+		if t.rowBlocks > 1 {
+			t.gatherSharedBlocks()
+		}
 	}
 	if mode == convBackwardFilter {
 		t.parts, t.cpp = filterParts(p, t.kc)
 		items = p.Groups * t.parts
+		if t.nb > 1 && t.parts > 1 {
+			t.gatherSharedBlocks()
+		}
 	}
 	if mode == convForward {
 		t.blockRows = colBlockRows(&p, t.direct, t.kc)
@@ -180,9 +190,23 @@ func runConvSlices[T gemm.Float](e *workspace[T], mode convMode, p device.ConvPa
 		e.packed = grow(e.packed, 16*p.O*t.cpg)
 		items = t.prepareWinograd()
 	}
-	t.transposed = mode == convBackwardFilter && !t.dconv && t.opg <= t.kc
+	t.transposed = mode == convBackwardFilter && !t.dconv && t.opg <= t.transposeMaxRows()
 	e.pool.run(t, items)
 	*t = convTask[T]{}
+}
+
+// transposeMaxRows is the most output channels per group for which the
+// filter gradient is accumulated transposed: kc, the rows of col; on the
+// batched path the rows of one part's col, which is all that the
+// untransposed product packs per part, while the transposed one packs the
+// whole dY_g for every part (ResNeXt-50's 2048→1024 1×1 at 2×2 took 0.6×
+// the time untransposed, its 1024→512 and 1024→1024 at 4×4 0.81–0.96×; on
+// the per-image path the same rule cost up to 1.7×).
+func (t *convTask[T]) transposeMaxRows() int {
+	if t.nb > 1 {
+		return t.cpp * t.p.KH * t.p.KW
+	}
+	return t.kc
 }
 
 // filterTarget is how many items a filter gradient is cut into at least,
@@ -225,16 +249,20 @@ func (t *convTask[T]) col(wk, n, g, c0, c1 int, fill bool) []T {
 }
 
 func (t *convTask[T]) run(wk, i int) {
+	if t.gathering {
+		t.gatherShared(i)
+		return
+	}
+	if t.wino {
+		t.runWinograd(wk, i)
+		return
+	}
 	if t.mode == convBackwardFilter {
 		t.filter(wk, i/t.parts, i%t.parts)
 		return
 	}
 	if t.nb > 1 {
 		t.batched(wk, i)
-		return
-	}
-	if t.wino {
-		t.runWinograd(wk, i)
 		return
 	}
 	if t.dconv {

@@ -66,8 +66,7 @@ func (t *convTask[T]) batched(wk, i int) {
 		r0, r1 := rb*t.rowBlock, min((rb+1)*t.rowBlock, t.opg)
 		s := grow(t.e.scratch[wk], t.kc*ld+(r1-r0)*cols)
 		t.e.scratch[wk] = s
-		col, out := s[:t.kc*ld], s[t.kc*ld:]
-		t.gatherCols(col, ld, g, n0, nn, 0, t.cpg)
+		col, out := t.blockSource(s[:t.kc*ld], g, blk), s[t.kc*ld:]
 		gemm.Gemm(false, false, r1-r0, cols, t.kc, 1, wg[r0*t.kc:], t.kc, col, ld, 0, out, cols)
 		scatterRows(t.y, t.p.O, t.pix, out, cols, n0, nn, g*t.opg+r0, r1-r0)
 		return
@@ -75,8 +74,7 @@ func (t *convTask[T]) batched(wk, i int) {
 	// Backward data: col = W_gᵀ·dY over the block, then back to the images.
 	s := grow(t.e.scratch[wk], t.opg*cols+t.kc*ld)
 	t.e.scratch[wk] = s
-	dyb, col := s[:t.opg*cols], s[t.opg*cols:]
-	gatherRows(dyb, cols, t.y, t.p.O, t.pix, n0, nn, g*t.opg, t.opg)
+	dyb, col := t.blockSource(s[:t.opg*cols], g, blk), s[t.opg*cols:]
 	if t.direct {
 		r0, r1 := rb*t.rowBlock, min((rb+1)*t.rowBlock, t.cpg)
 		gemm.Gemm(true, false, r1-r0, cols, t.opg, 1, wg[r0:], t.kc, dyb, cols, 0, col, cols)
@@ -88,6 +86,74 @@ func (t *convTask[T]) batched(wk, i int) {
 	for j := range nn {
 		col2im(&t.p, t.cpg, col[j*t.pix:], ld, t.x[((n0+j)*t.p.C+g*t.cpg)*hw:])
 	}
+}
+
+// The gathered matrix of a block (forward: its columns, kc rows; backward
+// data and filter: its dY_g, opg rows) is the same for every row block of
+// that block, and dY_g for every part of a filter gradient. Where there are
+// several (t.shared), a first pass (t.gathering) gathers every (group,
+// block) once into e.gathered and the row blocks or parts read it there;
+// otherwise each item gathers its own into worker scratch, where the
+// product finds it still in cache.
+
+// gatherRowCount is the number of rows of a block's gathered matrix.
+func (t *convTask[T]) gatherRowCount() int {
+	if t.mode == convForward {
+		return t.kc
+	}
+	return t.opg
+}
+
+// gatheredSize is the number of elements the gathered matrix of one
+// (group, block) takes in e.gathered: its rows at the widest block's
+// stride.
+func (t *convTask[T]) gatheredSize() int {
+	return t.gatherRowCount() * colStride(t.nb*t.pix)
+}
+
+// gatheredAt is where the gathered matrix of group g, image block blk
+// starts in e.gathered.
+func (t *convTask[T]) gatheredAt(g, blk int) int {
+	return (blk*t.p.Groups + g) * t.gatheredSize()
+}
+
+// gatherSharedBlocks runs the gathering pass: every (group, block) into
+// e.gathered, one item each (gatherShared).
+func (t *convTask[T]) gatherSharedBlocks() {
+	t.e.gathered = grow(t.e.gathered, t.p.Groups*t.blocks*t.gatheredSize())
+	t.gathering = true
+	t.e.pool.run(t, t.p.Groups*t.blocks)
+	t.gathering = false
+	t.shared = true
+}
+
+// gatherShared runs item i of the gathering pass.
+func (t *convTask[T]) gatherShared(i int) {
+	g, blk := i%t.p.Groups, i/t.p.Groups
+	t.gatherBlock(t.e.gathered[t.gatheredAt(g, blk):], g, blk)
+}
+
+// gatherBlock writes the gathered matrix of group g, image block blk into
+// dst.
+func (t *convTask[T]) gatherBlock(dst []T, g, blk int) {
+	n0 := blk * t.nb
+	nn := min(t.nb, t.p.N-n0)
+	cols := nn * t.pix
+	if t.mode == convForward {
+		t.gatherCols(dst, colStride(cols), g, n0, nn, 0, t.cpg)
+		return
+	}
+	gatherRows(dst, cols, t.y, t.p.O, t.pix, n0, nn, g*t.opg, t.opg)
+}
+
+// blockSource returns the gathered matrix of group g, image block blk:
+// from e.gathered when it is shared, else gathered into scratch.
+func (t *convTask[T]) blockSource(scratch []T, g, blk int) []T {
+	if t.shared {
+		return t.e.gathered[t.gatheredAt(g, blk):]
+	}
+	t.gatherBlock(scratch, g, blk)
+	return scratch
 }
 
 // batchedFilter sums the filter gradient of group g's input channels
@@ -110,13 +176,13 @@ func (t *convTask[T]) batchedFilter(wk, g, c0, c1 int) {
 		n0 := blk * t.nb
 		nn := min(t.nb, t.p.N-n0)
 		cols := nn * t.pix
-		gatherRows(dyb, cols, t.y, t.p.O, t.pix, n0, nn, g*t.opg, t.opg)
+		dy := t.blockSource(dyb, g, blk)
 		t.gatherCols(col, ld, g, n0, nn, c0, c1)
 		beta := T(min(blk, 1))
 		if t.transposed {
-			gemm.Gemm(false, true, kb, t.opg, cols, 1, col, ld, dyb, cols, beta, acc, t.opg)
+			gemm.Gemm(false, true, kb, t.opg, cols, 1, col, ld, dy, cols, beta, acc, t.opg)
 		} else {
-			gemm.Gemm(false, true, t.opg, kb, cols, 1, dyb, cols, col, ld, beta, dw, t.kc)
+			gemm.Gemm(false, true, t.opg, kb, cols, 1, dy, cols, col, ld, beta, dw, t.kc)
 		}
 	}
 	if t.transposed {

@@ -103,57 +103,222 @@ ddone:
 	VZEROUPPER
 	RET
 
-// func interleaveAVX512(dst, even, odd *float32, n int)
+// TAIL_MASKS splits a row of R10 elements into whole steps of 32 and a
+// tail: it leaves in AX the tail's element count t = R10 mod 32, in R10
+// the whole steps, and the masks K2, K3 of the t elements in the tail's two
+// vectors, K1 of its ⌈t/2⌉ evens and K4 of its ⌊t/2⌋ odds. It uses CX
+// and R11.
+#define TAIL_MASKS \
+	MOVQ     R10, AX  \
+	ANDQ     $31, AX  \
+	SHRQ     $5, R10  \
+	MOVQ     AX, CX   \
+	MOVQ     $1, R11  \
+	SHLQ     CX, R11  \
+	DECQ     R11      \
+	KMOVD    R11, K2  \
+	KSHIFTRD $16, K2, K3 \
+	INCQ     CX       \
+	SHRQ     $1, CX   \
+	MOVQ     $1, R11  \
+	SHLQ     CX, R11  \
+	DECQ     R11      \
+	KMOVW    R11, K1  \
+	MOVQ     AX, CX   \
+	SHRQ     $1, CX   \
+	MOVQ     $1, R11  \
+	SHLQ     CX, R11  \
+	DECQ     R11      \
+	KMOVW    R11, K4
+
+// func deinterleaveRowsAVX512(even, odd, src *float32, m, rows, srcStride, dstStride int)
 //
-// dst[2i] = even[i] and dst[2i+1] = odd[i] for i < n, 16 pairs per step,
-// the last under masks.
-TEXT ·interleaveAVX512(SB), NOSPLIT, $0-32
+// For each of rows rows (src advancing by srcStride elements, even and odd
+// by dstStride), splits the row's m elements: element j goes to even[j/2]
+// when j is even, to odd[j/2] when odd. 16 pairs per step; the last step
+// of a row loads and stores under masks, so nothing outside the m
+// elements is read or written. The masks are worked out once.
+TEXT ·deinterleaveRowsAVX512(SB), NOSPLIT, $0-56
+	MOVQ    even+0(FP), DI
+	MOVQ    odd+8(FP), SI
+	MOVQ    src+16(FP), BX
+	MOVQ    m+24(FP), R10
+	MOVQ    rows+32(FP), DX
+	MOVQ    srcStride+40(FP), R8
+	SHLQ    $2, R8
+	MOVQ    dstStride+48(FP), R9
+	SHLQ    $2, R9
+	VMOVUPS ·evenIdx(SB), Z2
+	VMOVUPS ·oddIdx(SB), Z3
+
+	TAIL_MASKS
+
+drow:
+	TESTQ DX, DX
+	JZ    ddone
+	MOVQ  BX, R11
+	MOVQ  DI, R12
+	MOVQ  SI, R13
+	MOVQ  R10, CX
+
+dloop:
+	TESTQ     CX, CX
+	JZ        dtail
+	VMOVUPS   (R11), Z0
+	VMOVUPS   64(R11), Z1
+	VMOVAPS   Z2, Z4
+	VPERMI2PS Z1, Z0, Z4
+	VMOVAPS   Z3, Z5
+	VPERMI2PS Z1, Z0, Z5
+	VMOVUPS   Z4, (R12)
+	VMOVUPS   Z5, (R13)
+	ADDQ      $128, R11
+	ADDQ      $64, R12
+	ADDQ      $64, R13
+	DECQ      CX
+	JMP       dloop
+
+dtail:
+	TESTQ     AX, AX
+	JZ        dnext
+	VMOVUPS.Z (R11), K2, Z0
+	VMOVUPS.Z 64(R11), K3, Z1
+	VMOVAPS   Z2, Z4
+	VPERMI2PS Z1, Z0, Z4
+	VMOVAPS   Z3, Z5
+	VPERMI2PS Z1, Z0, Z5
+	VMOVUPS   Z4, K1, (R12)
+	VMOVUPS   Z5, K4, (R13)
+
+dnext:
+	ADDQ R8, BX
+	ADDQ R9, DI
+	ADDQ R9, SI
+	DECQ DX
+	JMP  drow
+
+ddone:
+	VZEROUPPER
+	RET
+
+// func interleaveRowsAVX512(dst, even, odd *float32, m, rows, dstStride, srcStride int)
+//
+// The inverse of deinterleaveRowsAVX512: for each of rows rows (dst
+// advancing by dstStride elements, even and odd by srcStride), dst[j] =
+// even[j/2] for even j < m and odd[j/2] for odd j, 16 pairs per step, the
+// last of a row under masks.
+TEXT ·interleaveRowsAVX512(SB), NOSPLIT, $0-56
 	MOVQ    dst+0(FP), DI
 	MOVQ    even+8(FP), BX
 	MOVQ    odd+16(FP), SI
-	MOVQ    n+24(FP), CX
+	MOVQ    m+24(FP), R10
+	MOVQ    rows+32(FP), DX
+	MOVQ    dstStride+40(FP), R8
+	SHLQ    $2, R8
+	MOVQ    srcStride+48(FP), R9
+	SHLQ    $2, R9
 	VMOVUPS ·loIdx(SB), Z2
 	VMOVUPS ·hiIdx(SB), Z3
 
+	// K1, K4 load the tail's evens and odds, K2, K3 store its outputs.
+	TAIL_MASKS
+
+irow:
+	TESTQ DX, DX
+	JZ    idone
+	MOVQ  DI, R11
+	MOVQ  BX, R12
+	MOVQ  SI, R13
+	MOVQ  R10, CX
+
 iloop:
-	CMPQ      CX, $16
-	JLT       itail
-	VMOVUPS   (BX), Z0
-	VMOVUPS   (SI), Z1
+	TESTQ     CX, CX
+	JZ        itail
+	VMOVUPS   (R12), Z0
+	VMOVUPS   (R13), Z1
 	VMOVAPS   Z2, Z4
 	VPERMI2PS Z1, Z0, Z4
 	VMOVAPS   Z3, Z5
 	VPERMI2PS Z1, Z0, Z5
-	VMOVUPS   Z4, (DI)
-	VMOVUPS   Z5, 64(DI)
-	ADDQ      $64, BX
-	ADDQ      $64, SI
-	ADDQ      $128, DI
-	SUBQ      $16, CX
+	VMOVUPS   Z4, (R11)
+	VMOVUPS   Z5, 64(R11)
+	ADDQ      $64, R12
+	ADDQ      $64, R13
+	ADDQ      $128, R11
+	DECQ      CX
 	JMP       iloop
 
 itail:
-	TESTQ     CX, CX
-	JZ        idone
-	MOVQ      $1, AX
-	SHLQ      CX, AX
-	DECQ      AX
-	KMOVW     AX, K1
-	SHLQ      $1, CX
-	MOVQ      $1, AX
-	SHLQ      CX, AX
-	DECQ      AX
-	KMOVD     AX, K2
-	KSHIFTRD  $16, K2, K3
-	VMOVUPS.Z (BX), K1, Z0
-	VMOVUPS.Z (SI), K1, Z1
+	TESTQ     AX, AX
+	JZ        inext
+	VMOVUPS.Z (R12), K1, Z0
+	VMOVUPS.Z (R13), K4, Z1
 	VMOVAPS   Z2, Z4
 	VPERMI2PS Z1, Z0, Z4
 	VMOVAPS   Z3, Z5
 	VPERMI2PS Z1, Z0, Z5
-	VMOVUPS   Z4, K2, (DI)
-	VMOVUPS   Z5, K3, 64(DI)
+	VMOVUPS   Z4, K2, (R11)
+	VMOVUPS   Z5, K3, 64(R11)
+
+inext:
+	ADDQ R8, DI
+	ADDQ R9, BX
+	ADDQ R9, SI
+	DECQ DX
+	JMP  irow
 
 idone:
+	VZEROUPPER
+	RET
+
+// func copyRowsAVX512(dst, src *float32, rows, dstStride, srcStride, masks int)
+//
+// For each of rows rows (dst advancing by dstStride elements, src by
+// srcStride), loads the row's first one or two vectors of src under the
+// load masks and stores them, zeros in the unloaded lanes, to dst under
+// the store masks. masks holds four 16-bit masks, from the low bits up:
+// load and store of the first vector, load and store of the second (zero:
+// rows of one vector).
+TEXT ·copyRowsAVX512(SB), NOSPLIT, $0-48
+	MOVQ  dst+0(FP), DI
+	MOVQ  src+8(FP), SI
+	MOVQ  rows+16(FP), DX
+	MOVQ  dstStride+24(FP), R8
+	SHLQ  $2, R8
+	MOVQ  srcStride+32(FP), R9
+	SHLQ  $2, R9
+	MOVQ  masks+40(FP), AX
+	KMOVW AX, K1
+	SHRQ  $16, AX
+	KMOVW AX, K2
+	SHRQ  $16, AX
+	KMOVW AX, K3
+	SHRQ  $16, AX
+	KMOVW AX, K4
+	TESTQ DX, DX
+	JZ    cdone
+	KORTESTW K4, K4
+	JZ    cone
+
+ctwo:
+	VMOVUPS.Z (SI), K1, Z0
+	VMOVUPS.Z 64(SI), K3, Z1
+	VMOVUPS   Z0, K2, (DI)
+	VMOVUPS   Z1, K4, 64(DI)
+	ADDQ      R9, SI
+	ADDQ      R8, DI
+	DECQ      DX
+	JNZ       ctwo
+	JMP       cdone
+
+cone:
+	VMOVUPS.Z (SI), K1, Z0
+	VMOVUPS   Z0, K2, (DI)
+	ADDQ      R9, SI
+	ADDQ      R8, DI
+	DECQ      DX
+	JNZ       cone
+
+cdone:
 	VZEROUPPER
 	RET

@@ -43,6 +43,27 @@ const cacheLine = 16
 // that takes the direct path; above it im2col's GEMM is efficient.
 const directMaxChannels = 16
 
+// A filter gradient with at most directFilterFewInputs input channels per
+// group takes the direct path with up to directFilterMaxOutputs output
+// channels per group: its GEMM, dW_g (opg × cpg·9) = Σ dY·colᵀ, is at most
+// 27 columns wide, which the 16×16 micro-kernel mostly wastes (ConvNet-CE's
+// 1 → 64 layer at 28×28 1.22×, ResNeXt-29's 3 → 64 at 32×32 1.6–1.7× less
+// CPU per pass); its forward stays on im2col, which measured as fast or
+// faster. Above 64 outputs the dy planes of one image outgrow the L2 cache.
+const (
+	directFilterFewInputs  = 3
+	directFilterMaxOutputs = 64
+)
+
+// directMinPixels is the fewest output pixels per image for which a batch
+// takes the direct path. Below, its planes are mostly padding and the
+// batched path (convbatch.go, with colSmall's im2col) multiplies all images
+// at once: ResNeXt-50's 16-channel-per-group 3×3 layers with 4×4 outputs
+// took 0.60–0.69× the time there for their filter gradients and 0.62–0.89×
+// for their other passes, while filter gradients with 8×8 outputs took
+// 1.5–1.7×.
+const directMinPixels = 17
+
 // fwdKernel computes, for tiles consecutive tiles of ob output channels ×
 // nv vectors, y[o·ldy + q] = Σ_c Σ_t w[(c·ntaps+t)·ob + o] · x[c·ldx + q +
 // taps[t]/4] (taps in bytes), with q advancing by nv vectors per tile from
@@ -51,8 +72,10 @@ const directMaxChannels = 16
 type fwdKernel func(y *float32, ldy int, x *float32, ldx int, taps *int, ntaps int, w *float32, cin, tiles int, pf *float32, pfn int)
 
 // filterKernel adds to dw[o·lddw + tap], for ob output channels, Σ_q
-// dy[o·lddy + q] · x[q + taps[tap]/4] over n vectors of q.
-type filterKernel func(dw *float32, lddw int, dy *float32, lddy int, x *float32, taps *int, n int)
+// dy[o·lddy + q] · x[q + taps[tap]/4] over n vectors of q. It first
+// prefetches pfn cache lines from pf on: the next image's input, which the
+// filter gradient reads long after the forward pass did.
+type filterKernel func(dw *float32, lddw int, dy *float32, lddy int, x *float32, taps *int, n int, pf *float32, pfn int)
 
 // directKernels is a generated kernel set; slices are indexed by tile height.
 type directKernels struct {
@@ -84,6 +107,7 @@ type directPlan struct {
 	ps         int    // input channel stride: stride² phase planes
 	taps       [9]int // tap table: byte offsets from q
 	maxFwd     int    // largest forward tile height
+	fwdBlocks  int    // forward: blocks of output channels (see tileBlocks)
 	maxFilter  int    // largest filter tile height
 	scratchLen int
 	back       phaseBack // the stride-2 input gradient's layout
@@ -102,6 +126,7 @@ type phaseBack struct {
 	ntaps        [4]int
 	kidx         [4][4]int // per phase: the taps' filter positions ky·3+kx
 	woff         [4]int    // per phase: where its packed weights start in a group's
+	blocks       int       // blocks of dx channels (see tileBlocks)
 }
 
 // planDirect reports whether t runs on the direct path and lays it out.
@@ -111,7 +136,8 @@ func (t *convTask[T]) planDirect() bool {
 	k := directKernelSet()
 	if _, f32 := any(zero).(float32); !f32 || k == nil || (t.mode == convBackwardData && p.StrideH != 2) ||
 		p.KH != 3 || p.KW != 3 || p.StrideH != p.StrideW || p.StrideH > 2 || p.DilH != 1 || p.DilW != 1 ||
-		t.cpg > directMaxChannels || t.opg > directMaxChannels {
+		t.cpg > directMaxChannels || t.opg > directMaxChannels && !t.wideFilter() ||
+		(p.OutH()*p.OutW() < directMinPixels && p.N > 1) {
 		return false
 	}
 	d := &t.dp
@@ -130,6 +156,7 @@ func (t *convTask[T]) planDirect() bool {
 		reach = d.rowLen + 1
 	}
 	d.phase = roundUp(d.lpad+reach, k.vl)
+	d.fwdBlocks = k.tileBlocks(t.opg, d.flat)
 	d.ps = d.stride * d.stride * d.phase
 	for ky := range 3 {
 		for kx := range 3 {
@@ -144,6 +171,13 @@ func (t *convTask[T]) planDirect() bool {
 	return true
 }
 
+// wideFilter reports whether t is a filter gradient of few input channels
+// per group that takes the direct path with more than directMaxChannels
+// outputs per group.
+func (t *convTask[T]) wideFilter() bool {
+	return t.mode == convBackwardFilter && t.cpg <= directFilterFewInputs && t.opg <= directFilterMaxOutputs
+}
+
 // planBack lays out the stride-2 input gradient (phaseBack). Padded dx row
 // r = 2i+a takes filter rows ky = a+2m (m = 0, 1 for a = 0; m = 0 for a = 1)
 // from dy row i−m, that is dy plane row i+1−m; columns likewise.
@@ -156,6 +190,7 @@ func (d *directPlan) planBack(p *device.ConvParams, cpg, opg int) {
 	b.flat = ih * b.rowLen
 	b.lpad = roundUp(b.flat, d.k.vl) + d.k.vl*d.k.fwdVecs[1]
 	b.plane = roundUp(b.lpad+b.rowLen+1, d.k.vl)
+	b.blocks = d.k.tileBlocks(cpg, b.flat)
 	woff := 0
 	for a := range 2 {
 		for c := range 2 {
@@ -181,7 +216,7 @@ func (d *directPlan) planBack(p *device.ConvParams, cpg, opg int) {
 // + c = w[g·opg+o][c0+c][kidx[ph][t]].
 func (d *directPlan) packBack(p *device.ConvParams, cpg, opg int, w, packed []float32) {
 	b := &d.back
-	nb := blocks(cpg, d.maxFwd)
+	nb := d.back.blocks
 	for g := range p.Groups {
 		for ph := range 4 {
 			nt := b.ntaps[ph]
@@ -211,14 +246,10 @@ func (d *directPlan) dataPhases(p *device.ConvParams, cpg, opg int, s, dx, dy, p
 	dys := s[:opg*b.plane]
 	clear(dys)
 	for o := range opg {
-		src := dy[(n*p.O+g*opg+o)*oh*ow:][:oh*ow]
-		plane := dys[o*b.plane:]
-		for oy := range oh {
-			copy(plane[(oy+1)*b.rowLen+1:][:ow], src[oy*ow:][:ow])
-		}
+		copyRows(dys[o*b.plane+b.rowLen+1:], dy[(n*p.O+g*opg+o)*oh*ow:], ow, ow, oh, b.rowLen, ow)
 	}
 	out := s[opg*b.plane:][:4*cpg*b.lpad]
-	nb := blocks(cpg, d.maxFwd)
+	nb := b.blocks
 	for ph := range 4 {
 		nt := b.ntaps[ph]
 		for blk := range nb {
@@ -232,21 +263,45 @@ func (d *directPlan) dataPhases(p *device.ConvParams, cpg, opg int, s, dx, dy, p
 	hw := p.H * p.W
 	be := p.PadW & 1
 	je, jo := p.PadW>>1, (p.PadW+1)>>1
-	half := p.W / 2
 	for c := range cpg {
 		dxc := dx[(n*p.C+g*cpg+c)*hw:][:hw]
-		for iy := range p.H {
-			r := iy + p.PadH
-			row := (r >> 1) * b.rowLen
-			evens := out[((r&1*2+be)*cpg+c)*b.lpad+row+je:]
-			odds := out[((r&1*2+1-be)*cpg+c)*b.lpad+row+jo:]
-			dst := dxc[iy*p.W:][:p.W]
-			interleave(dst, evens, odds, half)
-			if p.W%2 == 1 {
-				dst[p.W-1] = evens[half]
+		for a := range 2 {
+			iy := (a ^ p.PadH) & 1 // the first dx row r = iy+PadH with r%2 = a
+			if iy >= p.H {
+				continue
 			}
+			row := ((iy + p.PadH) >> 1) * b.rowLen
+			evens := out[((a*2+be)*cpg+c)*b.lpad+row+je:]
+			odds := out[((a*2+1-be)*cpg+c)*b.lpad+row+jo:]
+			interleaveRows(dxc[iy*p.W:], evens, odds, p.W, (p.H-iy+1)/2, 2*p.W, b.rowLen)
 		}
 	}
+}
+
+// tileBlocks is the number of blocks, each run by the forward kernel of
+// its height, that n output channels of planes of flat positions are cut
+// into: of the cuts into equal blocks no higher than the tallest kernel, the
+// one with the fewest vector FMAs plus loads (weights and inputs), whole
+// tiles counted (the fewest blocks among equals). A 7×8 plane (56
+// positions, 4 vectors) in 16 channels is 2 tiles of 3 vectors for each
+// block of 8 (140 per tap and channel), but one tile for blocks of 5, 5
+// and 6 (104). The cut changes only which outputs share a tile, not how any
+// output is summed.
+func (k *directKernels) tileBlocks(n, flat int) int {
+	vecs := (flat + k.vl - 1) / k.vl
+	best, bestCost := 0, 0
+	for nb := blocks(n, len(k.fwd)-1); nb <= n; nb++ {
+		cost := 0
+		for b := range nb {
+			h := (b+1)*n/nb - b*n/nb
+			nv := k.fwdVecs[h]
+			cost += (h*nv + h + nv) * ((vecs + nv - 1) / nv)
+		}
+		if best == 0 || cost < bestCost {
+			best, bestCost = nb, cost
+		}
+	}
+	return best
 }
 
 // blocks is the number of tiles of height at most most covering n channels;
@@ -330,22 +385,19 @@ func (d *directPlan) pad(p *device.ConvParams, cpg int, s, x []float32, n, g, c0
 // padPhases writes the four phase planes of one channel xc: padded input
 // element (r, pc) goes to plane (r%2, pc%2) at row r/2, column pc/2. A row's
 // even input columns land in plane column phase PadW%2, its odd ones in the
-// other.
+// other; the input rows of one row phase go in one deinterleaveRows call.
 func (d *directPlan) padPhases(p *device.ConvParams, planes, xc []float32) {
 	clear(planes)
 	b0 := p.PadW & 1
 	j0, j1 := p.PadW>>1, (p.PadW+1)>>1
-	half := p.W / 2
-	for iy := range p.H {
-		r := iy + p.PadH
-		base := (r&1*2)*d.phase + (r>>1)*d.rowLen
-		evens := planes[base+b0*d.phase+j0:]
-		odds := planes[base+(1-b0)*d.phase+j1:]
-		row := xc[iy*p.W:][:p.W]
-		deinterleave(evens, odds, row, half)
-		if p.W%2 == 1 {
-			evens[half] = row[p.W-1]
+	for a := range 2 {
+		iy := (a ^ p.PadH) & 1 // the first input row r = iy+PadH with r%2 = a
+		if iy >= p.H {
+			continue
 		}
+		base := a*2*d.phase + ((iy+p.PadH)>>1)*d.rowLen
+		deinterleaveRows(planes[base+b0*d.phase+j0:], planes[base+(1-b0)*d.phase+j1:], xc[iy*p.W:], p.W,
+			(p.H-iy+1)/2, 2*p.W, d.rowLen)
 	}
 }
 
@@ -353,7 +405,7 @@ func (d *directPlan) padPhases(p *device.ConvParams, planes, xc []float32) {
 // group g and block of output channels [o0, o1) of it, the block's weights
 // start at (g·opg+o0)·cpg·9, tap-major: element (c·9+tap)·(o1−o0) + o.
 func (d *directPlan) packWeights(p *device.ConvParams, cpg, opg int, w, packed []float32) {
-	nb := blocks(opg, d.maxFwd)
+	nb := d.fwdBlocks
 	for g := range p.Groups {
 		for b := range nb {
 			o0, o1 := b*opg/nb, (b+1)*opg/nb
@@ -376,7 +428,7 @@ func (d *directPlan) forward(p *device.ConvParams, cpg, opg int, s, x, y, packed
 	xs := s[:cpg*d.ps]
 	out := s[cpg*d.ps:][:d.maxFwd*d.lpad]
 	oh, ow := p.OutH(), p.OutW()
-	nb := blocks(opg, d.maxFwd)
+	nb := d.fwdBlocks
 	lines := min(len(next), cpg*p.H*p.W) / cacheLine
 	tiles := 0
 	for b := range nb {
@@ -393,36 +445,40 @@ func (d *directPlan) forward(p *device.ConvParams, cpg, opg int, s, x, y, packed
 		d.k.fwd[ob](&out[0], d.lpad, &xs[0], d.ps, &d.taps[0], len(d.taps), &packed[(g*opg+o0)*cpg*9], cpg, tiles, pf, pfn)
 		done += pfn * tiles
 		for o := range ob {
-			yo := y[((n*p.O)+g*opg+o0+o)*oh*ow:][:oh*ow]
-			for oy := range oh {
-				copy(yo[oy*ow:(oy+1)*ow], out[o*d.lpad+oy*d.rowLen:][:ow])
-			}
+			copyRows(y[((n*p.O)+g*opg+o0+o)*oh*ow:], out[o*d.lpad:], ow, ow, oh, ow, d.rowLen)
 		}
 	}
 }
 
 // filter adds the filter gradient of image n, group g, input channels
-// [c0, c1) into dw.
+// [c0, c1) into dw, prefetching the same channels of image n+1.
 func (d *directPlan) filter(p *device.ConvParams, cpg, opg int, s, x, dy, dw []float32, n, g, c0, c1 int) {
 	d.pad(p, cpg, s, x, n, g, c0, c1)
+	hw := p.H * p.W
+	var next []float32
+	if n+1 < p.N {
+		next = x[((n+1)*p.C+g*cpg+c0)*hw:][:(c1-c0)*hw]
+	} else {
+		next = x[:1]
+	}
 	ds := s[cpg*d.ps:][:opg*d.lpad]
 	oh, ow := p.OutH(), p.OutW()
+	vecs := (d.flat + d.k.vl - 1) / d.k.vl
 	for o := range opg {
-		plane := ds[o*d.lpad:][:d.lpad]
-		dyo := dy[(n*p.O+g*opg+o)*oh*ow:][:oh*ow]
-		for oy := range oh {
-			row := plane[oy*d.rowLen:][:d.rowLen]
-			copy(row, dyo[oy*ow:(oy+1)*ow])
-			clear(row[ow:])
-		}
+		plane := ds[o*d.lpad:][:vecs*d.k.vl]
+		copyRows(plane, dy[(n*p.O+g*opg+o)*oh*ow:], ow, d.rowLen, oh, d.rowLen, ow)
 		clear(plane[d.flat:])
 	}
-	vecs := (d.flat + d.k.vl - 1) / d.k.vl
 	nb := blocks(opg, d.maxFilter)
+	calls := nb * (c1 - c0)
+	pfn := (len(next)/cacheLine + calls - 1) / calls
+	done := 0
 	for b := range nb {
 		o0, o1 := b*opg/nb, (b+1)*opg/nb
 		for c := c0; c < c1; c++ {
-			d.k.filter[o1-o0](&dw[((g*opg+o0)*cpg+c)*9], cpg*9, &ds[o0*d.lpad], d.lpad, &s[(c-c0)*d.ps], &d.taps[0], vecs)
+			pf := &next[min(done*cacheLine, len(next)-1)]
+			d.k.filter[o1-o0](&dw[((g*opg+o0)*cpg+c)*9], cpg*9, &ds[o0*d.lpad], d.lpad, &s[(c-c0)*d.ps], &d.taps[0], vecs, pf, pfn)
+			done += pfn
 		}
 	}
 }

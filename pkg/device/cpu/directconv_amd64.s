@@ -542,8 +542,20 @@ tap:
 	VZEROUPPER
 	RET
 
-// func dconvFilterAVX2O1(dw *float32, lddw int, dy *float32, lddy int, x *float32, taps *int, n int)
-TEXT ·dconvFilterAVX2O1(SB), NOSPLIT, $0-56
+// func dconvFilterAVX2O1(dw *float32, lddw int, dy *float32, lddy int, x *float32, taps *int, n int, pf *float32, pfn int)
+TEXT ·dconvFilterAVX2O1(SB), NOSPLIT, $0-72
+	MOVQ pf+56(FP), AX
+	MOVQ pfn+64(FP), CX
+	TESTQ CX, CX
+	JZ   start
+
+prefetch:
+	PREFETCHT0 (AX)
+	ADDQ $64, AX
+	DECQ CX
+	JNZ  prefetch
+
+start:
 	MOVQ dw+0(FP), DI
 	MOVQ lddw+8(FP), DX
 	SHLQ $2, DX
@@ -1670,8 +1682,20 @@ tap:
 	VZEROUPPER
 	RET
 
-// func dconvFilterAVX512O1(dw *float32, lddw int, dy *float32, lddy int, x *float32, taps *int, n int)
-TEXT ·dconvFilterAVX512O1(SB), NOSPLIT, $0-56
+// func dconvFilterAVX512O1(dw *float32, lddw int, dy *float32, lddy int, x *float32, taps *int, n int, pf *float32, pfn int)
+TEXT ·dconvFilterAVX512O1(SB), NOSPLIT, $0-72
+	MOVQ pf+56(FP), AX
+	MOVQ pfn+64(FP), CX
+	TESTQ CX, CX
+	JZ   start
+
+prefetch:
+	PREFETCHT0 (AX)
+	ADDQ $64, AX
+	DECQ CX
+	JNZ  prefetch
+
+start:
 	MOVQ dw+0(FP), DI
 	MOVQ lddw+8(FP), DX
 	SHLQ $2, DX
@@ -1819,8 +1843,20 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dconvFilterAVX512O2(dw *float32, lddw int, dy *float32, lddy int, x *float32, taps *int, n int)
-TEXT ·dconvFilterAVX512O2(SB), NOSPLIT, $0-56
+// func dconvFilterAVX512O2(dw *float32, lddw int, dy *float32, lddy int, x *float32, taps *int, n int, pf *float32, pfn int)
+TEXT ·dconvFilterAVX512O2(SB), NOSPLIT, $0-72
+	MOVQ pf+56(FP), AX
+	MOVQ pfn+64(FP), CX
+	TESTQ CX, CX
+	JZ   start
+
+prefetch:
+	PREFETCHT0 (AX)
+	ADDQ $64, AX
+	DECQ CX
+	JNZ  prefetch
+
+start:
 	MOVQ dw+0(FP), DI
 	MOVQ lddw+8(FP), DX
 	SHLQ $2, DX
@@ -2078,8 +2114,20 @@ loop:
 	VZEROUPPER
 	RET
 
-// func dconvFilterAVX512O3(dw *float32, lddw int, dy *float32, lddy int, x *float32, taps *int, n int)
-TEXT ·dconvFilterAVX512O3(SB), NOSPLIT, $0-56
+// func dconvFilterAVX512O3(dw *float32, lddw int, dy *float32, lddy int, x *float32, taps *int, n int, pf *float32, pfn int)
+TEXT ·dconvFilterAVX512O3(SB), NOSPLIT, $0-72
+	MOVQ pf+56(FP), AX
+	MOVQ pfn+64(FP), CX
+	TESTQ CX, CX
+	JZ   start
+
+prefetch:
+	PREFETCHT0 (AX)
+	ADDQ $64, AX
+	DECQ CX
+	JNZ  prefetch
+
+start:
 	MOVQ dw+0(FP), DI
 	MOVQ lddw+8(FP), DX
 	SHLQ $2, DX

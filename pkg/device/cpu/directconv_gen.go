@@ -137,10 +137,13 @@ func filter(s, g *bytes.Buffer, a isa, ob int) {
 	acc := func(o, tap int) int { return o*9 + tap }
 	dy := func(o int) string { return fmt.Sprintf("%s%d", a.reg, ob*9+o) }
 	xr := fmt.Sprintf("%s%d", a.reg, ob*9+ob)
-	fmt.Fprintf(g, "\n// %s accumulates the 3×3 filter gradient of %d output channels and one input channel; see filterKernel.\n//\n//go:noescape\nfunc %s(dw *float32, lddw int, dy *float32, lddy int, x *float32, taps *int, n int)\n",
-		name, ob, name)
-	fmt.Fprintf(s, "\n// func %s(dw *float32, lddw int, dy *float32, lddy int, x *float32, taps *int, n int)\n", name)
-	fmt.Fprintf(s, "TEXT ·%s(SB), NOSPLIT, $0-56\n", name)
+	const args = "dw *float32, lddw int, dy *float32, lddy int, x *float32, taps *int, n int, pf *float32, pfn int"
+	fmt.Fprintf(g, "\n// %s accumulates the 3×3 filter gradient of %d output channels and one input channel; see filterKernel.\n//\n//go:noescape\nfunc %s(%s)\n",
+		name, ob, name, args)
+	fmt.Fprintf(s, "\n// func %s(%s)\n", name, args)
+	fmt.Fprintf(s, "TEXT ·%s(SB), NOSPLIT, $0-72\n", name)
+	// The call first prefetches pfn lines of the next image's input.
+	fmt.Fprint(s, "\tMOVQ pf+56(FP), AX\n\tMOVQ pfn+64(FP), CX\n\tTESTQ CX, CX\n\tJZ   start\n\nprefetch:\n\tPREFETCHT0 (AX)\n\tADDQ $64, AX\n\tDECQ CX\n\tJNZ  prefetch\n\nstart:\n")
 	fmt.Fprint(s, "\tMOVQ dw+0(FP), DI\n\tMOVQ lddw+8(FP), DX\n\tSHLQ $2, DX\n\tMOVQ dy+16(FP), SI\n\tMOVQ lddy+24(FP), R9\n\tSHLQ $2, R9\n\tMOVQ x+32(FP), BX\n\tMOVQ taps+40(FP), R8\n\tMOVQ n+48(FP), CX\n\n")
 	for i := range ob * 9 {
 		r := fmt.Sprintf("%s%d", a.reg, i)

@@ -37,7 +37,7 @@ func dconvFwdAVX2O6(y *float32, ldy int, x *float32, ldx int, taps *int, ntaps i
 // dconvFilterAVX2O1 accumulates the 3×3 filter gradient of 1 output channels and one input channel; see filterKernel.
 //
 //go:noescape
-func dconvFilterAVX2O1(dw *float32, lddw int, dy *float32, lddy int, x *float32, taps *int, n int)
+func dconvFilterAVX2O1(dw *float32, lddw int, dy *float32, lddy int, x *float32, taps *int, n int, pf *float32, pfn int)
 
 // directAVX2 is the AVX2 kernel set.
 var directAVX2 = directKernels{
@@ -90,17 +90,17 @@ func dconvFwdAVX512O8(y *float32, ldy int, x *float32, ldx int, taps *int, ntaps
 // dconvFilterAVX512O1 accumulates the 3×3 filter gradient of 1 output channels and one input channel; see filterKernel.
 //
 //go:noescape
-func dconvFilterAVX512O1(dw *float32, lddw int, dy *float32, lddy int, x *float32, taps *int, n int)
+func dconvFilterAVX512O1(dw *float32, lddw int, dy *float32, lddy int, x *float32, taps *int, n int, pf *float32, pfn int)
 
 // dconvFilterAVX512O2 accumulates the 3×3 filter gradient of 2 output channels and one input channel; see filterKernel.
 //
 //go:noescape
-func dconvFilterAVX512O2(dw *float32, lddw int, dy *float32, lddy int, x *float32, taps *int, n int)
+func dconvFilterAVX512O2(dw *float32, lddw int, dy *float32, lddy int, x *float32, taps *int, n int, pf *float32, pfn int)
 
 // dconvFilterAVX512O3 accumulates the 3×3 filter gradient of 3 output channels and one input channel; see filterKernel.
 //
 //go:noescape
-func dconvFilterAVX512O3(dw *float32, lddw int, dy *float32, lddy int, x *float32, taps *int, n int)
+func dconvFilterAVX512O3(dw *float32, lddw int, dy *float32, lddy int, x *float32, taps *int, n int, pf *float32, pfn int)
 
 // directAVX512 is the AVX512 kernel set.
 var directAVX512 = directKernels{

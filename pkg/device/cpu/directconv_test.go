@@ -81,9 +81,11 @@ func closeTo(got, want []float32, terms int) error {
 }
 
 // TestDirectConv checks each direct kernel set against the im2col path on
-// random inputs: channels per group 1–16 (in and out differing), widths
-// that are not multiples of a vector, padding 0–2, stride 1 and 2 (odd and
-// even sizes), batch 1 and 2 (the batched path off), one worker and two.
+// random inputs: channels per group 1–16 (in and out differing; 1–3 in
+// with 33–64 out, which only the filter gradient takes), widths
+// that are not multiples of a vector (up to 69, past two 32-wide steps of
+// the phase split), padding 0–2, stride 1 and 2 (odd and even sizes),
+// batch 1 and 2 (the batched path off), one worker and two.
 func TestDirectConv(t *testing.T) {
 	sets := kernelSets()
 	if len(sets) == 0 {
@@ -103,7 +105,9 @@ func TestDirectConv(t *testing.T) {
 			shape{cg, cg, 1, 28, 28, 1, 1, 2},
 		)
 	}
-	shapes = append(shapes, shape{4, 4, 5, 17, 35, 0, 2, 1}, shape{10, 10, 2, 12, 12, 1, 3, 1}, shape{16, 16, 4, 28, 28, 1, 3, 2})
+	shapes = append(shapes, shape{4, 4, 5, 17, 35, 0, 2, 1}, shape{10, 10, 2, 12, 12, 1, 3, 1}, shape{16, 16, 4, 28, 28, 1, 3, 2},
+		shape{4, 4, 2, 21, 69, 1, 2, 2}, shape{3, 5, 2, 20, 66, 2, 2, 2},
+		shape{1, 64, 1, 28, 28, 1, 2, 1}, shape{3, 40, 2, 13, 11, 1, 2, 1}, shape{2, 33, 1, 15, 14, 0, 2, 2})
 	for _, s := range shapes {
 		p := device.ConvParams{N: s.n, C: s.cg * s.groups, H: s.h, W: s.w, O: s.og * s.groups, KH: 3, KW: 3,
 			Groups: s.groups, StrideH: s.stride, StrideW: s.stride, PadH: s.pad, PadW: s.pad, DilH: 1, DilW: 1}
@@ -156,6 +160,11 @@ func TestDirectDispatch(t *testing.T) {
 		{"16 per group", func(p *device.ConvParams) { p.C, p.O = 64, 64 }, convForward, true},
 		{"17 per group", func(p *device.ConvParams) { p.C, p.O = 68, 68 }, convForward, false},
 		{"17 out per group", func(p *device.ConvParams) { p.O = 68 }, convForward, false},
+		{"1 in, 64 out per group forward", func(p *device.ConvParams) { p.C, p.O = 4, 256 }, convForward, false},
+		{"1 in, 64 out per group filter", func(p *device.ConvParams) { p.C, p.O = 4, 256 }, convBackwardFilter, true},
+		{"3 in, 64 out per group filter", func(p *device.ConvParams) { p.C, p.O = 12, 256 }, convBackwardFilter, true},
+		{"4 in, 17 out per group filter", func(p *device.ConvParams) { p.C, p.O = 16, 68 }, convBackwardFilter, false},
+		{"1 in, 65 out per group filter", func(p *device.ConvParams) { p.C, p.O = 4, 260 }, convBackwardFilter, false},
 		{"stride 2", func(p *device.ConvParams) { p.StrideH, p.StrideW = 2, 2 }, convForward, true},
 		{"stride 2 filter", func(p *device.ConvParams) { p.StrideH, p.StrideW = 2, 2 }, convBackwardFilter, true},
 		{"stride 3", func(p *device.ConvParams) { p.StrideH, p.StrideW = 3, 3 }, convForward, false},
@@ -163,6 +172,13 @@ func TestDirectDispatch(t *testing.T) {
 		{"dilation 2", func(p *device.ConvParams) { p.DilH, p.DilW = 2, 2 }, convForward, false},
 		{"1×1", func(p *device.ConvParams) { p.KH, p.KW, p.PadH, p.PadW = 1, 1, 0, 0 }, convForward, false},
 		{"pad 3", func(p *device.ConvParams) { p.PadH, p.PadW = 3, 3 }, convForward, true},
+		{"filter, 4×4 outputs", func(p *device.ConvParams) { p.H, p.W = 4, 4 }, convBackwardFilter, false},
+		{"filter, 4×4 outputs, one image", func(p *device.ConvParams) { p.H, p.W, p.N = 4, 4, 1 }, convBackwardFilter, true},
+		{"filter, 5×4 outputs", func(p *device.ConvParams) { p.H, p.W = 5, 4 }, convBackwardFilter, true},
+		{"forward, 4×4 outputs", func(p *device.ConvParams) { p.H, p.W = 4, 4 }, convForward, false},
+		{"forward, 4×4 outputs, one image", func(p *device.ConvParams) { p.H, p.W, p.N = 4, 4, 1 }, convForward, true},
+		{"stride-2 data, 4×4 outputs", func(p *device.ConvParams) { p.H, p.W, p.StrideH, p.StrideW = 8, 8, 2, 2 }, convBackwardData, false},
+		{"stride-2 data, 5×5 outputs", func(p *device.ConvParams) { p.StrideH, p.StrideW = 2, 2 }, convBackwardData, true},
 	} {
 		p := base
 		c.edit(&p)
@@ -208,4 +224,19 @@ func to32(v []float64) []float32 {
 		out[i] = float32(x)
 	}
 	return out
+}
+
+// TestTileBlocks checks the forward's channel cut: 16 channels of 7×8
+// planes (ConvNet-CE 4×16's last stride-2 layer) go in three blocks, one
+// tile each (104 vector FMAs and loads per tap and channel, against 140 for
+// two blocks of 8 in two tiles each); 14×15 planes also in three (346
+// against 350); 8 channels of 7×8 in two blocks of 4 (68 against 70); a
+// single vector keeps the tallest blocks (70 for two blocks of 8, 104 for
+// three).
+func TestTileBlocks(t *testing.T) {
+	for _, c := range []struct{ n, flat, want int }{{16, 56, 3}, {16, 210, 3}, {8, 56, 2}, {16, 16, 2}} {
+		if got := directAVX512.tileBlocks(c.n, c.flat); got != c.want {
+			t.Errorf("tileBlocks(%d, %d) = %d, want %d", c.n, c.flat, got, c.want)
+		}
+	}
 }

@@ -52,7 +52,7 @@ type winoPlan struct {
 func (t *convTask[T]) planWinograd() bool {
 	p := &t.p
 	var zero T
-	if _, f32 := any(zero).(float32); !f32 || !useWinograd || !useVecAVX512 || t.mode != convForward ||
+	if _, f32 := any(zero).(float32); !f32 || !useWinograd || !useVecAVX512 || t.mode == convBackwardData ||
 		p.KH != 3 || p.KW != 3 || p.StrideH != 1 || p.StrideW != 1 || p.DilH != 1 || p.DilW != 1 ||
 		p.PadH != 1 || p.PadW != 1 || t.cpg < winoMinChannels || t.opg < winoMinChannels || p.OutW() < winoMinWidth {
 		return false
@@ -102,33 +102,39 @@ func winoFilters(p *device.ConvParams, cpg, opg int, w, u []float32) {
 	}
 }
 
-// prepareWinograd writes the filter transforms into t.e.packed and returns
-// the item count: (image block, group) pairs.
+// prepareWinograd writes the filter transforms of a forward pass into
+// t.e.packed and returns the item count: (image block, group) pairs for a
+// forward pass, groups for a filter gradient (whose dU_ξ t.e.packed holds).
 func (t *convTask[T]) prepareWinograd() int {
+	if t.mode == convBackwardFilter {
+		return t.p.Groups
+	}
 	w, _ := any(t.w).([]float32)
 	u, _ := any(t.e.packed).([]float32)
 	winoFilters(&t.p, t.cpg, t.opg, w, u)
 	return t.p.Groups * t.wp.blocks
 }
 
-// runWinograd computes item i: image block i/Groups, group i%Groups.
+// runWinograd computes item i: of a forward pass, image block i/Groups and
+// group i%Groups; of a filter gradient, group i.
 func (t *convTask[T]) runWinograd(wk, i int) {
 	s := grow(t.e.scratch[wk], t.wp.scratch)
 	t.e.scratch[wk] = s
 	scratch, _ := any(s).([]float32)
 	x, _ := any(t.x).([]float32)
+	w, _ := any(t.w).([]float32)
 	y, _ := any(t.y).([]float32)
 	u, _ := any(t.e.packed).([]float32)
+	if t.mode == convBackwardFilter {
+		t.wp.filter(&t.p, t.cpg, t.opg, scratch, x, y, u, w, i)
+		return
+	}
 	t.wp.run(&t.p, t.cpg, t.opg, scratch, x, y, u, i/t.p.Groups, i%t.p.Groups)
 }
 
-func (w *winoPlan) run(p *device.ConvParams, cpg, opg int, s, x, y, u []float32, blk, g int) {
-	n0 := blk * w.nb
-	nn := min(w.nb, p.N-n0)
-	phases := s[:w.prows*2*w.lp]
-	v := s[len(phases):][:16*cpg*w.ldt]
-	m := s[len(phases)+len(v):][:16*opg*w.ldt]
-	out := s[len(phases)+len(v)+len(m):][:4*w.lp]
+// inputs writes the input transforms V_ξ of images [n0, n0+nn) and group
+// g into v, through the phase rows.
+func (w *winoPlan) inputs(p *device.ConvParams, cpg int, phases, v, x []float32, n0, nn, g int) {
 	hw := p.H * p.W
 	for j := range nn {
 		for c := range cpg {
@@ -138,6 +144,16 @@ func (w *winoPlan) run(p *device.ConvParams, cpg, opg int, s, x, y, u []float32,
 			}
 		}
 	}
+}
+
+func (w *winoPlan) run(p *device.ConvParams, cpg, opg int, s, x, y, u []float32, blk, g int) {
+	n0 := blk * w.nb
+	nn := min(w.nb, p.N-n0)
+	phases := s[:w.prows*2*w.lp]
+	v := s[len(phases):][:16*cpg*w.ldt]
+	m := s[len(phases)+len(v):][:16*opg*w.ldt]
+	out := s[len(phases)+len(v)+len(m):][:4*w.lp]
+	w.inputs(p, cpg, phases, v, x, n0, nn, g)
 	cols := nn * w.t1
 	for xi := range 16 {
 		gemm.Gemm(false, false, opg, cols, cpg, 1, u[(g*16+xi)*opg*cpg:], cpg, v[xi*cpg*w.ldt:], w.ldt, 0, m[xi*opg*w.ldt:], w.ldt)
@@ -152,6 +168,87 @@ func (w *winoPlan) run(p *device.ConvParams, cpg, opg int, s, x, y, u []float32,
 				if 2*ty+1 < oh {
 					copy(yo[(2*ty+1)*ow:][:ow], out[2*w.lp:][:ow])
 				}
+			}
+		}
+	}
+}
+
+// filter computes group g's filter gradient. Forward, each tile's M_ξ =
+// Σ_c U_ξ·V_ξ feeds Y = Aᵀ·M·A, so dM = A·dY·Aᵀ per 2×2 tile of dy,
+// dU_ξ = Σ dM_ξ·V_ξᵀ over the tiles of every image, and dw = Gᵀ·dU·G per
+// filter. The image blocks are summed in order, into du (16·opg·cpg
+// floats per group, group g's at g·16·opg·cpg), so results do not depend on
+// the worker count.
+func (w *winoPlan) filter(p *device.ConvParams, cpg, opg int, s, x, dy, du, dw []float32, g int) {
+	phases := s[:w.prows*2*w.lp]
+	v := s[len(phases):][:16*cpg*w.ldt]
+	m := s[len(phases)+len(v):][:16*opg*w.ldt]
+	rows := s[len(phases)+len(v)+len(m):][:4*w.lp]
+	dug := du[g*16*opg*cpg:][:16*opg*cpg]
+	oh, ow := p.OutH(), p.OutW()
+	for blk := range w.blocks {
+		n0 := blk * w.nb
+		nn := min(w.nb, p.N-n0)
+		w.inputs(p, cpg, phases, v, x, n0, nn, g)
+		for j := range nn {
+			for o := range opg {
+				dyo := dy[((n0+j)*p.O+g*opg+o)*oh*ow:][:oh*ow]
+				w.gradOutputs(m[o*w.ldt+j*w.t1:], opg*w.ldt, dyo, rows, oh, ow)
+			}
+		}
+		cols := nn * w.t1
+		beta := float32(min(blk, 1))
+		for xi := range 16 {
+			gemm.Gemm(false, true, opg, cpg, cols, 1, m[xi*opg*w.ldt:], w.ldt, v[xi*cpg*w.ldt:], w.ldt, beta, dug[xi*opg*cpg:], cpg)
+		}
+	}
+	winoFilterGrads(cpg, opg, dug, dw[g*opg*cpg*9:][:opg*cpg*9])
+}
+
+// gradOutputs writes dM = A·d·Aᵀ of every 2×2 tile d of one channel's
+// output gradient dyo (oh × ow, zero past its edges): element ξ of tile t
+// goes to m[ξ·ldm + t]. Each row pair is first split into even and odd
+// columns (rows: 4·lp floats of scratch), sixteen tiles to a vector.
+func (w *winoPlan) gradOutputs(m []float32, ldm int, dyo, rows []float32, oh, ow int) {
+	half := ow / 2
+	for ty := range w.th {
+		for a := range 2 {
+			e := rows[2*a*w.lp:][:w.lp]
+			o := rows[(2*a+1)*w.lp:][:w.lp]
+			iy := 2*ty + a
+			if iy >= oh {
+				clear(e)
+				clear(o)
+				continue
+			}
+			row := dyo[iy*ow:][:ow]
+			deinterleave(e, o, row, half)
+			n := half
+			if ow%2 == 1 {
+				e[half] = row[ow-1]
+				n = half + 1
+			}
+			clear(e[n:])
+			clear(o[half:])
+		}
+		winoGradOutput16(&m[ty*w.tw], ldm, &rows[0], w.lp, w.vecs)
+	}
+}
+
+// winoFilterGrads writes dw = Gᵀ·dU·G (3×3, in float64) for every filter of
+// a group from its dU_ξ (opg × cpg matrices, ξ = 4i+j, in du).
+func winoFilterGrads(cpg, opg int, du, dw []float32) {
+	for o := range opg {
+		for c := range cpg {
+			var t [3][4]float64 // Gᵀ·dU
+			for j := range 4 {
+				u0, u1 := float64(du[(j*opg+o)*cpg+c]), float64(du[((4+j)*opg+o)*cpg+c])
+				u2, u3 := float64(du[((8+j)*opg+o)*cpg+c]), float64(du[((12+j)*opg+o)*cpg+c])
+				t[0][j], t[1][j], t[2][j] = u0+(u1+u2)/2, (u1-u2)/2, (u1+u2)/2+u3
+			}
+			f := dw[(o*cpg+c)*9:][:9]
+			for k, r := range t {
+				f[3*k], f[3*k+1], f[3*k+2] = float32(r[0]+(r[1]+r[2])/2), float32((r[1]-r[2])/2), float32((r[1]+r[2])/2+r[3])
 			}
 		}
 	}
@@ -186,10 +283,14 @@ func (w *winoPlan) splitRows(p *device.ConvParams, phases, xc []float32) {
 	}
 }
 
-// winoInput16 and winoOutput16 are the transforms of winograd_amd64.s.
+// winoInput16, winoOutput16 and winoGradOutput16 are the transforms of
+// winograd_amd64.s.
 
 //go:noescape
 func winoInput16(v *float32, ldv int, rows *float32, ldr, lp, vecs int)
 
 //go:noescape
 func winoOutput16(dst *float32, ldd int, m *float32, ldm, vecs int)
+
+//go:noescape
+func winoGradOutput16(m *float32, ldm int, rows *float32, lp, vecs int)

@@ -183,3 +183,77 @@ outloop:
 	JNZ       outloop
 	VZEROUPPER
 	RET
+
+// func winoGradOutput16(m *float32, ldm int, rows *float32, lp, vecs int)
+//
+// For k = 0, 16, …, 16·(vecs−1): the 2×2 output-gradient tiles k..k+15 of
+// a row pair, split into phases (E0, O0, E1, O1 at rows + q·lp: tile t is
+// E0[t] O0[t] over E1[t] O1[t]), go through A·d·Aᵀ, and element (i, j) of
+// the transform of tile t is stored at m + (4i+j)·ldm + t.
+TEXT ·winoGradOutput16(SB), NOSPLIT, $0-40
+	MOVQ m+0(FP), DI
+	MOVQ ldm+8(FP), DX
+	SHLQ $2, DX
+	MOVQ rows+16(FP), SI
+	MOVQ lp+24(FP), R9
+	SHLQ $2, R9
+	MOVQ vecs+32(FP), CX
+	LEAQ (DX)(DX*2), R10 // 3·ldm
+	VXORPS Z15, Z15, Z15
+
+gradloop:
+	MOVQ SI, BX
+	VMOVUPS (BX), Z0
+	ADDQ R9, BX
+	VMOVUPS (BX), Z1
+	ADDQ R9, BX
+	VMOVUPS (BX), Z2
+	ADDQ R9, BX
+	VMOVUPS (BX), Z3
+
+	// The rows of A·d: (Z0, Z1), (Z4, Z5) = d0 + d1, (Z6, Z7) = d0 − d1,
+	// (Z8, Z9) = −d1; each row (a, b) becomes a, a + b, a − b, −b.
+	VADDPS Z2, Z0, Z4
+	VADDPS Z3, Z1, Z5
+	VSUBPS Z2, Z0, Z6
+	VSUBPS Z3, Z1, Z7
+	VSUBPS Z2, Z15, Z8
+	VSUBPS Z3, Z15, Z9
+	MOVQ DI, BX
+	VADDPS Z1, Z0, Z10
+	VSUBPS Z1, Z0, Z11
+	VSUBPS Z1, Z15, Z12
+	VMOVUPS Z0, (BX)
+	VMOVUPS Z10, (BX)(DX*1)
+	VMOVUPS Z11, (BX)(DX*2)
+	VMOVUPS Z12, (BX)(R10*1)
+	LEAQ (BX)(DX*4), BX
+	VADDPS Z5, Z4, Z10
+	VSUBPS Z5, Z4, Z11
+	VSUBPS Z5, Z15, Z12
+	VMOVUPS Z4, (BX)
+	VMOVUPS Z10, (BX)(DX*1)
+	VMOVUPS Z11, (BX)(DX*2)
+	VMOVUPS Z12, (BX)(R10*1)
+	LEAQ (BX)(DX*4), BX
+	VADDPS Z7, Z6, Z10
+	VSUBPS Z7, Z6, Z11
+	VSUBPS Z7, Z15, Z12
+	VMOVUPS Z6, (BX)
+	VMOVUPS Z10, (BX)(DX*1)
+	VMOVUPS Z11, (BX)(DX*2)
+	VMOVUPS Z12, (BX)(R10*1)
+	LEAQ (BX)(DX*4), BX
+	VADDPS Z9, Z8, Z10
+	VSUBPS Z9, Z8, Z11
+	VSUBPS Z9, Z15, Z12
+	VMOVUPS Z8, (BX)
+	VMOVUPS Z10, (BX)(DX*1)
+	VMOVUPS Z11, (BX)(DX*2)
+	VMOVUPS Z12, (BX)(R10*1)
+	ADDQ $64, SI
+	ADDQ $64, DI
+	DECQ CX
+	JNZ  gradloop
+	VZEROUPPER
+	RET

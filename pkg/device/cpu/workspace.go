@@ -13,11 +13,14 @@ type workspace[T gemm.Float] struct {
 	accum   [][]T // per worker accumulators (conv backward filter)
 	flipped []T   // flipped filter of a backward-data convolution
 	packed  []T   // filter of a direct convolution, laid out for its kernels
-	span    spanTask[T]
-	gemm    gemmTask[T]
-	conv    convTask[T]
-	bn      bnTask[T]
-	maxPool maxPoolTask[T]
+	// gathered holds the blocks of a batched convolution pass that its row
+	// blocks share (gatherSharedBlocks).
+	gathered []T
+	span     spanTask[T]
+	gemm     gemmTask[T]
+	conv     convTask[T]
+	bn       bnTask[T]
+	maxPool  maxPoolTask[T]
 }
 
 func newWorkspace[T gemm.Float](p *pool) *workspace[T] {

@@ -48,6 +48,14 @@ func convCases() []device.ConvParams {
 		c(1, 4, 33, 70, 8, 3, 3, 1, 2, 1, 1),    // several tiles at stride 2
 		c(3, 32, 10, 10, 32, 3, 3, 2, 1, 1, 1),  // 16 channels per group in 2 groups (a CPU cuts the filter gradient)
 		c(2, 160, 4, 4, 24, 1, 1, 1, 1, 0, 1),   // 1×1 from many channels (likewise)
+		// Few pixels, many channels: a CPU multiplies blocks of images at
+		// once, its products cut into row blocks (filter gradient: parts)
+		// that share one gather.
+		c(5, 272, 2, 2, 320, 1, 1, 2, 1, 0, 1), // 1×1 at 2×2, 2 groups
+		c(17, 32, 4, 4, 128, 1, 1, 1, 1, 0, 1), // 1×1 at 4×4, two image blocks, the last ragged
+		c(5, 128, 8, 8, 16, 1, 1, 1, 1, 0, 1),  // at 8×8 into few channels (the gradients' row blocks and parts)
+		c(3, 128, 4, 4, 256, 1, 1, 1, 2, 0, 1), // 1×1 stride 2 (gathered point by point)
+		c(2, 16, 4, 4, 128, 3, 3, 1, 1, 1, 1),  // 3×3 dense (im2col)
 	}
 }
 

@@ -135,19 +135,19 @@ func gemmCases(r *rand.Rand) []gemmCase {
 // forced wherever it is optional (every stride counted as aliased), and with
 // it avoided wherever possible.
 func withPacking(t *testing.T, f func(t *testing.T)) {
-	defRows, defCols, defFlops, defReuse, defAlias := packMinRows, packMinCols, packMinFlops, packMinReuse, aliasStride
+	defRows, defCols, defFlops, defReuse, defColsA, defAlias := packMinRows, packMinCols, packMinFlops, packMinReuse, packMinColsA, aliasStride
 	defer func() {
-		packMinRows, packMinCols, packMinFlops, packMinReuse, aliasStride = defRows, defCols, defFlops, defReuse, defAlias
+		packMinRows, packMinCols, packMinFlops, packMinReuse, packMinColsA, aliasStride = defRows, defCols, defFlops, defReuse, defColsA, defAlias
 	}()
 	for _, p := range []struct {
-		name                            string
-		rows, cols, flops, reuse, alias int
+		name                                   string
+		rows, cols, flops, reuse, colsA, alias int
 	}{
-		{"default", defRows, defCols, defFlops, defReuse, defAlias},
-		{"pack", 0, 0, 0, 0, 1},
-		{"inplace", math.MaxInt, math.MaxInt, math.MaxInt, math.MaxInt, math.MaxInt},
+		{"default", defRows, defCols, defFlops, defReuse, defColsA, defAlias},
+		{"pack", 0, 0, 0, 0, 0, 1},
+		{"inplace", math.MaxInt, math.MaxInt, math.MaxInt, math.MaxInt, math.MaxInt, math.MaxInt},
 	} {
-		packMinRows, packMinCols, packMinFlops, packMinReuse, aliasStride = p.rows, p.cols, p.flops, p.reuse, p.alias
+		packMinRows, packMinCols, packMinFlops, packMinReuse, packMinColsA, aliasStride = p.rows, p.cols, p.flops, p.reuse, p.colsA, p.alias
 		t.Run(p.name, f)
 	}
 }

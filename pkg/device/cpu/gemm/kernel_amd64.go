@@ -53,6 +53,23 @@ func transpose16(d, s []float32, ld int) {
 	transpose16AVX512(&d[0], &s[0], ld)
 }
 
+// splitRow16AVX512 is splitRow16Go in AVX-512 assembly.
+//
+//go:noescape
+func splitRow16AVX512(d, s *float32, panels, stride int)
+
+// splitRow16 sets d[q·stride+j] = s[q·16+j] for q < panels, j < 16, in
+// AVX-512 when present (the Go loop's 64-byte copies each call memmove).
+func splitRow16(d, s []float32, panels, stride int) {
+	if !useAVX512 || panels == 0 {
+		splitRow16Go(d, s, panels, stride)
+		return
+	}
+	_ = d[(panels-1)*stride+nr-1]
+	_ = s[panels*nr-1]
+	splitRow16AVX512(&d[0], &s[0], panels, stride)
+}
+
 // tileRows is the height of the micro-tile of the kernel in use.
 func tileRows() int {
 	if useAVX512 {

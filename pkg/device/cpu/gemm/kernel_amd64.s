@@ -746,3 +746,28 @@ TEXT ·transpose16AVX512(SB), NOSPLIT, $0-24
 	VMOVUPS Z20, 960(DI)
 	VZEROUPPER
 	RET
+
+// func splitRow16AVX512(d *float32, s *float32, panels int, stride int)
+//
+// d[q·stride+j] = s[q·16+j] for q < panels, j < 16: one row of B spread
+// over its 16-column panels, a vector per panel.
+TEXT ·splitRow16AVX512(SB), NOSPLIT, $0-32
+	MOVQ d+0(FP), DI
+	MOVQ s+8(FP), SI
+	MOVQ panels+16(FP), CX
+	MOVQ stride+24(FP), R8
+	SHLQ $2, R8
+	TESTQ CX, CX
+	JEQ  split16done
+
+split16loop:
+	VMOVUPS (SI), Z0
+	VMOVUPS Z0, (DI)
+	ADDQ $64, SI
+	ADDQ R8, DI
+	DECQ CX
+	JNZ  split16loop
+
+split16done:
+	VZEROUPPER
+	RET

@@ -27,3 +27,8 @@ func rows16(rows int, a *float32, lda int, b *float32, ldb int, c *float32, ldc 
 func transpose16(d, s []float32, ld int) {
 	transpose16Go(d, s, ld)
 }
+
+// splitRow16 sets d[q·stride+j] = s[q·16+j] for q < panels, j < 16.
+func splitRow16(d, s []float32, panels, stride int) {
+	splitRow16Go(d, s, panels, stride)
+}
