@@ -340,6 +340,16 @@ func (st FrontierStudy) Write(w io.Writer) {
 		fmt.Fprintf(w, "Seed %d: optimum %s; %s.\n", st.Seeds[r], st.name(a.Best), st.regionText(a))
 	}
 	fmt.Fprintf(w, "Both seeds pooled: optimum %s; %s.\n", st.name(st.Pooled.Best), st.regionText(st.Pooled))
+	var shared []string
+	for _, i := range slices.Sorted(slices.Values(st.Answers[0].Region)) {
+		if slices.Contains(st.Answers[1].Region, i) {
+			shared = append(shared, st.name(i))
+		}
+	}
+	if len(shared) == 0 {
+		shared = []string{"none"}
+	}
+	fmt.Fprintf(w, "In both seeds' regions: %s.\n", strings.Join(shared, ", "))
 	if e := st.Edge(); e != "" {
 		fmt.Fprintf(w, "Edge: %s.\n", e)
 	}

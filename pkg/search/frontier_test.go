@@ -194,7 +194,7 @@ func TestFrontierVerdictNamesTheGain(t *testing.T) {
 	}
 	text.Reset()
 	study([]ntk.Estimate{est(1, 0.1), est(2, 0.1)}, []ntk.Estimate{est(1, 0.1), est(2, 0.1)}).Write(&text)
-	if !strings.Contains(text.String(), "The baseline itself has the lowest pooled V.") {
+	if !strings.Contains(text.String(), "The baseline itself has the lowest pooled V.") || !strings.Contains(text.String(), "In both seeds' regions: 1x64d.") {
 		t.Errorf("baseline as the optimum:\n%s", text.String())
 	}
 }
