@@ -25,7 +25,7 @@ func init() {
 			Use:   "study",
 			Short: "Training experiments of the reproduction: NTK dynamics, V against accuracy, SE coverage (docs/REPRODUCTION.md)",
 		}
-		cmd.AddCommand(studyDynamicsCmd(), studyAccuracyCmd(), studyCoverageCmd(), studySeedsCmd(), studyChoicesCmd())
+		cmd.AddCommand(studyDynamicsCmd(), studyAccuracyCmd(), studyCoverageCmd(), studySeedsCmd(), studyChoicesCmd(), studyFrontierCmd())
 		return cmd
 	})
 }

@@ -20,6 +20,11 @@ func TestStudyRefusesBadFlags(t *testing.T) {
 		{[]string{"study", "accuracy", "--baseline", "x"}, "bad baseline"},
 		{[]string{"study", "accuracy", "--train-images", "-5"}, "--train-images -5"},
 		{[]string{"study", "coverage", "--reps", "3"}, "--reps 3"},
+		{[]string{"study", "frontier", "--seeds", "2,2"}, "--seeds [2 2]"},
+		{[]string{"study", "frontier", "--members", "4,0"}, "--members [4 0]"},
+		{[]string{"study", "frontier", "--baseline", "3y64"}, "bad baseline"},
+		{[]string{"study", "frontier", "--budget-tolerance", "-0.1"}, "--budget-tolerance -0.1"},
+		{[]string{"study", "frontier", "--family", "vgg"}, `family "vgg"`},
 	} {
 		_, err := runCLI(c.args...)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
@@ -44,5 +49,33 @@ func TestStudyCoverageCLI(t *testing.T) {
 	var rs []map[string]any
 	if err := json.Unmarshal(b, &rs); err != nil || len(rs) != 18 {
 		t.Errorf("coverage JSON: %d results, %v", len(rs), err)
+	}
+}
+
+// TestStudyFrontierCLI measures a small MLP's frontier from the command
+// line and writes its table, JSON and figure.
+func TestStudyFrontierCLI(t *testing.T) {
+	dir := t.TempDir()
+	out, err := runCLI("study", "frontier", "--family", "mlp", "--dataset", "mnist", "--depth", "1", "--baseline", "1x32d", "--members", "2,4",
+		"--inputs", "random", "--samples", "8", "--no-cache", "--json", filepath.Join(dir, "f.json"), "--plot", filepath.Join(dir, "f.png"))
+	if err != nil {
+		t.Fatalf("study frontier: %v\n%s", err, out)
+	}
+	if !strings.Contains(out, "| 1 | 32 | 1.000 |") || !strings.Contains(out, "Verdict: the seed ranges") {
+		t.Errorf("frontier table:\n%s", out)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "f.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st struct {
+		Points []struct{ M, N int }
+		Seeds  []uint64
+	}
+	if err := json.Unmarshal(b, &st); err != nil || len(st.Points) != 3 || st.Seeds[1] != 2 {
+		t.Errorf("frontier JSON: %+v, %v", st, err)
+	}
+	if fi, err := os.Stat(filepath.Join(dir, "f.png")); err != nil || fi.Size() == 0 {
+		t.Errorf("figure: %v", err)
 	}
 }

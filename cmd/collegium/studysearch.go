@@ -41,24 +41,34 @@ func (s *searchStudyFlags) add(f *pflag.FlagSet) {
 // cache and logger set.
 func (s *searchStudyFlags) request(cmd *cobra.Command) (search.Request, error) {
 	req := s.req
-	if err := s.measure.apply(&req.Scan, req.Family); err != nil {
-		return req, err
+	if req.Rerank < 0 {
+		return req, fmt.Errorf("--rerank %d: want ≥ 0", req.Rerank)
 	}
-	if req.BudgetTolerance < 0 || req.MeasureSize < 0 || req.Rerank < 0 {
-		return req, fmt.Errorf("--budget-tolerance %g, --measure-size %d, --rerank %d: want ≥ 0", req.BudgetTolerance, req.MeasureSize, req.Rerank)
+	return req, setUpScan(cmd, &req, s.measure, s.inputs, s.dataDir, s.cache, s.noCache)
+}
+
+// setUpScan checks a study's budget tolerance and measured size, and sets
+// its measurement up from the flags: the sampling rule, precision and BN
+// mode, the cache, the kernel inputs, the logger and the worker device.
+func setUpScan(cmd *cobra.Command, req *search.Request, measure measureFlags, inputs, dataDir, cache string, noCache bool) error {
+	if err := measure.apply(&req.Scan, req.Family); err != nil {
+		return err
+	}
+	if req.BudgetTolerance < 0 || req.MeasureSize < 0 {
+		return fmt.Errorf("--budget-tolerance %g, --measure-size %d: want ≥ 0", req.BudgetTolerance, req.MeasureSize)
 	}
 	arch, err := req.Architecture()
 	if err != nil {
-		return req, err
+		return err
 	}
-	if req.Scan.Cache, err = openCache(s.cache, s.noCache); err != nil {
-		return req, err
+	if req.Scan.Cache, err = openCache(cache, noCache); err != nil {
+		return err
 	}
-	if req.Scan.Data, err = ntk.LoadInputData(cmd.Context(), s.inputs, arch.Measure.Input, s.dataDir, logrus.StandardLogger()); err != nil {
-		return req, err
+	if req.Scan.Data, err = ntk.LoadInputData(cmd.Context(), inputs, arch.Measure.Input, dataDir, logrus.StandardLogger()); err != nil {
+		return err
 	}
 	req.Scan.Log, req.Scan.Device = logrus.StandardLogger(), workerDevice
-	return req, nil
+	return nil
 }
 
 func studySeedsCmd() *cobra.Command {
@@ -149,5 +159,69 @@ func studyChoicesCmd() *cobra.Command {
 	cmd.Flags().IntSliceVar(&widths, "widths", []int{1, 4, 16, 64}, "widths whose V_1 the table shows")
 	cmd.Flags().StringSliceVar(&modes, "modes", []string{"eval", "train"}, "BN modes to measure at each size")
 	cmd.Flags().StringVar(&baseline, "baseline", "1x128d", `baseline "CxWd"`)
+	return cmd
+}
+
+func studyFrontierCmd() *cobra.Command {
+	var (
+		req                    search.Request
+		measure                measureFlags
+		inputs, dataDir, cache string
+		noCache                bool
+		jsonOut, plotOut       string
+		members                []int
+		seeds                  []uint
+	)
+	cmd := &cobra.Command{
+		Use:   "frontier",
+		Short: "The primal answered from V measured along the baseline's budget frontier, from two disjoint seed ranges (no V_1 or members law)",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(seeds) != 2 || seeds[0] == seeds[1] {
+				return fmt.Errorf("--seeds %v: want two different seeds", seeds)
+			}
+			if _, _, err := search.ParseBaseline(req.Baseline); err != nil {
+				return err
+			}
+			for _, m := range members {
+				if m < 1 {
+					return fmt.Errorf("--members %v: %d: want every m ≥ 1", members, m)
+				}
+			}
+			if err := setUpScan(cmd, &req, measure, inputs, dataDir, cache, noCache); err != nil {
+				return err
+			}
+			st, err := search.MeasureFrontier(req, [2]uint64{uint64(seeds[0]), uint64(seeds[1])}, members)
+			if err != nil {
+				return fmt.Errorf("study frontier: %w", err)
+			}
+			st.Write(cmd.OutOrStdout())
+			if plotOut != "" {
+				if err := search.PlotMeasuredFrontier(st, plotOut); err != nil {
+					return err
+				}
+			}
+			if jsonOut != "" {
+				return writeJSON(jsonOut, st)
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&req.Family, "family", "resnext29", "architecture family: mlp, resnext29 or resnext50")
+	f.StringVar(&req.Dataset, "dataset", "cifar10", "dataset: mnist, cifar10, cifar100 or imagenet")
+	f.IntVar(&req.Depth, "depth", 0, "MLP hidden layers (0: 2)")
+	f.StringVar(&req.Baseline, "baseline", "3x64d", `baseline "CxWd": its parameter count P0 is the budget`)
+	f.IntVar(&req.MeasureSize, "measure-size", 0, "spatial size S of the S×S inputs of a conv net (0: the family's default)")
+	f.Float64Var(&req.BudgetTolerance, "budget-tolerance", 0, "allow P ≤ (1 + F)·P0")
+	f.IntSliceVar(&members, "members", nil, "members m along the frontier, each with the widest n within the budget (default: 1, 2, 3, 4, 6, 8, 12, … to n = 1); the baseline's m is always measured")
+	f.UintSliceVar(&seeds, "seeds", []uint{1, 2}, "the two seed ranges")
+	f.IntVar(&req.Scan.Inputs, "input-count", 2, "inputs per kernel (with train-mode BN they form one batch)")
+	f.Uint64Var(&req.Scan.InputSeed, "input-seed", 1, "seed of the inputs (random values or the choice of images)")
+	f.IntVar(&req.Scan.Workers, "workers", 0, "parallel workers (0: GOMAXPROCS)")
+	measure.add(f)
+	addInputFlags(f, &inputs, &dataDir)
+	addCacheFlags(f, &cache, &noCache)
+	f.StringVar(&jsonOut, "json", "", "also write the study as JSON to this file")
+	f.StringVar(&plotOut, "plot", "", "also draw V against m along the frontier to this .svg or .png file")
 	return cmd
 }

@@ -7,6 +7,7 @@ import (
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 )
@@ -68,4 +69,66 @@ func xys(pts []Point) plotter.XYs {
 		}
 	}
 	return out
+}
+
+// PlotMeasuredFrontier draws V measured along the budget frontier against
+// m, each seed range with its ±1 SE bars, and marks the baseline and the
+// pooled optimum; the extension of path (.svg or .png) picks the format.
+func PlotMeasuredFrontier(st FrontierStudy, path string) error {
+	ext := strings.ToLower(filepath.Ext(path))
+	if ext != ".svg" && ext != ".png" {
+		return fmt.Errorf("plot %s: want a .svg or .png file", path)
+	}
+	p := plot.New()
+	p.Title.Text = fmt.Sprintf("%s on %s: V along the budget of %s", st.Family, st.Dataset, st.Baseline)
+	p.X.Label.Text = "members m (width n: the widest within the budget)"
+	p.Y.Label.Text = "V = Var(K)/E[K]^2"
+	// V varies by well under a decade along a frontier: a linear axis keeps its ticks.
+	p.X.Scale, p.X.Tick.Marker = plot.LogScale{}, plot.LogTicks{Prec: -1}
+	for r, seed := range st.Seeds {
+		// The two ranges sit 3 % apart in m so that their bars do not hide each other.
+		shift := 1 + 0.03*float64(2*r-1)
+		pts := make(plotter.XYs, len(st.Points))
+		errs := make(plotter.YErrors, len(st.Points))
+		for i, fp := range st.Points {
+			v := fp.Ranges[r].V
+			pts[i] = plotter.XY{X: float64(fp.M) * shift, Y: v.Value}
+			errs[i].Low, errs[i].High = v.SE, v.SE
+		}
+		line, marks, err := plotter.NewLinePoints(pts)
+		if err != nil {
+			return fmt.Errorf("plot seed %d: %w", seed, err)
+		}
+		line.Color, marks.Color = plotutil.Color(r), plotutil.Color(r)
+		marks.Shape = plotutil.Shape(r)
+		bars, err := plotter.NewYErrorBars(struct {
+			plotter.XYer
+			plotter.YErrorer
+		}{pts, errs})
+		if err != nil {
+			return fmt.Errorf("plot seed %d error bars: %w", seed, err)
+		}
+		bars.Color = plotutil.Color(r)
+		p.Add(line, marks, bars)
+		p.Legend.Add(fmt.Sprintf("seed %d", seed), line, marks)
+	}
+	for _, mark := range []struct {
+		i     int
+		label string
+		glyph draw.GlyphDrawer
+	}{{st.Base, "baseline", draw.SquareGlyph{}}, {st.Pooled.Best, "optimum (both seeds)", draw.PyramidGlyph{}}} {
+		fp := st.Points[mark.i]
+		s, err := plotter.NewScatter(plotter.XYs{{X: float64(fp.M), Y: fp.Pooled.Value}})
+		if err != nil {
+			return fmt.Errorf("plot %s: %w", mark.label, err)
+		}
+		s.GlyphStyle.Shape, s.GlyphStyle.Radius = mark.glyph, vg.Points(4)
+		p.Add(s)
+		p.Legend.Add(mark.label+" "+BaselineName(fp.M, fp.N), s)
+	}
+	p.Legend.Top = true
+	if err := p.Save(6*vg.Inch, 4*vg.Inch, path); err != nil {
+		return fmt.Errorf("save plot %s: %w", path, err)
+	}
+	return nil
 }

@@ -1,0 +1,381 @@
+package search
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/collegium/collegium/pkg/ntk"
+)
+
+// FrontierConfig is one configuration of the primal's budget frontier:
+// M members of the widest N whose parameter count is within the budget.
+type FrontierConfig struct {
+	M      int `json:"m"`
+	N      int `json:"n"`
+	Params int `json:"params"`
+}
+
+// FrontierConfigs returns, for every m of ms in ascending order, the
+// widest n with P(m, n) ≤ budget; an m whose single-wide members exceed
+// the budget ends the list (P grows with m). For a fixed m, V falls as n
+// grows, so these are the only candidates of the primal: its answer is
+// the m whose frontier configuration has the lowest V.
+func (a Architecture) FrontierConfigs(ms []int, budget int) ([]FrontierConfig, error) {
+	ms = compactInts(slices.Sorted(slices.Values(ms)))
+	var out []FrontierConfig
+	for _, m := range ms {
+		if m < 1 {
+			return nil, fmt.Errorf("frontier: m = %d: want ≥ 1", m)
+		}
+		p1, err := a.Params(m, 1)
+		if err != nil {
+			return nil, err
+		}
+		if p1 > budget {
+			break
+		}
+		// P(m, n) grows with n: bisect for the widest n within the budget.
+		lo, hi := 1, 2
+		for {
+			p, err := a.Params(m, hi)
+			if err != nil {
+				return nil, err
+			}
+			if p > budget {
+				break
+			}
+			lo, hi = hi, 2*hi
+		}
+		for hi-lo > 1 {
+			mid := (lo + hi) / 2
+			p, err := a.Params(m, mid)
+			if err != nil {
+				return nil, err
+			}
+			if p <= budget {
+				lo = mid
+			} else {
+				hi = mid
+			}
+		}
+		p, err := a.Params(m, lo)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, FrontierConfig{M: m, N: lo, Params: p})
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("frontier: no m of %v has a configuration within %d parameters: %w", ms, budget, ErrInfeasible)
+	}
+	return out, nil
+}
+
+// FrontierMembers is the default set of m along a frontier: 1, 2, 3, 4 and
+// then two steps per doubling (6, 8, 12, 16, …), up to and including the
+// first m whose single-wide members exceed the budget (FrontierConfigs
+// stops there), so the set reaches the end of the design space, n = 1.
+func (a Architecture) FrontierMembers(budget int) ([]int, error) {
+	ms := []int{1, 2, 3, 4}
+	for m := 4; ; m *= 2 {
+		for _, c := range []int{m + m/2, 2 * m} {
+			ms = append(ms, c)
+			p, err := a.Params(c, 1)
+			if err != nil {
+				return nil, err
+			}
+			if p > budget {
+				return ms, nil
+			}
+		}
+	}
+}
+
+// largestM is the largest m whose single-wide members fit the budget (0
+// when none does).
+func (a Architecture) largestM(budget int) (int, error) {
+	fits := func(m int) (bool, error) {
+		p, err := a.Params(m, 1)
+		return p <= budget, err
+	}
+	lo, hi := 0, 1
+	for {
+		ok, err := fits(hi)
+		if err != nil {
+			return 0, err
+		}
+		if !ok {
+			break
+		}
+		lo, hi = hi, 2*hi
+	}
+	for hi-lo > 1 {
+		mid := (lo + hi) / 2
+		ok, err := fits(mid)
+		if err != nil {
+			return 0, err
+		}
+		if ok {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return lo, nil
+}
+
+// FrontierMeasure is V at one configuration from one seed range.
+type FrontierMeasure struct {
+	V        ntk.Estimate `json:"v"`
+	Samples  int          `json:"samples"`
+	Kurtosis float64      `json:"kurtosis"`
+}
+
+// FrontierPoint is a frontier configuration measured from both seed
+// ranges, the two combined (inverse-variance mean: the ranges are
+// independent) and their difference in SEs.
+type FrontierPoint struct {
+	FrontierConfig
+	Ranges [2]FrontierMeasure `json:"ranges"`
+	Pooled ntk.Estimate       `json:"pooled"`
+	Z      float64            `json:"z"`
+}
+
+// FrontierAnswer is the primal's answer read from measured V alone: the
+// index of the lowest V and the indices of the configurations whose V
+// exceeds it by at most the error of the difference (the optimum first).
+type FrontierAnswer struct {
+	Best   int   `json:"best"`
+	Region []int `json:"region"`
+}
+
+// FrontierStudy is V measured directly along the primal's budget frontier
+// of a baseline from two disjoint seed ranges: a search answer that no
+// V_1 or members law enters.
+type FrontierStudy struct {
+	Family   string          `json:"family"`
+	Dataset  string          `json:"dataset"`
+	Baseline string          `json:"baseline"`
+	Budget   int             `json:"budget"`
+	P0       int             `json:"p0"`
+	Seeds    [2]uint64       `json:"seeds"`
+	Sampling ntk.Sampling    `json:"sampling"`
+	Points   []FrontierPoint `json:"points"`
+	// Base is the index of the baseline (it is on its own frontier).
+	Base int `json:"base"`
+	// MaxM is the largest m with a configuration within the budget (n = 1):
+	// the end of the design space.
+	MaxM int `json:"max_m"`
+	// Answers are each range's answer; Pooled the answer from both.
+	Answers [2]FrontierAnswer `json:"answers"`
+	Pooled  FrontierAnswer    `json:"pooled_answer"`
+	Agree   bool              `json:"agree"`
+	How     string            `json:"how"`
+}
+
+// MeasureFrontier measures V at every frontier configuration of req's
+// baseline (budget P0, or (1 + BudgetTolerance)·P0) for the members ms
+// (nil: FrontierMembers; the baseline's m is always added) from each of
+// the two seeds, with req.Scan's sampling rule, and reads the primal's
+// answer from the measurements.
+func MeasureFrontier(req Request, seeds [2]uint64, ms []int) (FrontierStudy, error) {
+	bm, bn, err := ParseBaseline(req.Baseline)
+	if err != nil {
+		return FrontierStudy{}, err
+	}
+	if seeds[0] == seeds[1] {
+		return FrontierStudy{}, fmt.Errorf("frontier: seeds %v: want two different seeds", seeds)
+	}
+	arch, err := req.Architecture()
+	if err != nil {
+		return FrontierStudy{}, err
+	}
+	p0, err := arch.Params(bm, bn)
+	if err != nil {
+		return FrontierStudy{}, fmt.Errorf("baseline %s: %w", req.Baseline, err)
+	}
+	budget := int(math.Floor(float64(p0) * (1 + req.BudgetTolerance)))
+	if ms == nil {
+		if ms, err = arch.FrontierMembers(budget); err != nil {
+			return FrontierStudy{}, err
+		}
+	}
+	cfgs, err := arch.FrontierConfigs(append(slices.Clone(ms), bm), budget)
+	if err != nil {
+		return FrontierStudy{}, err
+	}
+	st := FrontierStudy{Family: req.Family, Dataset: req.Dataset, Baseline: req.Baseline, Budget: budget, P0: p0, Seeds: seeds, Sampling: req.Scan.Sampling}
+	if st.MaxM, err = arch.largestM(budget); err != nil {
+		return FrontierStudy{}, err
+	}
+	for i, c := range cfgs {
+		if c.M == bm {
+			st.Base = i
+		}
+		pt := FrontierPoint{FrontierConfig: c}
+		for r, seed := range seeds {
+			s := arch.Measure
+			s.Members, s.Width = c.M, c.N
+			scan := req.Scan
+			scan.Seed = seed
+			if scan.Log != nil {
+				scan.Log.Infof("frontier of %s: %s, seed %d (%d of %d)", req.Baseline, BaselineName(c.M, c.N), seed, 2*i+r+1, 2*len(cfgs))
+			}
+			mp, err := ntk.MeasureSpec(s, scan)
+			if err != nil {
+				return FrontierStudy{}, fmt.Errorf("frontier: measure %s, seed %d: %w", BaselineName(c.M, c.N), seed, err)
+			}
+			pt.Ranges[r] = FrontierMeasure{V: mp.Summary.VDiag, Samples: mp.Summary.Samples, Kurtosis: mp.Summary.Tail.Kurtosis}
+		}
+		a, b := pt.Ranges[0].V, pt.Ranges[1].V
+		pt.Pooled, pt.Z = Pool(a, b), (a.Value-b.Value)/math.Hypot(a.SE, b.SE)
+		st.Points = append(st.Points, pt)
+	}
+	st.analyse()
+	return st, nil
+}
+
+// Pool is the inverse-variance mean of two independent estimates and its
+// standard error.
+func Pool(a, b ntk.Estimate) ntk.Estimate {
+	wa, wb := 1/(a.SE*a.SE), 1/(b.SE*b.SE)
+	v := (wa*a.Value + wb*b.Value) / (wa + wb)
+	se := 1 / math.Sqrt(wa+wb)
+	return ntk.Estimate{Value: v, SE: se, Lo: v - 1.96*se, Hi: v + 1.96*se}
+}
+
+// answerOf reads the primal's answer from one estimate per configuration.
+func answerOf(vs []ntk.Estimate) FrontierAnswer {
+	best := 0
+	for i, v := range vs {
+		if v.Value < vs[best].Value {
+			best = i
+		}
+	}
+	ans := FrontierAnswer{Best: best, Region: []int{best}}
+	for i, v := range vs {
+		if i != best && v.Value-vs[best].Value <= math.Hypot(v.SE, vs[best].SE) {
+			ans.Region = append(ans.Region, i)
+		}
+	}
+	return ans
+}
+
+// analyse sets the answers and whether the ranges agree: the same
+// optimum, or each range's optimum inside the other's region (the rule
+// of CompareSeeds on measured V).
+func (st *FrontierStudy) analyse() {
+	var pooled []ntk.Estimate
+	var per [2][]ntk.Estimate
+	for _, p := range st.Points {
+		pooled = append(pooled, p.Pooled)
+		for r := range per {
+			per[r] = append(per[r], p.Ranges[r].V)
+		}
+	}
+	for r := range per {
+		st.Answers[r] = answerOf(per[r])
+	}
+	st.Pooled = answerOf(pooled)
+	a, b := st.Answers[0], st.Answers[1]
+	name := func(i int) string { return BaselineName(st.Points[i].M, st.Points[i].N) }
+	switch {
+	case a.Best == b.Best:
+		st.Agree, st.How = true, "same optimum "+name(a.Best)
+	case slices.Contains(a.Region, b.Best) && slices.Contains(b.Region, a.Best):
+		st.Agree, st.How = true, fmt.Sprintf("neighbours within the V errors: each range's optimum (%s, %s) is inside the other's region", name(a.Best), name(b.Best))
+	default:
+		st.How = fmt.Sprintf("disagree: range 1's optimum %s and range 2's %s are not each inside the other's region", name(a.Best), name(b.Best))
+	}
+}
+
+// Edge says whether the pooled optimum is at an end of the measured
+// frontier: at its largest m (where n = 1 it is the end of the design
+// space; otherwise the list of m stopped short) or at its smallest.
+func (st FrontierStudy) Edge() string {
+	best, last := st.Pooled.Best, len(st.Points)-1
+	p := st.Points[best]
+	switch {
+	case best == last && p.M == st.MaxM:
+		return fmt.Sprintf("the optimum %s is the last configuration of the frontier: n = 1 and no more members fit the budget", BaselineName(p.M, p.N))
+	case best == last && p.N == 1:
+		return fmt.Sprintf("the optimum %s is at the largest m measured, with n = 1: only more single-channel members (up to %d) remain beyond it; measure them", BaselineName(p.M, p.N), st.MaxM)
+	case best == last:
+		return fmt.Sprintf("the optimum %s is at the largest m measured: the list of m may cut the answer off; measure larger m", BaselineName(p.M, p.N))
+	case best == 0 && len(st.Points) > 1:
+		return fmt.Sprintf("the optimum %s is at the smallest m measured", BaselineName(p.M, p.N))
+	}
+	return ""
+}
+
+// Write writes the study as Markdown: the table of the frontier, then the
+// answers and the verdict.
+func (st FrontierStudy) Write(w io.Writer) {
+	base := st.Points[st.Base]
+	fmt.Fprintf(w, "| m | n | params/P0 | V seed %d ± SE (samples) | V seed %d ± SE (samples) | z | V both ± SE | V/V0 ± SE | |\n", st.Seeds[0], st.Seeds[1])
+	fmt.Fprintln(w, "|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+	for i, p := range st.Points {
+		var marks []string
+		if i == st.Base {
+			marks = append(marks, "baseline")
+		}
+		if i == st.Pooled.Best {
+			marks = append(marks, "**optimum**")
+		} else if slices.Contains(st.Pooled.Region, i) {
+			marks = append(marks, "within errors")
+		}
+		r := p.Pooled.Value / base.Pooled.Value
+		rse := r * math.Hypot(p.Pooled.RelSE(), base.Pooled.RelSE())
+		if i == st.Base {
+			rse = 0
+		}
+		fmt.Fprintf(w, "| %d | %d | %.3f | %.4g ± %.2g (%d) | %.4g ± %.2g (%d) | %.2f | %.4g ± %.2g | %.3f ± %.3f | %s |\n",
+			p.M, p.N, float64(p.Params)/float64(st.P0), p.Ranges[0].V.Value, p.Ranges[0].V.SE, p.Ranges[0].Samples,
+			p.Ranges[1].V.Value, p.Ranges[1].V.SE, p.Ranges[1].Samples, p.Z, p.Pooled.Value, p.Pooled.SE, r, rse, strings.Join(marks, ", "))
+	}
+	fmt.Fprintln(w)
+	for r, a := range st.Answers {
+		fmt.Fprintf(w, "Seed %d: optimum %s; %s.\n", st.Seeds[r], st.name(a.Best), st.regionText(a))
+	}
+	fmt.Fprintf(w, "Both seeds pooled: optimum %s; %s.\n", st.name(st.Pooled.Best), st.regionText(st.Pooled))
+	var shared []string
+	for _, i := range slices.Sorted(slices.Values(st.Answers[0].Region)) {
+		if slices.Contains(st.Answers[1].Region, i) {
+			shared = append(shared, st.name(i))
+		}
+	}
+	if len(shared) == 0 {
+		shared = []string{"none"}
+	}
+	fmt.Fprintf(w, "In both seeds' regions: %s.\n", strings.Join(shared, ", "))
+	if e := st.Edge(); e != "" {
+		fmt.Fprintf(w, "Edge: %s.\n", e)
+	}
+	yes := "agree"
+	if !st.Agree {
+		yes = "do not agree"
+	}
+	gain := "The baseline itself has the lowest pooled V."
+	if st.Pooled.Best != st.Base {
+		best := st.Points[st.Pooled.Best].Pooled
+		d, dse := base.Pooled.Value-best.Value, math.Hypot(base.Pooled.SE, best.SE)
+		gain = fmt.Sprintf("The pooled optimum's V is %.3g ± %.2g below the baseline's (%.1f SE).", d, dse, d/dse)
+	}
+	fmt.Fprintf(w, "\nVerdict: the seed ranges %s (%s). %s\n\n", yes, st.How, gain)
+}
+
+func (st FrontierStudy) name(i int) string { return BaselineName(st.Points[i].M, st.Points[i].N) }
+
+// regionText names the configurations of an answer's region.
+func (st FrontierStudy) regionText(a FrontierAnswer) string {
+	if len(a.Region) == 1 {
+		return "resolved: every other configuration is above it by more than the errors"
+	}
+	var names []string
+	for _, i := range slices.Sorted(slices.Values(a.Region)) {
+		names = append(names, st.name(i))
+	}
+	return fmt.Sprintf("indistinguishable within errors: %d configurations (%s)", len(a.Region), strings.Join(names, ", "))
+}
