@@ -102,6 +102,7 @@ if [[ $MODE == quick ]]; then
 	CHOICES=0
 	FRONTIER_X29=(--measure-size 8 --samples 6 --members 8,64)
 	FRONTIER_X29_BASES="3x64d"
+	FRONTIER_PLATEAU=()
 else
 	COVERAGE_REPS=200
 	MLP_RULE=()
@@ -125,6 +126,8 @@ else
 	# 1×128d's frontier is 3×64d's from m = 16 on (m = 64 aside: 6 wide,
 	# not 5); its m = 4 and 8 (54 and 33 wide) are not measured.
 	FRONTIER_X29_1x128d=(--members 16,24,32,48,64,96,128,192,384 --samples 192)
+	# The plateau of 3×64d's frontier (m ≥ 48) again, with twice the draws.
+	FRONTIER_PLATEAU=(--members 48,64,96,128,192,384 --samples 384)
 fi
 
 # run NAME CMD...: runs a step (when NAME matches --only), keeping its
@@ -191,6 +194,10 @@ for base in $FRONTIER_X29_BASES; do
 	run "frontier-resnext29-$base" "${C[@]}" study frontier --family resnext29 --dataset cifar10 --baseline "$base" "${args[@]}" "${cache[@]}" \
 		--json "$OUT/frontier-resnext29-$base.json" --plot "$OUT/img/frontier-resnext29-$base.svg"
 done
+if [[ ${#FRONTIER_PLATEAU[@]} -gt 0 ]]; then
+	run frontier-resnext29-3x64d-plateau "${C[@]}" study frontier --family resnext29 --dataset cifar10 --baseline 3x64d "${FRONTIER_PLATEAU[@]}" "${cache[@]}" \
+		--json "$OUT/frontier-resnext29-3x64d-plateau.json" --plot "$OUT/img/frontier-resnext29-3x64d-plateau.svg"
+fi
 
 run budget-tolerance "${C[@]}" search --family resnext29 --dataset cifar10 --baseline 3x64d --budget-tolerance 0.02 --top 3 "${X29_RULE[@]}" "${cache[@]}"
 
