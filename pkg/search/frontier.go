@@ -30,42 +30,18 @@ func (a Architecture) FrontierConfigs(ms []int, budget int) ([]FrontierConfig, e
 		if m < 1 {
 			return nil, fmt.Errorf("frontier: m = %d: want ≥ 1", m)
 		}
-		p1, err := a.Params(m, 1)
+		n, err := largestWithin(func(n int) (int, error) { return a.Params(m, n) }, budget)
 		if err != nil {
 			return nil, err
 		}
-		if p1 > budget {
+		if n == 0 {
 			break
 		}
-		// P(m, n) grows with n: bisect for the widest n within the budget.
-		lo, hi := 1, 2
-		for {
-			p, err := a.Params(m, hi)
-			if err != nil {
-				return nil, err
-			}
-			if p > budget {
-				break
-			}
-			lo, hi = hi, 2*hi
-		}
-		for hi-lo > 1 {
-			mid := (lo + hi) / 2
-			p, err := a.Params(m, mid)
-			if err != nil {
-				return nil, err
-			}
-			if p <= budget {
-				lo = mid
-			} else {
-				hi = mid
-			}
-		}
-		p, err := a.Params(m, lo)
+		p, err := a.Params(m, n)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, FrontierConfig{M: m, N: lo, Params: p})
+		out = append(out, FrontierConfig{M: m, N: n, Params: p})
 	}
 	if len(out) == 0 {
 		return nil, fmt.Errorf("frontier: no m of %v has a configuration within %d parameters: %w", ms, budget, ErrInfeasible)
@@ -96,9 +72,15 @@ func (a Architecture) FrontierMembers(budget int) ([]int, error) {
 // largestM is the largest m whose single-wide members fit the budget (0
 // when none does).
 func (a Architecture) largestM(budget int) (int, error) {
-	fits := func(m int) (bool, error) {
-		p, err := a.Params(m, 1)
-		return p <= budget, err
+	return largestWithin(func(m int) (int, error) { return a.Params(m, 1) }, budget)
+}
+
+// largestWithin is the largest k ≥ 1 with p(k) ≤ budget for a p that grows
+// with k (0 when p(1) exceeds it): doubling, then bisection.
+func largestWithin(p func(int) (int, error), budget int) (int, error) {
+	fits := func(k int) (bool, error) {
+		v, err := p(k)
+		return v <= budget, err
 	}
 	lo, hi := 0, 1
 	for {
