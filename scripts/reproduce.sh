@@ -103,6 +103,10 @@ if [[ $MODE == quick ]]; then
 	FRONTIER_X29=(--measure-size 8 --samples 6 --members 8,64)
 	FRONTIER_X29_BASES="3x64d"
 	FRONTIER_PLATEAU=()
+	FRONTIER_X50=()
+	DUAL_X29=(--measure-size 8 --samples 6 --members 8,16 --budgets 0.2,0.4)
+	DUAL_X29_BASES="3x64d"
+	DUAL_X50=()
 else
 	COVERAGE_REPS=200
 	MLP_RULE=()
@@ -128,6 +132,18 @@ else
 	FRONTIER_X29_1x128d=(--members 16,24,32,48,64,96,128,192,384 --samples 192)
 	# The plateau of 3×64d's frontier (m ≥ 48) again, with twice the draws.
 	FRONTIER_PLATEAU=(--members 48,64,96,128,192,384 --samples 384)
+	# ResNeXt-50 takes m = 1 to 128 (n = 1); 32×4d's frontier is 1×64d's
+	# from m = 6 on.
+	FRONTIER_X50=(--members 2,3,4,6,8,12,16,24,32,48,64,96,128 --samples 192)
+	FRONTIER_X50_32x4d=(--members 6,8,12,16,24,32,48,64,96,128 --samples 192)
+	# The dual along the frontiers of smaller budgets, from m = 8 (at P0,
+	# m ≤ 4 is at or above the baseline's V). 1×128d's fractions are
+	# 3×64d's budgets (13346378/13775178 of them), so that the two share
+	# their measurements.
+	DUAL_X29=(--members 8,12,16,24,32,48,64,96 --samples 192 --budgets 0.1,0.15,0.2,0.3)
+	DUAL_X29_BASES="3x64d 1x128d"
+	DUAL_X29_1x128d=(--members 8,12,16,24,32,48,64,96 --samples 192 --budgets 0.0969,0.1453,0.1938,0.2907)
+	DUAL_X50=()
 fi
 
 # run NAME CMD...: runs a step (when NAME matches --only), keeping its
@@ -198,6 +214,22 @@ if [[ ${#FRONTIER_PLATEAU[@]} -gt 0 ]]; then
 	run frontier-resnext29-3x64d-plateau "${C[@]}" study frontier --family resnext29 --dataset cifar10 --baseline 3x64d "${FRONTIER_PLATEAU[@]}" "${cache[@]}" \
 		--json "$OUT/frontier-resnext29-3x64d-plateau.json" --plot "$OUT/img/frontier-resnext29-3x64d-plateau.svg"
 fi
+# The dual answered the same way: V along the frontiers of a ladder of
+# smaller budgets.
+for base in $DUAL_X29_BASES; do
+	args=("${DUAL_X29[@]}")
+	[[ $base == 1x128d ]] && args=("${DUAL_X29_1x128d[@]}")
+	run "dual-resnext29-$base" "${C[@]}" study frontier --objective dual --family resnext29 --dataset cifar10 --baseline "$base" "${args[@]}" "${cache[@]}" \
+		--json "$OUT/dual-resnext29-$base.json"
+done
+if [[ ${#FRONTIER_X50[@]} -gt 0 ]]; then
+	for base in 1x64d 32x4d; do
+		args=("${FRONTIER_X50[@]}")
+		[[ $base == 32x4d ]] && args=("${FRONTIER_X50_32x4d[@]}")
+		run "frontier-resnext50-$base" "${C[@]}" study frontier --family resnext50 --dataset imagenet --baseline "$base" "${args[@]}" "${cache[@]}" \
+			--json "$OUT/frontier-resnext50-$base.json" --plot "$OUT/img/frontier-resnext50-$base.svg"
+	done
+fi
 
 run budget-tolerance "${C[@]}" search --family resnext29 --dataset cifar10 --baseline 3x64d --budget-tolerance 0.02 --top 3 "${X29_RULE[@]}" "${cache[@]}"
 
@@ -264,7 +296,7 @@ is measured (sequential sampling, jackknife errors, held-out law choice) is in
 |---|---|
 | 1. A CE of m members has V_CE = V_1/m | $(verdicts ntk members-mlp members-resnext29 members-resnext50 | grep -v Hanin | sed 's/^- //' | tr '\n' ' ') |
 | 2. The NTK variance of a width-n network grows as n shrinks, as Hanin & Nica's exp(β·L/n) − 1 | $(verdicts ntk | grep Hanin | sed 's/^- //' | tr '\n' ' ') For the whole networks the law is chosen by held-out prediction (section 3): $(for f in mlp resnext29 resnext50; do [[ -f $OUT/sections/seeds-$f.md ]] && grep -h '^Law chosen' "$OUT/sections/seeds-$f.md" | sed "s/^Law chosen: /$f: /; s/ Every law.*//"; done | tr '\n' ' ') |
-| 3. The primal/dual searches find CEs with lower V at the baseline's size, or its V with fewer parameters, and (ours) two disjoint seed ranges give the same answer | $(verdicts seeds-mlp seeds-resnext29 seeds-resnext50 $(cd "$OUT/sections" && ls frontier-*.md 2>/dev/null | sed 's/\.md$//') | sed 's/^- //' | tr '\n' ' ') |
+| 3. The primal/dual searches find CEs with lower V at the baseline's size, or its V with fewer parameters, and (ours) two disjoint seed ranges give the same answer | $(verdicts seeds-mlp seeds-resnext29 seeds-resnext50 $(cd "$OUT/sections" && ls frontier-*.md dual-*.md 2>/dev/null | sed 's/\.md$//') | sed 's/^- //' | tr '\n' ' ') |
 | 4. A CE's training dynamics simplify as m grows, as a wide network's do | $(verdicts dynamics-mlp dynamics-convnet | sed 's/^- //' | tr '\n' ' ') |
 | 5. Lower V goes with better training at a fixed budget | $(verdicts accuracy-mlp accuracy-convnet | sed 's/^- //' | tr '\n' ' ') |
 | 6. The searched ResNeXts match or beat the baselines on CIFAR-10/100 and ImageNet | **not testable here**: no GPU and no CIFAR or ImageNet files on this machine; \`scripts/reproduce.sh --full --device cuda:0 --data-dir D\` trains configs/ (3 seeds) |
@@ -314,6 +346,11 @@ $(section rerank-resnext50-primal)
 For each m the widest n within the baseline's budget (for a fixed m, V falls as n grows, so
 these are the primal's only candidates), V measured directly from two seed ranges:
 $(for f in "$OUT"/sections/frontier-*.md; do [[ -f $f ]] || continue; n=$(basename "$f" .md); section "$n"; figure "$n.svg" "V along the budget frontier, ${n#frontier-}"; done)
+#### The dual measured along the frontiers of smaller budgets (\`study frontier --objective dual\`: no law)
+At each budget of a ladder below P0, every m's widest n; the dual's answer is the configuration
+with the fewest parameters whose V is at most the baseline's V0 (a narrower configuration of the
+same m has a higher V, so a budget whose frontier has none at V0 has none at all among these m):
+$(for f in "$OUT"/sections/dual-*.md; do [[ -f $f ]] || continue; section "$(basename "$f" .md)"; done)
 #### The primal with a 2% budget tolerance (ResNeXt-29 against 3×64d)
 $(section budget-tolerance)
 #### How the measurement choices move V_1 and the optimum

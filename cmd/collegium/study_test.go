@@ -25,6 +25,12 @@ func TestStudyRefusesBadFlags(t *testing.T) {
 		{[]string{"study", "frontier", "--baseline", "3y64"}, "bad baseline"},
 		{[]string{"study", "frontier", "--budget-tolerance", "-0.1"}, "--budget-tolerance -0.1"},
 		{[]string{"study", "frontier", "--family", "vgg"}, `family "vgg"`},
+		{[]string{"study", "frontier", "--objective", "both"}, `--objective "both"`},
+		{[]string{"study", "frontier", "--objective", "dual"}, "--objective dual needs --budgets"},
+		{[]string{"study", "frontier", "--budgets", "0.5"}, "--budgets is for --objective dual"},
+		{[]string{"study", "frontier", "--objective", "dual", "--budgets", "0.5,1"}, "--budgets [0.5 1]: 1: want fractions of P0 in (0, 1)"},
+		{[]string{"study", "frontier", "--objective", "dual", "--budgets", "0.5", "--budget-tolerance", "0.02"}, "--budget-tolerance is for --objective primal"},
+		{[]string{"study", "frontier", "--objective", "dual", "--budgets", "0.5", "--plot", "x.svg"}, "the dual has no figure"},
 	} {
 		_, err := runCLI(c.args...)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
@@ -77,5 +83,30 @@ func TestStudyFrontierCLI(t *testing.T) {
 	}
 	if fi, err := os.Stat(filepath.Join(dir, "f.png")); err != nil || fi.Size() == 0 {
 		t.Errorf("figure: %v", err)
+	}
+}
+
+// TestStudyFrontierDualCLI measures a small MLP's dual from the command
+// line and writes its table and JSON.
+func TestStudyFrontierDualCLI(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "d.json")
+	out, err := runCLI("study", "frontier", "--objective", "dual", "--budgets", "0.3,0.6", "--family", "mlp", "--dataset", "mnist", "--depth", "1",
+		"--baseline", "1x32d", "--members", "1,2,4", "--inputs", "random", "--samples", "8", "--no-cache", "--json", path)
+	if err != nil {
+		t.Fatalf("study frontier --objective dual: %v\n%s", err, out)
+	}
+	if !strings.Contains(out, "| 1 | 32 | 1.000 |") || !strings.Contains(out, "Budgets measured (·P0): 0.3, 0.6") || !strings.Contains(out, "Verdict: the seed ranges") {
+		t.Errorf("dual table:\n%s", out)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st struct {
+		Budgets []int
+		Points  []struct{ M, N, Params int }
+	}
+	if err := json.Unmarshal(b, &st); err != nil || len(st.Budgets) != 2 || len(st.Points) == 0 || st.Points[len(st.Points)-1].Params > st.Budgets[1] {
+		t.Errorf("dual JSON: %+v, %v", st, err)
 	}
 }

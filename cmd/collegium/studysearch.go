@@ -171,11 +171,28 @@ func studyFrontierCmd() *cobra.Command {
 		jsonOut, plotOut       string
 		members                []int
 		seeds                  []uint
+		objective              string
+		budgets                []float64
 	)
 	cmd := &cobra.Command{
 		Use:   "frontier",
-		Short: "The primal answered from V measured along the baseline's budget frontier, from two disjoint seed ranges (no V_1 or members law)",
+		Short: "The primal (or dual) answered from V measured along the baseline's budget frontier (or smaller budgets' frontiers), from two disjoint seed ranges (no V_1 or members law)",
 		RunE: func(cmd *cobra.Command, args []string) error {
+			switch {
+			case objective != "primal" && objective != "dual":
+				return fmt.Errorf("--objective %q: want primal or dual", objective)
+			case objective == "dual" && len(budgets) == 0:
+				return fmt.Errorf("--objective dual needs --budgets, the fractions of P0 whose frontiers to measure")
+			case objective == "primal" && len(budgets) > 0:
+				return fmt.Errorf("--budgets is for --objective dual (the primal's budget is P0)")
+			case objective == "dual" && req.BudgetTolerance != 0:
+				return fmt.Errorf("--budget-tolerance is for --objective primal")
+			}
+			for _, b := range budgets {
+				if b <= 0 || b >= 1 {
+					return fmt.Errorf("--budgets %v: %g: want fractions of P0 in (0, 1)", budgets, b)
+				}
+			}
 			if len(seeds) != 2 || seeds[0] == seeds[1] {
 				return fmt.Errorf("--seeds %v: want two different seeds", seeds)
 			}
@@ -189,6 +206,20 @@ func studyFrontierCmd() *cobra.Command {
 			}
 			if err := setUpScan(cmd, &req, measure, inputs, dataDir, cache, noCache); err != nil {
 				return err
+			}
+			if objective == "dual" {
+				if plotOut != "" {
+					return fmt.Errorf("--plot draws the primal's frontier; the dual has no figure")
+				}
+				st, err := search.MeasureDual(req, [2]uint64{uint64(seeds[0]), uint64(seeds[1])}, budgets, members)
+				if err != nil {
+					return fmt.Errorf("study frontier: %w", err)
+				}
+				st.Write(cmd.OutOrStdout())
+				if jsonOut != "" {
+					return writeJSON(jsonOut, st)
+				}
+				return nil
 			}
 			st, err := search.MeasureFrontier(req, [2]uint64{uint64(seeds[0]), uint64(seeds[1])}, members)
 			if err != nil {
@@ -213,7 +244,9 @@ func studyFrontierCmd() *cobra.Command {
 	f.StringVar(&req.Baseline, "baseline", "3x64d", `baseline "CxWd": its parameter count P0 is the budget`)
 	f.IntVar(&req.MeasureSize, "measure-size", 0, "spatial size S of the S×S inputs of a conv net (0: the family's default)")
 	f.Float64Var(&req.BudgetTolerance, "budget-tolerance", 0, "allow P ≤ (1 + F)·P0")
-	f.IntSliceVar(&members, "members", nil, "members m along the frontier, each with the widest n within the budget (default: 1, 2, 3, 4, 6, 8, 12, … to n = 1); the baseline's m is always measured")
+	f.StringVar(&objective, "objective", "primal", "primal: the lowest V within P0; dual: the fewest parameters at the baseline's V0, measured along the frontier of each of --budgets")
+	f.Float64SliceVar(&budgets, "budgets", nil, "with --objective dual: the budgets, as fractions of P0 in (0, 1), whose frontiers are measured")
+	f.IntSliceVar(&members, "members", nil, "members m along the frontier, each with the widest n within the budget (default: 1, 2, 3, 4, 6, 8, 12, … to n = 1); with --objective primal the baseline's m is always measured")
 	f.UintSliceVar(&seeds, "seeds", []uint{1, 2}, "the two seed ranges")
 	f.IntVar(&req.Scan.Inputs, "input-count", 2, "inputs per kernel (with train-mode BN they form one batch)")
 	f.Uint64Var(&req.Scan.InputSeed, "input-seed", 1, "seed of the inputs (random values or the choice of images)")

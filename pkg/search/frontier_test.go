@@ -2,9 +2,11 @@ package search
 
 import (
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -196,5 +198,79 @@ func TestFrontierVerdictNamesTheGain(t *testing.T) {
 	study([]ntk.Estimate{est(1, 0.1), est(2, 0.1)}, []ntk.Estimate{est(1, 0.1), est(2, 0.1)}).Write(&text)
 	if !strings.Contains(text.String(), "The baseline itself has the lowest pooled V.") || !strings.Contains(text.String(), "In both seeds' regions: 1x64d.") {
 		t.Errorf("baseline as the optimum:\n%s", text.String())
+	}
+}
+
+// plateau draws k estimates of the values in means with SE 1 each.
+func plateau(rng *rand.Rand, means []float64) []ntk.Estimate {
+	vs := make([]ntk.Estimate, len(means))
+	for i, m := range means {
+		vs[i] = est(m+rng.NormFloat64(), 1)
+	}
+	return vs
+}
+
+// TestConfidenceSetOnAPlateau: two disjoint seed ranges measuring k
+// configurations of equal V agree (each optimum inside the other's region)
+// at least 90 % of the time; the rule of one SE of the difference to the
+// observed optimum agrees only 25–38 % of the time, as confidenceSet's
+// comment says.
+func TestConfidenceSetOnAPlateau(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	oneSE := func(vs []ntk.Estimate) FrontierAnswer {
+		ans := answerOf(vs)
+		ans.Region = []int{ans.Best}
+		for i, v := range vs {
+			if i != ans.Best && v.Value-vs[ans.Best].Value <= math.Hypot(v.SE, vs[ans.Best].SE) {
+				ans.Region = append(ans.Region, i)
+			}
+		}
+		return ans
+	}
+	const trials = 3000
+	for _, k := range []int{6, 7, 12} {
+		var agree, agreeOneSE int
+		for range trials {
+			a, b := plateau(rng, make([]float64, k)), plateau(rng, make([]float64, k))
+			if agrees(answerOf(a), answerOf(b)) {
+				agree++
+			}
+			if agrees(oneSE(a), oneSE(b)) {
+				agreeOneSE++
+			}
+		}
+		if r := float64(agree) / trials; r < 0.9 {
+			t.Errorf("k = %d: the ranges agree %.3f of the time on a plateau, want ≥ 0.9", k, r)
+		}
+		if r := float64(agreeOneSE) / trials; r < 0.2 || r > 0.42 {
+			t.Errorf("k = %d: the one-SE rule agrees %.3f of the time, the comment says 0.25–0.38", k, r)
+		}
+	}
+}
+
+// TestConfidenceSetCoversTheBestAndResolvesAGap: the configuration of
+// lowest true V is in the region at least 95 % of the time (here with
+// others 0.5–3 SE above it), and one 6 SE below the rest is alone in the
+// region most of the time.
+func TestConfidenceSetCoversTheBestAndResolvesAGap(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	const trials = 3000
+	covered, alone := 0, 0
+	for range trials {
+		if slices.Contains(answerOf(plateau(rng, []float64{1, 0.5, 0, 2, 3, 1.5})).Region, 2) {
+			covered++
+		}
+		if len(answerOf(plateau(rng, []float64{6, 6, 0, 6, 6})).Region) == 1 {
+			alone++
+		}
+	}
+	if r := float64(covered) / trials; r < 0.95 {
+		t.Errorf("the best is in the region %.3f of the time, want ≥ 0.95", r)
+	}
+	if r := float64(alone) / trials; r < 0.8 {
+		t.Errorf("a configuration 6 SE below the rest is alone in the region %.3f of the time, want ≥ 0.8", r)
+	}
+	if z := regionZ(7); math.Abs(z-2.394) > 0.001 {
+		t.Errorf("regionZ(7) = %.4f, want the one-sided normal quantile at 0.05/6, 2.394", z)
 	}
 }
