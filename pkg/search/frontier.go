@@ -326,7 +326,7 @@ func (st *FrontierStudy) analyse() {
 	case a.Best == b.Best:
 		st.Agree, st.How = true, "same optimum "+name(a.Best)
 	case agrees(a, b):
-		st.Agree, st.How = true, fmt.Sprintf("neighbours within the V errors: each range's optimum (%s, %s) is inside the other's region", name(a.Best), name(b.Best))
+		st.Agree, st.How = true, fmt.Sprintf("neighbours within the V errors: each range's optimum (%s, %s) is inside the other's region, its %g%% confidence set for the optimum", name(a.Best), name(b.Best), 100*(1-Significance))
 	default:
 		st.How = fmt.Sprintf("disagree: range 1's optimum %s and range 2's %s are not each inside the other's region", name(a.Best), name(b.Best))
 	}
