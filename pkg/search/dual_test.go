@@ -1,6 +1,7 @@
 package search
 
 import (
+	"math/rand/v2"
 	"reflect"
 	"slices"
 	"strings"
@@ -26,36 +27,37 @@ func dual(v0 [2]ntk.Estimate, a, b []ntk.Estimate) DualStudy {
 func TestDualAnswerAndAgreement(t *testing.T) {
 	v0 := [2]ntk.Estimate{est(1, 0.05), est(1, 0.05)}
 	// V falls with parameters; both ranges reach V0 first at 30 parameters.
-	st := dual(v0, []ntk.Estimate{est(2, 0.05), est(1.5, 0.05), est(0.9, 0.05), est(0.8, 0.05)}, []ntk.Estimate{est(2.1, 0.05), est(1.4, 0.05), est(0.95, 0.05), est(0.7, 0.05)})
-	if !st.Agree || st.Answers != [2]int{2, 2} || st.Pooled != 2 || st.How != "same answer 8x1d" {
+	st := dual(v0, []ntk.Estimate{est(2, 0.05), est(1.5, 0.05), est(0.9, 0.05), est(0.7, 0.05)}, []ntk.Estimate{est(2.1, 0.05), est(1.4, 0.05), est(0.95, 0.05), est(0.6, 0.05)})
+	if !st.Agree || st.Answers[0].Best != 2 || st.Answers[1].Best != 2 || st.How != "same answer 8x1d" {
 		t.Errorf("same answer: %+v", st)
 	}
-	if lo, hi := st.Bracket(); lo != 0.15 || hi != 0.3 {
-		t.Errorf("bracket %g–%g, want 0.15–0.3 (the 15-parameter budget has no configuration at V0)", lo, hi)
+	// Pooled: 30 parameters at 0.925 ± 0.035 against 1 ± 0.035 (1.5 SE: not
+	// below beyond the errors at z = 2.24 for 4 configurations), 40 at 0.65.
+	if p := st.Pooled; p.Best != 2 || p.Low != 2 || p.High != 3 || st.bracketText(p) != "0.300, 0.400" {
+		t.Errorf("pooled answer %+v, bracket %s; want 8x1d, bracket 0.3–0.4", p, st.bracketText(p))
 	}
 	if st.Edge() != "" {
-		t.Errorf("edge %q: the answer is above the smallest budget", st.Edge())
+		t.Errorf("edge %q: the bracket is above the smallest budget", st.Edge())
 	}
-	// Neighbours: range 2 reaches V0 one step later, within its errors.
-	st = dual(v0, []ntk.Estimate{est(2, 0.05), est(0.98, 0.05), est(0.9, 0.05)}, []ntk.Estimate{est(2, 0.05), est(1.03, 0.05), est(0.9, 0.05)})
-	if !st.Agree || st.Answers != [2]int{1, 2} || !strings.HasPrefix(st.How, "each answer reaches the other range's V0 within errors") {
+	// Neighbours: range 2 reaches V0 one step later; each answer is inside
+	// the other's bracket.
+	st = dual(v0, []ntk.Estimate{est(2, 0.05), est(0.98, 0.05), est(0.7, 0.05)}, []ntk.Estimate{est(2, 0.05), est(1.03, 0.05), est(0.7, 0.05)})
+	if !st.Agree || st.Answers[0].Best != 1 || st.Answers[1].Best != 2 || !strings.HasPrefix(st.How, "each range's answer is inside the other's bracket: 4x1d (0.200·P0) in [0.200, 0.300]") {
 		t.Errorf("neighbours: %+v", st)
 	}
-	// Disagreement: range 1's answer is far above V0 in range 2.
-	st = dual(v0, []ntk.Estimate{est(0.9, 0.05), est(0.8, 0.05)}, []ntk.Estimate{est(1.5, 0.05), est(0.9, 0.05)})
-	if st.Agree || !strings.HasPrefix(st.How, "disagree") || !strings.Contains(st.How, "range 2 rates 2x1d at V +0.5") {
+	// Disagreement: range 1 is far below V0 at 10 parameters, range 2 far
+	// above.
+	st = dual(v0, []ntk.Estimate{est(0.5, 0.05), est(0.5, 0.05), est(0.5, 0.05)}, []ntk.Estimate{est(1.5, 0.05), est(1.5, 0.05), est(0.5, 0.05)})
+	if st.Agree || !strings.HasPrefix(st.How, "disagree") {
 		t.Errorf("disagreement: %+v", st)
 	}
 	st = dual(v0, []ntk.Estimate{est(0.9, 0.05), est(0.8, 0.05)}, []ntk.Estimate{est(0.9, 0.05), est(0.8, 0.05)})
 	if !strings.Contains(st.Edge(), "smallest budget's frontier") {
-		t.Errorf("edge %q: the answer is on the smallest budget's frontier", st.Edge())
-	}
-	if lo, hi := st.Bracket(); lo != 0 || hi != 0.1 {
-		t.Errorf("bracket %g–%g, want 0–0.1", lo, hi)
+		t.Errorf("edge %q: the bracket reaches the smallest budget's frontier", st.Edge())
 	}
 	// Neither reaches V0: agreement on an answer above the ladder.
 	st = dual(v0, []ntk.Estimate{est(2, 0.05)}, []ntk.Estimate{est(2, 0.05)})
-	if !st.Agree || st.Pooled != -1 || !strings.Contains(st.Edge(), "measure larger budgets") {
+	if !st.Agree || st.Pooled.Best != -1 || !strings.Contains(st.Edge(), "measure larger budgets") || st.bracketText(st.Pooled) != "0.450, 1.000" {
 		t.Errorf("none at V0: %+v, edge %q", st, st.Edge())
 	}
 	var text strings.Builder
@@ -63,10 +65,58 @@ func TestDualAnswerAndAgreement(t *testing.T) {
 	if !strings.Contains(text.String(), "No measured configuration reaches the baseline's V with fewer parameters.") {
 		t.Errorf("text:\n%s", text.String())
 	}
-	// One range only.
-	st = dual(v0, []ntk.Estimate{est(0.9, 0.05)}, []ntk.Estimate{est(1.3, 0.05)})
-	if st.Agree || st.How != "only one range has a measured configuration at V0" {
+	// One range only, the other far above V0 there.
+	st = dual(v0, []ntk.Estimate{est(0.7, 0.05)}, []ntk.Estimate{est(1.3, 0.05)})
+	if st.Agree {
 		t.Errorf("one range: %+v", st)
+	}
+}
+
+// TestDualBracketOnAProfile: V falling through V0 along the ladder (true
+// answer the 6th of 12 configurations), measured to 10 % from two ranges:
+// the bracket holds the answer at least 90 % of the time, the two ranges
+// agree at least 90 % of the time, and the bare answers (the fewest
+// parameters at V0 on the point estimates) differ in most trials.
+func TestDualBracketOnAProfile(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	draw := func(means []float64) []ntk.Estimate {
+		vs := make([]ntk.Estimate, len(means))
+		for i, m := range means {
+			vs[i] = est(m*(1+0.1*rng.NormFloat64()), 0.1*m)
+		}
+		return vs
+	}
+	var means []float64
+	for i := range 12 {
+		means = append(means, 1+0.08*float64(5-i))
+	}
+	const trials = 2000
+	covered, agree, same := 0, 0, 0
+	for range trials {
+		b0 := [2]ntk.Estimate{draw([]float64{1})[0], draw([]float64{1})[0]}
+		st := dual(b0, draw(means), draw(means))
+		for r := range st.Answers {
+			lo, hi := st.bracket(st.Answers[r])
+			if lo <= 0.6 && 0.6 <= hi {
+				covered++
+			}
+		}
+		if st.Agree {
+			agree++
+		}
+		if st.Answers[0].Best == st.Answers[1].Best {
+			same++
+		}
+	}
+	t.Logf("bracket holds the answer %.3f, ranges agree %.3f, same bare answer %.3f", float64(covered)/(2*trials), float64(agree)/trials, float64(same)/trials)
+	if r := float64(covered) / (2 * trials); r < 0.9 {
+		t.Errorf("the bracket holds the answer %.3f of the time, want ≥ 0.9", r)
+	}
+	if r := float64(agree) / trials; r < 0.9 {
+		t.Errorf("the ranges agree %.3f of the time, want ≥ 0.9", r)
+	}
+	if r := float64(same) / trials; r > 0.5 {
+		t.Errorf("the bare answers are the same %.3f of the time: the profile does not test the bracket", r)
 	}
 }
 
