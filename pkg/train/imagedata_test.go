@@ -179,6 +179,10 @@ func TestImageNetReferenceConfig(t *testing.T) {
 		"study-resnext50-21x6d-imagenet.yaml": 25410124,
 		"study-resnext50-17x4d-imagenet.yaml": 15577224,
 		"study-resnext50-25x5d-imagenet.yaml": 24901695,
+		// torchvision's layer sizes summed by hand (the sum gives the six above exactly)
+		"study-resnext50-64x1d-imagenet.yaml":  14416616,
+		"study-resnext50-128x1d-imagenet.yaml": 23967912,
+		"study-resnext50-32x3d-imagenet.yaml":  19722760,
 	}
 	paths, err := filepath.Glob("../../configs/*imagenet*.yaml")
 	if err != nil || len(paths) != len(torchvision) {
