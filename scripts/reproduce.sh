@@ -130,20 +130,24 @@ else
 	# 1×128d's frontier is 3×64d's from m = 16 on (m = 64 aside: 6 wide,
 	# not 5); its m = 4 and 8 (54 and 33 wide) are not measured.
 	FRONTIER_X29_1x128d=(--members 16,24,32,48,64,96,128,192,384 --samples 192)
-	# The plateau of 3×64d's frontier (m ≥ 48) again, with twice the draws.
-	FRONTIER_PLATEAU=(--members 48,64,96,128,192,384 --samples 384)
-	# ResNeXt-50 takes m = 1 to 128 (n = 1); 32×4d's frontier is 1×64d's
-	# from m = 6 on.
-	FRONTIER_X50=(--members 2,3,4,6,8,12,16,24,32,48,64,96,128 --samples 192)
-	FRONTIER_X50_32x4d=(--members 6,8,12,16,24,32,48,64,96,128 --samples 192)
+	# 3×64d's frontier from m = 16 on (its plateau and what leads to it)
+	# again, with twice the draws.
+	FRONTIER_PLATEAU=(--members 16,24,32,48,64,96,128,192,384 --samples 384)
+	# ResNeXt-50 takes m = 1 to 138 (n = 1; 135 within 32×4d's budget);
+	# 32×4d's frontier is 1×64d's from m = 6 on.
+	FRONTIER_X50=(--members 2,3,4,6,8,12,16,24,32,48,64,96,128,138 --samples 192)
+	FRONTIER_X50_32x4d=(--members 6,8,12,16,24,32,48,64,96,128,135 --samples 192)
 	# The dual along the frontiers of smaller budgets, from m = 8 (at P0,
 	# m ≤ 4 is at or above the baseline's V). 1×128d's fractions are
 	# 3×64d's budgets (13346378/13775178 of them), so that the two share
 	# their measurements.
-	DUAL_X29=(--members 8,12,16,24,32,48,64,96 --samples 192 --budgets 0.1,0.15,0.2,0.3)
+	DUAL_X29=(--members 8,12,16,24,32,48,64,96 --samples 192 --budgets 0.1,0.15,0.2,0.3,0.5)
 	DUAL_X29_BASES="3x64d 1x128d"
-	DUAL_X29_1x128d=(--members 8,12,16,24,32,48,64,96 --samples 192 --budgets 0.0969,0.1453,0.1938,0.2907)
-	DUAL_X50=()
+	DUAL_X29_1x128d=(--members 8,12,16,24,32,48,64,96 --samples 192 --budgets 0.0969,0.1453,0.1938,0.2907,0.4844)
+	# ResNeXt-50 from m = 4, one m per doubling; 32×4d's fractions are
+	# 1×64d's budgets (25557032/25028904 of them).
+	DUAL_X50=(--members 4,8,16,32,64 --samples 192 --budgets 0.3,0.4,0.5,0.6,0.7,0.8,0.9)
+	DUAL_X50_32x4d=(--members 4,8,16,32,64 --samples 192 --budgets 0.3063,0.4084,0.5106,0.6127,0.7148,0.8169,0.919)
 fi
 
 # run NAME CMD...: runs a step (when NAME matches --only), keeping its
@@ -228,6 +232,14 @@ if [[ ${#FRONTIER_X50[@]} -gt 0 ]]; then
 		[[ $base == 32x4d ]] && args=("${FRONTIER_X50_32x4d[@]}")
 		run "frontier-resnext50-$base" "${C[@]}" study frontier --family resnext50 --dataset imagenet --baseline "$base" "${args[@]}" "${cache[@]}" \
 			--json "$OUT/frontier-resnext50-$base.json" --plot "$OUT/img/frontier-resnext50-$base.svg"
+	done
+fi
+if [[ ${#DUAL_X50[@]} -gt 0 ]]; then
+	for base in 1x64d 32x4d; do
+		args=("${DUAL_X50[@]}")
+		[[ $base == 32x4d ]] && args=("${DUAL_X50_32x4d[@]}")
+		run "dual-resnext50-$base" "${C[@]}" study frontier --objective dual --family resnext50 --dataset imagenet --baseline "$base" "${args[@]}" "${cache[@]}" \
+			--json "$OUT/dual-resnext50-$base.json"
 	done
 fi
 
@@ -349,7 +361,8 @@ $(for f in "$OUT"/sections/frontier-*.md; do [[ -f $f ]] || continue; n=$(basena
 #### The dual measured along the frontiers of smaller budgets (\`study frontier --objective dual\`: no law)
 At each budget of a ladder below P0, every m's widest n; the dual's answer is the configuration
 with the fewest parameters whose V is at most the baseline's V0 (a narrower configuration of the
-same m has a higher V, so a budget whose frontier has none at V0 has none at all among these m):
+same m has a higher V, so a budget whose frontier has none at V0 has none at all among these m),
+and its bracket the range of parameter counts the measurements cannot exclude (THEORY.md):
 $(for f in "$OUT"/sections/dual-*.md; do [[ -f $f ]] || continue; section "$(basename "$f" .md)"; done)
 #### The primal with a 2% budget tolerance (ResNeXt-29 against 3×64d)
 $(section budget-tolerance)
