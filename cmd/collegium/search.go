@@ -85,6 +85,10 @@ func init() {
 						return err
 					}
 				}
+				if req.Family != "mlp" {
+					// A ResNeXt's answer rests on the V_1 law and a members law measured on a grid.
+					logrus.Infof("for a %s the answer with no law: collegium study frontier --family %s --dataset %s --baseline %s (the primal; --objective dual --budgets F1,F2,… the dual): docs/THEORY.md", req.Family, req.Family, req.Dataset, req.Baseline)
+				}
 				return search.Write(cmd.OutOrStdout(), f, search.Rows(rep.Result, top))
 			},
 		}
