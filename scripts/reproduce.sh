@@ -24,6 +24,10 @@
 #
 # The NTK measurements are cached by seed stream: a rerun reuses every draw
 # and a stricter rule continues where a looser one stopped.
+#
+# The whole script is one { … } block, so bash reads all of it before it
+# runs a step: editing this file during a long run does not change the run.
+{
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -128,8 +132,8 @@ else
 	FRONTIER_X29=(--members 4,8,16,24,32,48,64,96,128,192,384 --samples 192)
 	FRONTIER_X29_BASES="3x64d 1x128d"
 	# 1×128d's frontier is 3×64d's from m = 16 on (m = 64 aside: 6 wide,
-	# not 5); its m = 4 and 8 (54 and 33 wide) are not measured.
-	FRONTIER_X29_1x128d=(--members 16,24,32,48,64,96,128,192,384 --samples 192)
+	# not 5); its m = 4 and 8 are 54 and 33 wide.
+	FRONTIER_X29_1x128d=(--members 4,8,16,24,32,48,64,96,128,192,384 --samples 192)
 	# 3×64d's frontier from m = 16 on (its plateau and what leads to it)
 	# again, with twice the draws.
 	FRONTIER_PLATEAU=(--members 16,24,32,48,64,96,128,192,384 --samples 384)
@@ -438,3 +442,5 @@ if [[ $MODE == reduced && $ONLY == . ]]; then
 else
 	echo "wrote $OUT/REPRODUCTION.md" >&2
 fi
+exit
+}
