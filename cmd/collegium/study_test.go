@@ -31,6 +31,7 @@ func TestStudyRefusesBadFlags(t *testing.T) {
 		{[]string{"study", "frontier", "--objective", "dual", "--budgets", "0.5,1"}, "--budgets [0.5 1]: 1: want fractions of P0 in (0, 1)"},
 		{[]string{"study", "frontier", "--objective", "dual", "--budgets", "0.5", "--budget-tolerance", "0.02"}, "--budget-tolerance is for --objective primal"},
 		{[]string{"study", "frontier", "--objective", "dual", "--budgets", "0.5", "--plot", "x.svg"}, "the dual has no figure"},
+		{[]string{"study", "frontier", "--objective", "dual", "--budgets", "NaN"}, "--budgets [NaN]: NaN: want fractions of P0 in (0, 1)"},
 	} {
 		_, err := runCLI(c.args...)
 		if err == nil || !strings.Contains(err.Error(), c.want) {

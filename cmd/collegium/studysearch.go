@@ -187,9 +187,11 @@ func studyFrontierCmd() *cobra.Command {
 				return fmt.Errorf("--budgets is for --objective dual (the primal's budget is P0)")
 			case objective == "dual" && req.BudgetTolerance != 0:
 				return fmt.Errorf("--budget-tolerance is for --objective primal")
+			case objective == "dual" && plotOut != "":
+				return fmt.Errorf("--plot draws the primal's frontier; the dual has no figure")
 			}
 			for _, b := range budgets {
-				if b <= 0 || b >= 1 {
+				if !(b > 0 && b < 1) {
 					return fmt.Errorf("--budgets %v: %g: want fractions of P0 in (0, 1)", budgets, b)
 				}
 			}
@@ -208,9 +210,6 @@ func studyFrontierCmd() *cobra.Command {
 				return err
 			}
 			if objective == "dual" {
-				if plotOut != "" {
-					return fmt.Errorf("--plot draws the primal's frontier; the dual has no figure")
-				}
 				st, err := search.MeasureDual(req, [2]uint64{uint64(seeds[0]), uint64(seeds[1])}, budgets, members)
 				if err != nil {
 					return fmt.Errorf("study frontier: %w", err)

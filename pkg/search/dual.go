@@ -20,22 +20,29 @@ import (
 // below that budget does (among the measured m), and the dual's answer is
 // bracketed by the ladder.
 type DualStudy struct {
-	Family   string        `json:"family"`
-	Dataset  string        `json:"dataset"`
-	Baseline string        `json:"baseline"`
-	P0       int           `json:"p0"`
-	Budgets  []int         `json:"budgets"`
-	Seeds    [2]uint64     `json:"seeds"`
-	Sampling ntk.Sampling  `json:"sampling"`
-	Base     FrontierPoint `json:"base"`
+	Family   string `json:"family"`
+	Dataset  string `json:"dataset"`
+	Baseline string `json:"baseline"`
+	// P0 is the baseline's parameter count.
+	P0 int `json:"p0"`
+	// Fractions are the ladder's budgets as fractions of P0, ascending;
+	// Budgets the same in parameters (⌊fraction·P0⌋).
+	Fractions []float64 `json:"budget_fractions"`
+	Budgets   []int     `json:"budgets"`
+	// Seeds are the two seed ranges; Sampling the rule of every measurement.
+	Seeds    [2]uint64    `json:"seeds"`
+	Sampling ntk.Sampling `json:"sampling"`
+	// Base is the baseline measured from both ranges: V0.
+	Base FrontierPoint `json:"base"`
 	// Points are the configurations of every budget's frontier, each
 	// once, by parameters.
 	Points []FrontierPoint `json:"points"`
 	// Answers are each range's answer, Pooled the answer of both.
 	Answers [2]DualAnswer `json:"answers"`
 	Pooled  DualAnswer    `json:"pooled_answer"`
-	Agree   bool          `json:"agree"`
-	How     string        `json:"how"`
+	// Agree says whether the ranges agree, How why.
+	Agree bool   `json:"agree"`
+	How   string `json:"how"`
 }
 
 // DualAnswer is the dual's answer read from one V per point: Best, the
@@ -43,10 +50,13 @@ type DualStudy struct {
 // of the dual's parameter count P*: Low, the point with the fewest
 // parameters whose V a one-sided test cannot call above V0, and High, the
 // point with the fewest parameters whose V the test calls below V0, each
-// test at Significance/k for the k points (Bonferroni). P* < P(Low) only
-// when the test rejects the configuration of P*, and P* > P(High) only
-// when one of the k passes it wrongly, so the bracket holds P* with
-// probability at least 1 − 2·Significance. The bare Best is the first
+// test at Significance/k for the k points (Bonferroni). With P* the
+// fewest parameters among the measured points whose true V is at most V0
+// (the true dual may lie between two rungs of the ladder), P* < P(Low)
+// only when the test rejects the configuration of P*, and P* > P(High)
+// only when one of the k passes it wrongly, so the bracket holds P* with
+// probability at least 1 − 2·Significance (for normal errors of known SE;
+// the jackknife SEs are estimates). The bare Best is the first
 // configuration that a draw put below V0 and is often a lucky one: two
 // disjoint seed ranges give the same Best in 14 % of trials on a profile
 // where their brackets agree in 95 % (TestDualBracketOnAProfile). Each is
@@ -74,7 +84,7 @@ func MeasureDual(req Request, seeds [2]uint64, fractions []float64, ms []int) (D
 		return DualStudy{}, fmt.Errorf("dual: no budget fractions")
 	}
 	for _, f := range fractions {
-		if f <= 0 || f >= 1 {
+		if !(f > 0 && f < 1) {
 			return DualStudy{}, fmt.Errorf("dual: budget fraction %g: want 0 < f < 1", f)
 		}
 	}
@@ -90,7 +100,10 @@ func MeasureDual(req Request, seeds [2]uint64, fractions []float64, ms []int) (D
 	var cfgs []FrontierConfig
 	for _, f := range slices.Sorted(slices.Values(fractions)) {
 		budget := int(math.Floor(f * float64(p0)))
-		st.Budgets = append(st.Budgets, budget)
+		if n := len(st.Budgets); n > 0 && st.Budgets[n-1] == budget {
+			return DualStudy{}, fmt.Errorf("dual: budget fractions %g and %g: the same budget of %d parameters", st.Fractions[n-1], f, budget)
+		}
+		st.Fractions, st.Budgets = append(st.Fractions, f), append(st.Budgets, budget)
 		members := ms
 		if members == nil {
 			if members, err = arch.FrontierMembers(budget); err != nil {
@@ -156,11 +169,13 @@ func (st DualStudy) bracket(a DualAnswer) (lo, hi float64) {
 }
 
 // inside says whether answer a's configuration lies in answer b's
-// bracket; no configuration (nothing reaches V0) lies above every budget.
+// bracket. No configuration (nothing on the ladder reaches V0) puts the
+// answer above the largest budget, up to P0: inside a bracket that reaches
+// P0 (no High).
 func (st DualStudy) inside(a, b DualAnswer) bool {
 	lo, hi := st.bracket(b)
 	if a.Best < 0 {
-		return b.Low < 0
+		return b.High < 0
 	}
 	f := st.fraction(a.Best)
 	return f >= lo && f <= hi
@@ -196,7 +211,7 @@ func (st DualStudy) fraction(i int) float64 { return float64(st.Points[i].Params
 // answerText names an answer's configuration and its parameters.
 func (st DualStudy) answerText(a DualAnswer) string {
 	if a.Best < 0 {
-		return "none"
+		return fmt.Sprintf("none (above %.3g·P0)", float64(st.Budgets[len(st.Budgets)-1])/float64(st.P0))
 	}
 	return fmt.Sprintf("%s (%.3f·P0)", st.name(a.Best), st.fraction(a.Best))
 }
@@ -214,7 +229,7 @@ func (st DualStudy) Edge() string {
 	switch {
 	case st.Pooled.Best < 0:
 		return fmt.Sprintf("no configuration up to %.3g·P0 reaches V0: measure larger budgets", float64(st.Budgets[len(st.Budgets)-1])/float64(st.P0))
-	case st.Points[st.Pooled.Low].Params <= st.Budgets[0]:
+	case st.Points[st.Pooled.Low].Params <= st.Budgets[0]: // Best ≥ 0 passes Low's test: Low ≥ 0
 		return fmt.Sprintf("the bracket reaches down to the smallest budget's frontier (%.3g·P0): smaller budgets may reach V0 too; measure them", float64(st.Budgets[0])/float64(st.P0))
 	}
 	return ""
@@ -275,12 +290,13 @@ func (st DualStudy) Write(w io.Writer) {
 	claim := "No measured configuration reaches the baseline's V with fewer parameters."
 	if a := st.Pooled; a.Best >= 0 {
 		p := st.Points[a.Best]
+		lo, hi := st.bracket(a)
 		d, dse := v0.Value-p.Pooled.Value, math.Hypot(v0.SE, p.Pooled.SE)
-		claim = fmt.Sprintf("The pooled answer reaches the baseline's V with %.3f of its parameters (V %.3g ± %.2g below V0, %.1f SE).", st.fraction(a.Best), d, dse, d/dse)
+		claim = fmt.Sprintf("Pooled, the dual's parameter count lies in [%.3f, %.3f]·P0; the point estimate is %s (V %.3g ± %.2g below V0, %.1f SE).", lo, hi, st.answerText(a), d, dse, d/dse)
 		if a.High >= 0 {
 			claim += fmt.Sprintf(" %s (%.3f·P0) is below V0 beyond the errors: fewer parameters than the baseline's reach its V.", st.name(a.High), st.fraction(a.High))
 		} else {
-			claim += " No configuration of the ladder is below V0 beyond the errors."
+			claim += " No configuration of the ladder is below V0 beyond the errors: these measurements do not show fewer parameters than the baseline's at its V."
 		}
 	}
 	fmt.Fprintf(w, "\nVerdict: the seed ranges %s (%s). %s\n\n", yes, st.How, claim)

@@ -277,7 +277,8 @@ func answerOf(vs []ntk.Estimate) FrontierAnswer {
 }
 
 // confidenceSet is the set of configurations that may have the lowest V
-// (Gupta's subset selection on independent estimates): i is in it unless
+// (a Bonferroni all-pairs variant of Gupta's subset selection, on
+// independent estimates with normal errors of known SE): i is in it unless
 // some j has V_i − V_j > z·√(SE_i² + SE_j²), with z = regionZ(k). If the
 // configurations of lowest true V are i*, each is in the set with
 // probability at least 1 − Significance. The smaller rule of one SE of

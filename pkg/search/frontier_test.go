@@ -270,6 +270,11 @@ func TestConfidenceSetCoversTheBestAndResolvesAGap(t *testing.T) {
 	if r := float64(alone) / trials; r < 0.8 {
 		t.Errorf("a configuration 6 SE below the rest is alone in the region %.3f of the time, want ≥ 0.8", r)
 	}
+	// Unequal SEs: a noisy optimum cannot exclude 1.2 ± 0.01, but 1.1 ± 0.01
+	// can (7 SE): the rule compares every pair, not only with the optimum.
+	if got := answerOf([]ntk.Estimate{est(1.0, 0.5), est(1.1, 0.01), est(1.2, 0.01)}).Region; !reflect.DeepEqual(got, []int{0, 1}) {
+		t.Errorf("region %v with unequal SEs, want [0 1]", got)
+	}
 	if z := regionZ(7); math.Abs(z-2.394) > 0.001 {
 		t.Errorf("regionZ(7) = %.4f, want the one-sided normal quantile at 0.05/6, 2.394", z)
 	}
