@@ -73,13 +73,6 @@ type DualAnswer struct {
 // budget's FrontierMembers) from each of the two seeds, and reads the
 // dual's answer from the measurements.
 func MeasureDual(req Request, seeds [2]uint64, fractions []float64, ms []int) (DualStudy, error) {
-	bm, bn, err := ParseBaseline(req.Baseline)
-	if err != nil {
-		return DualStudy{}, err
-	}
-	if seeds[0] == seeds[1] {
-		return DualStudy{}, fmt.Errorf("dual: seeds %v: want two different seeds", seeds)
-	}
 	if len(fractions) == 0 {
 		return DualStudy{}, fmt.Errorf("dual: no budget fractions")
 	}
@@ -88,13 +81,9 @@ func MeasureDual(req Request, seeds [2]uint64, fractions []float64, ms []int) (D
 			return DualStudy{}, fmt.Errorf("dual: budget fraction %g: want 0 < f < 1", f)
 		}
 	}
-	arch, err := req.Architecture()
+	arch, bm, bn, p0, err := studyBaseline(req, seeds)
 	if err != nil {
-		return DualStudy{}, err
-	}
-	p0, err := arch.Params(bm, bn)
-	if err != nil {
-		return DualStudy{}, fmt.Errorf("baseline %s: %w", req.Baseline, err)
+		return DualStudy{}, fmt.Errorf("dual: %w", err)
 	}
 	st := DualStudy{Family: req.Family, Dataset: req.Dataset, Baseline: req.Baseline, P0: p0, Seeds: seeds, Sampling: req.Scan.Sampling}
 	var cfgs []FrontierConfig
@@ -238,19 +227,8 @@ func (st DualStudy) Edge() string {
 // Write writes the study as Markdown: the baseline and every measured
 // configuration by parameters, then the answers and the verdict.
 func (st DualStudy) Write(w io.Writer) {
-	fmt.Fprintf(w, "| m | n | params/P0 | V seed %d ± SE (samples) | V seed %d ± SE (samples) | z | V both ± SE | V/V0 ± SE | |\n", st.Seeds[0], st.Seeds[1])
-	fmt.Fprintln(w, "|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+	writePointsHead(w, st.Seeds)
 	v0 := st.Base.Pooled
-	row := func(p FrontierPoint, mark string) {
-		r := p.Pooled.Value / v0.Value
-		rse := r * math.Hypot(p.Pooled.RelSE(), v0.RelSE())
-		if mark == "baseline" {
-			rse = 0
-		}
-		fmt.Fprintf(w, "| %d | %d | %.3f | %.4g ± %.2g (%d) | %.4g ± %.2g (%d) | %.2f | %.4g ± %.2g | %.3f ± %.3f | %s |\n",
-			p.M, p.N, float64(p.Params)/float64(st.P0), p.Ranges[0].V.Value, p.Ranges[0].V.SE, p.Ranges[0].Samples,
-			p.Ranges[1].V.Value, p.Ranges[1].V.SE, p.Ranges[1].Samples, p.Z, p.Pooled.Value, p.Pooled.SE, r, rse, mark)
-	}
 	for i, p := range st.Points {
 		var marks []string
 		switch {
@@ -265,9 +243,9 @@ func (st DualStudy) Write(w io.Writer) {
 		if i == st.Pooled.High {
 			marks = append(marks, "bracket's high end")
 		}
-		row(p, strings.Join(marks, ", "))
+		writePoint(w, p, st.P0, v0, false, strings.Join(marks, ", "))
 	}
-	row(st.Base, "baseline")
+	writePoint(w, st.Base, st.P0, v0, true, "baseline")
 	fmt.Fprintln(w)
 	var budgets []string
 	for _, b := range st.Budgets {

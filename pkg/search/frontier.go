@@ -164,20 +164,9 @@ type FrontierStudy struct {
 // the two seeds, with req.Scan's sampling rule, and reads the primal's
 // answer from the measurements.
 func MeasureFrontier(req Request, seeds [2]uint64, ms []int) (FrontierStudy, error) {
-	bm, bn, err := ParseBaseline(req.Baseline)
+	arch, bm, _, p0, err := studyBaseline(req, seeds)
 	if err != nil {
-		return FrontierStudy{}, err
-	}
-	if seeds[0] == seeds[1] {
-		return FrontierStudy{}, fmt.Errorf("frontier: seeds %v: want two different seeds", seeds)
-	}
-	arch, err := req.Architecture()
-	if err != nil {
-		return FrontierStudy{}, err
-	}
-	p0, err := arch.Params(bm, bn)
-	if err != nil {
-		return FrontierStudy{}, fmt.Errorf("baseline %s: %w", req.Baseline, err)
+		return FrontierStudy{}, fmt.Errorf("frontier: %w", err)
 	}
 	budget := int(math.Floor(float64(p0) * (1 + req.BudgetTolerance)))
 	if ms == nil {
@@ -205,6 +194,25 @@ func MeasureFrontier(req Request, seeds [2]uint64, ms []int) (FrontierStudy, err
 	}
 	st.analyse()
 	return st, nil
+}
+
+// studyBaseline checks the two seeds of a study of req's baseline and
+// returns its architecture, its m and n, and its parameter count P0.
+func studyBaseline(req Request, seeds [2]uint64) (arch Architecture, bm, bn, p0 int, err error) {
+	if bm, bn, err = ParseBaseline(req.Baseline); err != nil {
+		return
+	}
+	if seeds[0] == seeds[1] {
+		err = fmt.Errorf("seeds %v: want two different seeds", seeds)
+		return
+	}
+	if arch, err = req.Architecture(); err != nil {
+		return
+	}
+	if p0, err = arch.Params(bm, bn); err != nil {
+		err = fmt.Errorf("baseline %s: %w", req.Baseline, err)
+	}
+	return
 }
 
 // measureBoth measures V of configuration c from each of the two seeds
@@ -333,6 +341,26 @@ func (st *FrontierStudy) analyse() {
 	}
 }
 
+// writePointsHead writes the head of the table of measured points.
+func writePointsHead(w io.Writer, seeds [2]uint64) {
+	fmt.Fprintf(w, "| m | n | params/P0 | V seed %d ± SE (samples) | V seed %d ± SE (samples) | z | V both ± SE | V/V0 ± SE | |\n", seeds[0], seeds[1])
+	fmt.Fprintln(w, "|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+}
+
+// writePoint writes one row of that table: p's V from each range and
+// pooled, and the pooled V over the baseline's v0 (its error 0 for the
+// baseline itself), then the marks.
+func writePoint(w io.Writer, p FrontierPoint, p0 int, v0 ntk.Estimate, isBase bool, marks string) {
+	r := p.Pooled.Value / v0.Value
+	rse := r * math.Hypot(p.Pooled.RelSE(), v0.RelSE())
+	if isBase {
+		rse = 0
+	}
+	fmt.Fprintf(w, "| %d | %d | %.3f | %.4g ± %.2g (%d) | %.4g ± %.2g (%d) | %.2f | %.4g ± %.2g | %.3f ± %.3f | %s |\n",
+		p.M, p.N, float64(p.Params)/float64(p0), p.Ranges[0].V.Value, p.Ranges[0].V.SE, p.Ranges[0].Samples,
+		p.Ranges[1].V.Value, p.Ranges[1].V.SE, p.Ranges[1].Samples, p.Z, p.Pooled.Value, p.Pooled.SE, r, rse, marks)
+}
+
 // agrees says whether two answers agree: each optimum is inside the
 // other's region (the same optimum is).
 func agrees(a, b FrontierAnswer) bool {
@@ -362,8 +390,7 @@ func (st FrontierStudy) Edge() string {
 // answers and the verdict.
 func (st FrontierStudy) Write(w io.Writer) {
 	base := st.Points[st.Base]
-	fmt.Fprintf(w, "| m | n | params/P0 | V seed %d ± SE (samples) | V seed %d ± SE (samples) | z | V both ± SE | V/V0 ± SE | |\n", st.Seeds[0], st.Seeds[1])
-	fmt.Fprintln(w, "|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+	writePointsHead(w, st.Seeds)
 	for i, p := range st.Points {
 		var marks []string
 		if i == st.Base {
@@ -374,14 +401,7 @@ func (st FrontierStudy) Write(w io.Writer) {
 		} else if slices.Contains(st.Pooled.Region, i) {
 			marks = append(marks, "in the region")
 		}
-		r := p.Pooled.Value / base.Pooled.Value
-		rse := r * math.Hypot(p.Pooled.RelSE(), base.Pooled.RelSE())
-		if i == st.Base {
-			rse = 0
-		}
-		fmt.Fprintf(w, "| %d | %d | %.3f | %.4g ± %.2g (%d) | %.4g ± %.2g (%d) | %.2f | %.4g ± %.2g | %.3f ± %.3f | %s |\n",
-			p.M, p.N, float64(p.Params)/float64(st.P0), p.Ranges[0].V.Value, p.Ranges[0].V.SE, p.Ranges[0].Samples,
-			p.Ranges[1].V.Value, p.Ranges[1].V.SE, p.Ranges[1].Samples, p.Z, p.Pooled.Value, p.Pooled.SE, r, rse, strings.Join(marks, ", "))
+		writePoint(w, p, st.P0, base.Pooled, i == st.Base, strings.Join(marks, ", "))
 	}
 	fmt.Fprintln(w)
 	for r, a := range st.Answers {
