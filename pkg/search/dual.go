@@ -126,7 +126,7 @@ func MeasureDual(req Request, seeds [2]uint64, fractions []float64, ms []int) (D
 // points are by parameters), and v0.
 func dualAnswer(points []FrontierPoint, v func(FrontierPoint) ntk.Estimate, v0 ntk.Estimate) DualAnswer {
 	ans := DualAnswer{Best: -1, Low: -1, High: -1}
-	z := zOneSided(Significance / float64(max(len(points), 1)))
+	z := bracketZ(len(points))
 	for i := len(points) - 1; i >= 0; i-- {
 		e := v(points[i])
 		se := math.Hypot(e.SE, v0.SE)
@@ -142,6 +142,10 @@ func dualAnswer(points []FrontierPoint, v func(FrontierPoint) ntk.Estimate, v0 n
 	}
 	return ans
 }
+
+// bracketZ is the threshold of both ends of the bracket over k points:
+// the one-sided quantile at Significance/k.
+func bracketZ(k int) float64 { return zOneSided(Significance / float64(max(k, 1))) }
 
 // bracket is an answer's bracket as fractions of P0: P(Low) (the largest
 // budget when there is no Low) and P(High) (1, the baseline, when there is
@@ -257,14 +261,7 @@ func (st DualStudy) Write(w io.Writer) {
 	}
 	fmt.Fprintf(w, "Both seeds pooled: %s; bracket [%s]·P0.\n", st.answerText(st.Pooled), st.bracketText(st.Pooled))
 	fmt.Fprintf(w, "Bracket: from the fewest parameters whose V is not above V0 by more than z = %.2f SE of the difference to the fewest whose V is below it by more than z (1 when none is: the baseline); one-sided tests at %g%%, Bonferroni-corrected for the %d configurations; it holds the dual's parameter count with probability ≥ %g%%.\n",
-		zOneSided(Significance/float64(max(len(st.Points), 1))), 100*Significance, len(st.Points), 100*(1-2*Significance))
-	if e := st.Edge(); e != "" {
-		fmt.Fprintf(w, "Edge: %s.\n", e)
-	}
-	yes := "agree"
-	if !st.Agree {
-		yes = "do not agree"
-	}
+		bracketZ(len(st.Points)), 100*Significance, len(st.Points), 100*(1-2*Significance))
 	claim := "No measured configuration reaches the baseline's V with fewer parameters."
 	if a := st.Pooled; a.Best >= 0 {
 		p := st.Points[a.Best]
@@ -277,5 +274,5 @@ func (st DualStudy) Write(w io.Writer) {
 			claim += " No configuration of the ladder is below V0 beyond the errors: these measurements do not show fewer parameters than the baseline's at its V."
 		}
 	}
-	fmt.Fprintf(w, "\nVerdict: the seed ranges %s (%s). %s\n\n", yes, st.How, claim)
+	writeVerdict(w, st.Edge(), st.Agree, st.How, claim)
 }

@@ -420,20 +420,26 @@ func (st FrontierStudy) Write(w io.Writer) {
 		shared = []string{"none"}
 	}
 	fmt.Fprintf(w, "In both seeds' regions: %s.\n", strings.Join(shared, ", "))
-	if e := st.Edge(); e != "" {
-		fmt.Fprintf(w, "Edge: %s.\n", e)
-	}
-	yes := "agree"
-	if !st.Agree {
-		yes = "do not agree"
-	}
 	gain := "The baseline itself has the lowest pooled V."
 	if st.Pooled.Best != st.Base {
 		best := st.Points[st.Pooled.Best].Pooled
 		d, dse := base.Pooled.Value-best.Value, math.Hypot(base.Pooled.SE, best.SE)
 		gain = fmt.Sprintf("The pooled optimum's V is %.3g ± %.2g below the baseline's (%.1f SE).", d, dse, d/dse)
 	}
-	fmt.Fprintf(w, "\nVerdict: the seed ranges %s (%s). %s\n\n", yes, st.How, gain)
+	writeVerdict(w, st.Edge(), st.Agree, st.How, gain)
+}
+
+// writeVerdict writes a study's edge warning (if any) and its verdict:
+// whether the seed ranges agree, why, and what the answer claims.
+func writeVerdict(w io.Writer, edge string, agree bool, how, claim string) {
+	if edge != "" {
+		fmt.Fprintf(w, "Edge: %s.\n", edge)
+	}
+	yes := "agree"
+	if !agree {
+		yes = "do not agree"
+	}
+	fmt.Fprintf(w, "\nVerdict: the seed ranges %s (%s). %s\n\n", yes, how, claim)
 }
 
 func (st FrontierStudy) name(i int) string { return BaselineName(st.Points[i].M, st.Points[i].N) }
